@@ -1,0 +1,83 @@
+import type { TimelineEntry } from '../../../src-shared/api.js';
+import type { SystemId } from '../../../src-shared/systems.js';
+import type { Db } from '../db/open.js';
+import type { SyncError } from '../errors.js';
+import type { Redactor } from '../redact.js';
+
+export interface TimelineStep {
+  orderId: number;
+  system: SystemId;
+  /** What was done, in the merchant's words: «Создание заказа в MeaSoft». */
+  action: string;
+  outcome: 'ok' | 'error' | 'info';
+  sent?: unknown;
+  received?: unknown;
+  durationMs?: number | null;
+  jobId?: number | null;
+  attempt?: number | null;
+  error?: SyncError | null;
+}
+
+interface Row {
+  id: number;
+  at: number;
+  system: SystemId;
+  action: string;
+  outcome: TimelineEntry['outcome'];
+  sent: string | null;
+  received: string | null;
+  duration_ms: number | null;
+  job_id: number | null;
+  attempt: number | null;
+  error_kind: TimelineEntry['errorKind'];
+  error_message: string | null;
+}
+
+/** Per order, every step that touched it: the data behind the order card. Payloads are redacted and shortened. */
+export class Timeline {
+  constructor(
+    private readonly db: Db,
+    private readonly redactor: Redactor,
+  ) {}
+
+  record(step: TimelineStep): number {
+    const { lastInsertRowid } = this.db
+      .prepare(
+        `INSERT INTO timeline (order_id, at, system, action, outcome, sent, received, duration_ms, job_id, attempt, error_kind, error_message)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        step.orderId,
+        Date.now(),
+        step.system,
+        step.action,
+        step.outcome,
+        this.redactor.summarize(step.sent),
+        this.redactor.summarize(step.received),
+        step.durationMs == null ? null : Math.round(step.durationMs),
+        step.jobId ?? null,
+        step.attempt ?? null,
+        step.error?.kind ?? null,
+        step.error ? this.redactor.redact(step.error.message) : null,
+      );
+    return Number(lastInsertRowid);
+  }
+
+  forOrder(orderId: number): TimelineEntry[] {
+    const rows = this.db.prepare('SELECT * FROM timeline WHERE order_id = ? ORDER BY id').all(orderId) as Row[];
+    return rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      system: r.system,
+      action: r.action,
+      outcome: r.outcome,
+      sent: r.sent,
+      received: r.received,
+      durationMs: r.duration_ms,
+      jobId: r.job_id,
+      attempt: r.attempt,
+      errorKind: r.error_kind,
+      errorMessage: r.error_message,
+    }));
+  }
+}

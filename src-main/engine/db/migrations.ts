@@ -1,0 +1,156 @@
+/**
+ * Numbered schema migrations. Append only: an applied migration must never change (its checksum is
+ * recorded and verified on every start). To change the schema, add the next number.
+ */
+export interface Migration {
+  id: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'engine core',
+    sql: `
+CREATE TABLE kv (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE settings (
+  section TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE secrets (
+  key TEXT PRIMARY KEY,
+  ciphertext BLOB NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE orders (
+  id INTEGER PRIMARY KEY,
+  ref TEXT NOT NULL UNIQUE,
+  number TEXT NOT NULL,
+  customer TEXT,
+  phone TEXT,
+  phone_digits TEXT,
+  crm_status TEXT,
+  systems TEXT NOT NULL DEFAULT '{}',
+  attention INTEGER NOT NULL DEFAULT 0,
+  data TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX orders_updated ON orders (updated_at DESC, id DESC);
+CREATE INDEX orders_number ON orders (number);
+CREATE INDEX orders_phone ON orders (phone_digits);
+
+CREATE TABLE inbox (
+  id INTEGER PRIMARY KEY,
+  source TEXT NOT NULL,
+  external_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  state TEXT NOT NULL DEFAULT 'new' CHECK (state IN ('new', 'processed', 'failed')),
+  processed_at INTEGER,
+  error TEXT,
+  UNIQUE (source, external_id)
+) STRICT;
+CREATE INDEX inbox_pending ON inbox (id) WHERE state = 'new';
+
+CREATE TABLE inbox_files (
+  id INTEGER PRIMARY KEY,
+  inbox_id INTEGER NOT NULL REFERENCES inbox (id) ON DELETE CASCADE,
+  field TEXT NOT NULL,
+  filename TEXT NOT NULL,
+  mime TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  content BLOB NOT NULL
+) STRICT;
+CREATE INDEX inbox_files_inbox ON inbox_files (inbox_id);
+
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  connector TEXT NOT NULL,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  payload TEXT NOT NULL,
+  order_id INTEGER REFERENCES orders (id) ON DELETE SET NULL,
+  state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'retrying', 'done', 'attention', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  max_attempts INTEGER NOT NULL,
+  run_after INTEGER NOT NULL,
+  lease_until INTEGER,
+  allocation_id TEXT,
+  last_error TEXT,
+  last_error_kind TEXT,
+  result TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  finished_at INTEGER
+) STRICT;
+CREATE INDEX jobs_ready ON jobs (connector, state, run_after);
+CREATE INDEX jobs_order ON jobs (order_id);
+CREATE INDEX jobs_state ON jobs (state);
+
+CREATE TABLE job_attempts (
+  id INTEGER PRIMARY KEY,
+  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  attempt INTEGER NOT NULL,
+  allocation_id TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome TEXT CHECK (outcome IN ('done', 'retry', 'attention', 'dead', 'lost')),
+  error_kind TEXT,
+  error_message TEXT,
+  error_detail TEXT,
+  duration_ms INTEGER
+) STRICT;
+CREATE INDEX job_attempts_job ON job_attempts (job_id);
+
+CREATE TABLE timeline (
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders (id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  system TEXT NOT NULL,
+  action TEXT NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'error', 'info')),
+  sent TEXT,
+  received TEXT,
+  duration_ms INTEGER,
+  job_id INTEGER,
+  attempt INTEGER,
+  error_kind TEXT,
+  error_message TEXT
+) STRICT;
+CREATE INDEX timeline_order ON timeline (order_id, id);
+
+CREATE TABLE error_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('error', 'warning')),
+  kind TEXT NOT NULL,
+  system TEXT NOT NULL,
+  order_id INTEGER REFERENCES orders (id) ON DELETE SET NULL,
+  job_id INTEGER REFERENCES jobs (id) ON DELETE SET NULL,
+  message TEXT NOT NULL,
+  detail TEXT,
+  acknowledged_at INTEGER
+) STRICT;
+CREATE INDEX error_log_unread ON error_log (id) WHERE acknowledged_at IS NULL;
+CREATE INDEX error_log_order ON error_log (order_id);
+
+CREATE TABLE pollers (
+  id TEXT PRIMARY KEY,
+  cursor TEXT,
+  last_run_at INTEGER,
+  last_ok_at INTEGER,
+  last_error TEXT
+) STRICT;
+`,
+  },
+];

@@ -1,0 +1,34 @@
+import Database from 'better-sqlite3';
+import fs from 'node:fs';
+import path from 'node:path';
+import { migrate } from './migrate.js';
+import { migrations, type Migration } from './migrations.js';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Defaults to the built-in list; tests pass their own to exercise the checks. */
+  migrations?: readonly Migration[];
+  readonly?: boolean;
+}
+
+/**
+ * Opens (creating if needed) the engine database: WAL so the window's reads never block the sync loop,
+ * synchronous=FULL because a webhook is acknowledged only after its row is durably on disk, a busy timeout
+ * for the moments a second connection (a backup, a test) holds the lock, and foreign keys enforced.
+ */
+export function openDatabase(file: string, opts: OpenOptions = {}): Db {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file, { readonly: opts.readonly ?? false });
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    if (!opts.readonly) migrate(db, opts.migrations ?? migrations);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

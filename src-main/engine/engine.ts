@@ -1,0 +1,366 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+import type { EngineStatus } from '../../src-shared/api.js';
+import type { SystemId } from '../../src-shared/systems.js';
+import { createDispatcher, type Dispatch } from './api/dispatcher.js';
+import { ErrorLog } from './core/error-log.js';
+import { Orders } from './core/orders.js';
+import { Timeline } from './core/timeline.js';
+import { openDatabase, type Db } from './db/open.js';
+import { SyncError, toSyncError } from './errors.js';
+import { EngineEvents } from './events.js';
+import { createHttpClient } from './http/client.js';
+import { RateLimiters } from './http/rate-limit.js';
+import { Inbox } from './jobs/inbox.js';
+import { JobQueue } from './jobs/queue.js';
+import { JobRunner, type RunnerOptions } from './jobs/runner.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { createFileLogger, type Logger, type LogLevel } from './log.js';
+import { Redactor } from './redact.js';
+import { FileKeySecretBox, type SecretBox } from './settings/secret-box.js';
+import { SecretStore, SettingsStore } from './settings/store.js';
+import { WebhookServer, type WebhookLimits, type WebhookRoute } from './webhooks/server.js';
+
+// Validation messages reach the merchant, so zod speaks Russian.
+z.config(z.locales.ru());
+
+export const ENGINE_VERSION = '0.1.0';
+
+export interface EngineOptions {
+  dataDir: string;
+  /** Defaults to the headless key-file box in the data directory. */
+  secretBox?: SecretBox;
+  /** Overrides the configured webhook port (0: any free port, for tests). */
+  webhookPort?: number;
+  runner?: Partial<RunnerOptions>;
+  webhookLimits?: WebhookLimits;
+  logLevel?: LogLevel;
+  logEcho?: boolean;
+}
+
+export type ConnectionTest = () => Promise<{ ok: boolean; message: string; detail?: string | null }>;
+
+const HOUR = 3600_000;
+const DAY = 24 * HOUR;
+
+/**
+ * The sync engine: one database, one job runner, one scheduler, one webhook server, one API dispatcher.
+ * Connectors and flows plug in through `runner.register`, `scheduler.register`, `inbox.handle`,
+ * `addWebhookRoute` and `connectionTests`.
+ */
+export class Engine {
+  readonly redactor = new Redactor();
+  readonly events = new EngineEvents();
+  readonly rateLimiters = new RateLimiters();
+  readonly connectionTests = new Map<SystemId, ConnectionTest>();
+  readonly db: Db;
+  readonly log: Logger;
+  readonly errors: ErrorLog;
+  readonly timeline: Timeline;
+  readonly orders: Orders;
+  readonly queue: JobQueue;
+  readonly runner: JobRunner;
+  readonly inbox: Inbox;
+  readonly scheduler: Scheduler;
+  readonly settings: SettingsStore;
+  readonly secrets: SecretStore;
+  readonly webhooks: WebhookServer;
+  readonly api: Dispatch;
+  readonly startedAt = Date.now();
+
+  private started = false;
+  private inboxScheduled = false;
+  private statusTimer: NodeJS.Timeout | null = null;
+  private readonly unsubscribers: Array<() => void> = [];
+
+  static async open(opts: EngineOptions): Promise<Engine> {
+    const engine = new Engine(opts);
+    try {
+      await engine.secrets.load();
+    } catch (err) {
+      engine.db.close();
+      await engine.log.close();
+      throw err;
+    }
+    return engine;
+  }
+
+  private constructor(private readonly opts: EngineOptions) {
+    this.log = createFileLogger({
+      file: path.join(opts.dataDir, 'logs', 'prilavok.log'),
+      redactor: this.redactor,
+      level: opts.logLevel ?? 'info',
+      echo: opts.logEcho ?? false,
+    });
+    try {
+      this.db = openDatabase(path.join(opts.dataDir, 'prilavok.db'));
+    } catch (err) {
+      const e = toSyncError(err);
+      this.log.error('database could not be opened', { err: e.message, detail: e.detail });
+      void this.log.close();
+      throw err;
+    }
+    this.errors = new ErrorLog(this.db, this.redactor, this.events);
+    this.timeline = new Timeline(this.db, this.redactor);
+    this.orders = new Orders(this.db);
+    this.queue = new JobQueue(this.db, this.events);
+    this.settings = new SettingsStore(this.db);
+    this.secrets = new SecretStore(this.db, opts.secretBox ?? new FileKeySecretBox(path.join(opts.dataDir, 'secret.key')), this.redactor);
+    this.runner = new JobRunner(
+      { db: this.db, queue: this.queue, timeline: this.timeline, errors: this.errors, orders: this.orders, events: this.events, redactor: this.redactor, log: this.log },
+      opts.runner,
+    );
+    this.inbox = new Inbox(this.db, this.events, this.errors, this.log);
+    this.scheduler = new Scheduler(this.db, this.errors, this.events, this.log);
+    this.webhooks = new WebhookServer(this.inbox, (source) => this.secrets.get(webhookSecretKey(source)), this.log, opts.webhookLimits);
+    this.api = createDispatcher(this.apiHandlers(), this.log, this.redactor);
+
+    this.scheduler.register({
+      id: 'housekeeping',
+      title: 'Очистка старой истории',
+      system: 'engine',
+      intervalMs: 6 * HOUR,
+      run: async () => this.housekeeping(),
+    });
+    this.connectionTests.set('webhooks', () => this.testWebhooks());
+  }
+
+  /** Adds a webhook route and makes sure it has a secret (generated once, kept encrypted). */
+  async addWebhookRoute(route: WebhookRoute): Promise<void> {
+    this.webhooks.register(route);
+    const key = webhookSecretKey(route.source);
+    if (!this.secrets.get(key)) await this.secrets.set(key, randomBytes(18).toString('base64url'));
+  }
+
+  /** The URL a sender posts to: public when a tunnel or own address is configured, local otherwise. */
+  webhookUrl(source: string): string | null {
+    const secret = this.secrets.get(webhookSecretKey(source));
+    const base = this.settings.get('general').publicUrl ?? this.webhooks.localUrl;
+    return secret && base ? `${base.replace(/\/$/, '')}/hooks/${source}/${secret}` : null;
+  }
+
+  get paused(): boolean {
+    return this.scheduler.isPaused;
+  }
+
+  async start(): Promise<void> {
+    if (this.started) return;
+    this.started = true;
+    const paused = this.kvGet('engine.paused') === '1';
+    const port = this.opts.webhookPort ?? this.settings.get('general').webhookPort;
+    try {
+      await this.webhooks.listen(port);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      this.errors.record(
+        new SyncError({
+          kind: 'needsAttention',
+          system: 'webhooks',
+          message:
+            code === 'EADDRINUSE'
+              ? `Порт ${port} для входящих запросов занят другой программой. Выберите другой порт в настройках.`
+              : `Не удалось открыть порт ${port} для входящих запросов.`,
+          detail: String(err),
+        }),
+      );
+    }
+    this.unsubscribers.push(
+      this.events.on('inbox.received', () => this.scheduleInbox()),
+      this.events.on('queue.changed', () => this.scheduleStatus()),
+      this.events.on('status.changed', () => this.scheduleStatus()),
+      this.events.on('errors.logged', () => this.scheduleStatus()),
+    );
+    this.runner.setPaused(paused);
+    this.runner.start();
+    this.scheduler.start(paused);
+    this.scheduleInbox();
+    this.log.info('engine started', { version: ENGINE_VERSION, webhooks: this.webhooks.localUrl, paused });
+  }
+
+  /** Stops taking work, lets running jobs finish (up to `drainMs`), then closes the database. */
+  async stop(drainMs = 10_000): Promise<void> {
+    if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.unsubscribers.splice(0).forEach((u) => u());
+    await this.webhooks.close();
+    await this.scheduler.stop();
+    await this.runner.stop(drainMs);
+    if (this.db.open) this.db.close();
+    this.log.info('engine stopped');
+    await this.log.close();
+    this.started = false;
+  }
+
+  pause(): void {
+    this.kvSet('engine.paused', '1');
+    this.scheduler.pause();
+    this.runner.setPaused(true);
+  }
+
+  resume(): void {
+    this.kvSet('engine.paused', '0');
+    this.scheduler.resume();
+    this.runner.setPaused(false);
+  }
+
+  status(): EngineStatus {
+    return {
+      version: ENGINE_VERSION,
+      startedAt: this.startedAt,
+      paused: this.paused,
+      pollers: this.scheduler.status(),
+      queue: this.queue.depth(),
+      inbox: this.inbox.counts(),
+      webhooks: {
+        listening: this.webhooks.localUrl !== null,
+        localUrl: this.webhooks.localUrl,
+        publicUrl: this.settings.get('general').publicUrl,
+      },
+      errors: { unread: this.errors.unread() },
+      secretsWarning: this.secrets.warning,
+    };
+  }
+
+  /** A retry for whatever an error-log entry is about: its job, if it has one. */
+  retryError(id: number): boolean {
+    const entry = this.errors.get(id);
+    if (!entry?.jobId) return false;
+    const ok = this.queue.retry(entry.jobId);
+    if (ok) {
+      this.errors.acknowledge({ ids: [id] });
+      if (entry.orderId) this.orders.refreshAttention(entry.orderId);
+    }
+    return ok;
+  }
+
+  private apiHandlers() {
+    return {
+      'engine.status': () => this.status(),
+      'engine.pause': () => (this.pause(), this.status()),
+      'engine.resume': () => (this.resume(), this.status()),
+      'engine.syncNow': async ({ pollerId }: { pollerId?: string | undefined }) => {
+        if (pollerId && !this.scheduler.has(pollerId)) {
+          throw new SyncError({ kind: 'needsAttention', message: 'Такой синхронизации нет', detail: `unknown poller ${pollerId}` });
+        }
+        // Start the runs and answer at once; progress arrives as status events.
+        void this.scheduler.syncNow(pollerId);
+        this.runner.wake();
+        return this.status();
+      },
+      'settings.get': () => this.settingsView(),
+      'settings.update': ({ section, values }: { section: 'general'; values: Record<string, unknown> }) => {
+        this.settings.update(section, values);
+        return this.settingsView();
+      },
+      'settings.setSecret': async ({ key, value }: { key: string; value: string }) => {
+        await this.secrets.set(key, value);
+        const connector = key.split('.')[0]!;
+        const n = this.queue.retryAuthFailures(connector);
+        if (n) this.log.info('credentials changed; retrying jobs stopped on access errors', { connector, jobs: n });
+        return this.settingsView();
+      },
+      'settings.clearSecret': ({ key }: { key: string }) => {
+        this.secrets.delete(key);
+        return this.settingsView();
+      },
+      'connections.test': async ({ system }: { system: SystemId }) => {
+        const test = this.connectionTests.get(system);
+        if (!test) return { ok: false, message: 'Для этой системы проверка подключения пока недоступна.', detail: null };
+        try {
+          const r = await test();
+          return { ok: r.ok, message: r.message, detail: this.redactor.redact(r.detail ?? null) };
+        } catch (err) {
+          const e = toSyncError(err, system);
+          return { ok: false, message: e.message, detail: this.redactor.redact(e.detail) };
+        }
+      },
+      'orders.list': (f: Parameters<Orders['list']>[0]) => this.orders.list(f),
+      'orders.get': ({ id }: { id: number }) => {
+        const order = this.orders.get(id);
+        if (!order) throw new SyncError({ kind: 'needsAttention', message: 'Заказ не найден', detail: `order ${id}` });
+        return { order, timeline: this.timeline.forOrder(id) };
+      },
+      'orders.retry': ({ id }: { id: number }) => {
+        const ids = this.db
+          .prepare(`SELECT id FROM jobs WHERE order_id = ? AND state IN ('attention', 'dead')`)
+          .all(id) as Array<{ id: number }>;
+        const retried = ids.filter((j) => this.queue.retry(j.id)).length;
+        this.orders.refreshAttention(id);
+        this.events.emit('orders.changed', { ids: [id] });
+        return { retried };
+      },
+      'errors.list': (o: { limit: number; beforeId?: number | undefined; unreadOnly: boolean }) => ({
+        items: this.errors.list(o),
+        unread: this.errors.unread(),
+      }),
+      'errors.acknowledge': (o: { ids?: number[] | undefined; all?: boolean | undefined }) => {
+        const unread = this.errors.acknowledge(o);
+        this.scheduleStatus();
+        return { unread };
+      },
+      'errors.retry': ({ id }: { id: number }) => ({ retried: this.retryError(id) }),
+    };
+  }
+
+  private settingsView() {
+    return { values: this.settings.all(), secrets: this.secrets.view() };
+  }
+
+  private async testWebhooks() {
+    const local = this.webhooks.localUrl;
+    if (!local) return { ok: false, message: 'Приём входящих запросов не запущен: порт недоступен.', detail: null };
+    const publicUrl = this.settings.get('general').publicUrl;
+    const client = createHttpClient({ system: 'webhooks', redactor: this.redactor, timeoutMs: 10_000 });
+    const target = `${(publicUrl ?? local).replace(/\/$/, '')}/hooks/health`;
+    const res = await client.request({ url: target });
+    const body = res.json<{ app?: string }>();
+    if (body.app !== 'prilavok') {
+      return { ok: false, message: `По адресу ${target} отвечает не Прилавок.`, detail: res.body.slice(0, 500) };
+    }
+    return { ok: true, message: publicUrl ? `Входящие запросы доходят по адресу ${publicUrl}.` : `Приём запросов работает локально: ${local}.`, detail: null };
+  }
+
+  private housekeeping(): void {
+    const days = this.settings.get('general').keepHistoryDays;
+    const before = Date.now() - days * DAY;
+    const jobs = this.queue.prune(before);
+    const inbox = this.inbox.prune(before);
+    const errors = this.errors.prune(before);
+    this.log.info('housekeeping', { jobs, inbox, errors });
+  }
+
+  private scheduleInbox(): void {
+    if (this.inboxScheduled || !this.started) return;
+    this.inboxScheduled = true;
+    setImmediate(() => {
+      this.inboxScheduled = false;
+      if (!this.db.open) return;
+      const n = this.inbox.processPending();
+      if (n > 0) this.scheduleStatus();
+      // More than one batch waiting: continue without starving the event loop.
+      if (this.inbox.counts().pending > 0 && n > 0) this.scheduleInbox();
+    });
+  }
+
+  /** Status events are throttled: a burst of queue changes makes one update. */
+  private scheduleStatus(): void {
+    if (this.statusTimer || !this.started) return;
+    this.statusTimer = setTimeout(() => {
+      this.statusTimer = null;
+      if (this.db.open) this.events.emit('engine.status', this.status());
+    }, 200);
+    this.statusTimer.unref();
+  }
+
+  private kvGet(key: string): string | null {
+    return (this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+  }
+
+  private kvSet(key: string, value: string): void {
+    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}
+
+export function webhookSecretKey(source: string): string {
+  return `webhook.${source}`;
+}

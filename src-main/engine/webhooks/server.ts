@@ -1,0 +1,265 @@
+import busboy from 'busboy';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { SystemId } from '../../../src-shared/systems.js';
+import { SyncError, toSyncError } from '../errors.js';
+import type { Inbox, InboxFile, InboxInput } from '../jobs/inbox.js';
+import type { Logger } from '../log.js';
+
+export interface WebhookRequest {
+  source: string;
+  headers: IncomingHttpHeaders;
+  contentType: string;
+  rawBody: Buffer;
+  /** JSON value, or for forms an object of fields (a repeated field becomes an array). */
+  body: unknown;
+  files: InboxFile[];
+}
+
+export interface WebhookRoute {
+  /** The path segment: `/hooks/<source>/<secret>`. */
+  source: string;
+  system: SystemId;
+  /** Turns one request into inbox items; throw a SyncError to refuse it with 422 and a reason. */
+  toInbox(req: WebhookRequest): InboxInput[];
+}
+
+export interface WebhookLimits {
+  /** JSON and urlencoded bodies. */
+  bodyBytes: number;
+  /** Each multipart file. */
+  fileBytes: number;
+  files: number;
+  fields: number;
+}
+
+export const defaultWebhookLimits: WebhookLimits = { bodyBytes: 1024 * 1024, fileBytes: 10 * 1024 * 1024, files: 10, fields: 200 };
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The local endpoint for triggers and webhooks (127.0.0.1; a tunnel makes it public). A request is
+ * answered 200 only after its inbox rows are committed; anything else gets a 4xx/5xx with a JSON reason
+ * and leaves nothing behind, so the sender's own retry is always safe.
+ */
+export class WebhookServer {
+  private readonly routes = new Map<string, WebhookRoute>();
+  private server: http.Server | null = null;
+  private address: AddressInfo | null = null;
+
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly secretFor: (source: string) => string | null,
+    private readonly log: Logger,
+    private readonly limits: WebhookLimits = defaultWebhookLimits,
+  ) {}
+
+  register(route: WebhookRoute): void {
+    if (this.routes.has(route.source)) throw new Error(`webhook route ${route.source} registered twice`);
+    if (!/^[a-z][a-z0-9-]*$/.test(route.source)) throw new Error(`bad webhook source name ${route.source}`);
+    this.routes.set(route.source, route);
+  }
+
+  get sources(): string[] {
+    return [...this.routes.keys()];
+  }
+
+  get localUrl(): string | null {
+    return this.address ? `http://127.0.0.1:${this.address.port}` : null;
+  }
+
+  async listen(port: number, host = '127.0.0.1'): Promise<number> {
+    const server = http.createServer((req, res) => void this.handle(req, res));
+    server.requestTimeout = 30_000;
+    server.headersTimeout = 10_000;
+    server.keepAliveTimeout = 5_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.address = server.address() as AddressInfo;
+    return this.address.port;
+  }
+
+  async close(): Promise<void> {
+    const s = this.server;
+    this.server = null;
+    this.address = null;
+    if (!s) return;
+    await new Promise<void>((resolve) => {
+      s.close(() => resolve());
+      s.closeIdleConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    let source = '?';
+    try {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const parts = url.pathname.split('/').filter(Boolean);
+      if (parts[0] !== 'hooks') throw new HttpProblem(404, 'Адрес не найден');
+      if (parts.length === 2 && parts[1] === 'health' && req.method === 'GET') {
+        return send(res, 200, { ok: true, app: 'prilavok' });
+      }
+      if (parts.length !== 3) throw new HttpProblem(404, 'Адрес не найден');
+      source = parts[1]!;
+      const route = this.routes.get(source);
+      const expected = route ? this.secretFor(source) : null;
+      // Same answer for an unknown source and a wrong secret: the route set is not something to probe.
+      if (!route || !expected || !sameSecret(parts[2]!, expected)) throw new HttpProblem(404, 'Адрес не найден');
+      if (req.method !== 'POST') {
+        res.setHeader('allow', 'POST');
+        throw new HttpProblem(405, 'Принимаются только POST-запросы');
+      }
+      const parsed = await this.readBody(req);
+      let items: InboxInput[];
+      try {
+        items = route.toInbox({ source, headers: req.headers, ...parsed });
+      } catch (err) {
+        const e = toSyncError(err, route.system);
+        if (e.kind === 'fatal' && !(err instanceof SyncError)) throw err;
+        this.log.warn('webhook refused', { source, err: e.message, detail: e.detail });
+        return send(res, 422, { ok: false, error: e.message });
+      }
+      let stored: { ids: number[]; duplicates: number };
+      try {
+        stored = this.inbox.receive(items);
+      } catch (err) {
+        // Not committed, so not acknowledged: the sender will try again.
+        this.log.error('webhook not stored', { source, err });
+        return send(res, 503, { ok: false, error: 'Не удалось сохранить запрос, повторите позже' });
+      }
+      this.log.debug('webhook stored', { source, accepted: stored.ids.length, duplicates: stored.duplicates, ms: performance.now() - started });
+      return send(res, 200, { ok: true, accepted: stored.ids.length, duplicates: stored.duplicates });
+    } catch (err) {
+      if (err instanceof HttpProblem) {
+        if (err.status >= 413) res.setHeader('connection', 'close');
+        return send(res, err.status, { ok: false, error: err.message });
+      }
+      this.log.error('webhook handler failed', { source, err });
+      return send(res, 500, { ok: false, error: 'Внутренняя ошибка' });
+    }
+  }
+
+  private async readBody(req: IncomingMessage): Promise<Omit<WebhookRequest, 'source' | 'headers'>> {
+    const contentType = (req.headers['content-type'] ?? '').toLowerCase();
+    const mime = contentType.split(';')[0]!.trim();
+    if (mime === 'multipart/form-data') return this.readMultipart(req, contentType);
+    const rawBody = await readLimited(req, this.limits.bodyBytes);
+    if (mime === 'application/json' || mime.endsWith('+json') || (mime === '' && rawBody.length === 0)) {
+      if (rawBody.length === 0) return { contentType, rawBody, body: null, files: [] };
+      try {
+        return { contentType, rawBody, body: JSON.parse(rawBody.toString('utf8')) as unknown, files: [] };
+      } catch {
+        throw new HttpProblem(400, 'Тело запроса — не корректный JSON');
+      }
+    }
+    if (mime === 'application/x-www-form-urlencoded') {
+      return { contentType, rawBody, body: formToObject(new URLSearchParams(rawBody.toString('utf8'))), files: [] };
+    }
+    throw new HttpProblem(415, `Неподдерживаемый тип содержимого: ${mime || 'не указан'}`);
+  }
+
+  private readMultipart(req: IncomingMessage, contentType: string): Promise<Omit<WebhookRequest, 'source' | 'headers'>> {
+    return new Promise((resolve, reject) => {
+      let bb: busboy.Busboy;
+      try {
+        bb = busboy({
+          headers: req.headers,
+          limits: { fileSize: this.limits.fileBytes, files: this.limits.files, fields: this.limits.fields, fieldSize: this.limits.bodyBytes },
+        });
+      } catch {
+        reject(new HttpProblem(400, 'Повреждённый multipart-запрос'));
+        return;
+      }
+      const fields = new URLSearchParams();
+      const files: InboxFile[] = [];
+      const raw: Buffer[] = [];
+      let failed = false;
+      const fail = (e: HttpProblem) => {
+        if (failed) return;
+        failed = true;
+        req.unpipe(bb);
+        req.resume();
+        reject(e);
+      };
+      bb.on('field', (name, value, info) => {
+        if (info.valueTruncated) fail(new HttpProblem(413, `Поле «${name}» слишком большое`));
+        else fields.append(name, value);
+      });
+      bb.on('file', (field, stream, info) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('limit', () => fail(new HttpProblem(413, `Файл «${info.filename}» больше ${Math.round(this.limits.fileBytes / 1024 / 1024)} МБ`)));
+        stream.on('close', () => {
+          if (!failed) files.push({ field, filename: info.filename || 'file', mime: info.mimeType, content: Buffer.concat(chunks) });
+        });
+      });
+      bb.on('filesLimit', () => fail(new HttpProblem(413, `Слишком много файлов (больше ${this.limits.files})`)));
+      bb.on('fieldsLimit', () => fail(new HttpProblem(413, `Слишком много полей (больше ${this.limits.fields})`)));
+      bb.on('error', () => fail(new HttpProblem(400, 'Повреждённый multipart-запрос')));
+      bb.on('close', () => {
+        if (!failed) resolve({ contentType, rawBody: Buffer.concat(raw), body: formToObject(fields), files });
+      });
+      req.pipe(bb);
+    });
+  }
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    return Promise.reject(new HttpProblem(413, `Тело запроса больше ${Math.round(limit / 1024)} КБ`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new HttpProblem(413, `Тело запроса больше ${Math.round(limit / 1024)} КБ`));
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Form fields to an object; a field sent more than once becomes an array. */
+export function formToObject(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of params) {
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
+  return out;
+}
+
+/** Constant-time comparison that does not leak the secret's length either. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { errorKinds } from './errors.js';
+import { secretKeySchema, secretKeys, settingsSchemas, settingsSectionSchema } from './settings.js';
+import { systems } from './systems.js';
+
+/**
+ * The one API the window knows. The engine serves it through a single dispatcher; the window reaches it
+ * through the Electron preload or the headless HTTP/WebSocket bridge. Every method takes one object and
+ * returns one object, both described here with zod and checked at the boundary.
+ */
+
+const system = z.enum(systems);
+const timestamp = z.number().int(); // ms since epoch
+
+export const pollerStatusSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  system,
+  intervalMs: z.number().int(),
+  running: z.boolean(),
+  lastRunAt: timestamp.nullable(),
+  lastOkAt: timestamp.nullable(),
+  lastError: z.string().nullable(),
+  nextRunAt: timestamp.nullable(),
+});
+
+export type PollerStatus = z.output<typeof pollerStatusSchema>;
+
+export const jobStates = ['queued', 'running', 'retrying', 'done', 'attention', 'dead'] as const;
+export const jobStateSchema = z.enum(jobStates);
+export type JobState = (typeof jobStates)[number];
+
+export const queueDepthSchema = z.object(
+  Object.fromEntries(jobStates.map((s) => [s, z.number().int()])) as Record<JobState, z.ZodNumber>,
+);
+
+export const engineStatusSchema = z.object({
+  version: z.string(),
+  startedAt: timestamp,
+  paused: z.boolean(),
+  pollers: z.array(pollerStatusSchema),
+  queue: queueDepthSchema,
+  inbox: z.object({ pending: z.number().int(), failed: z.number().int() }),
+  webhooks: z.object({ listening: z.boolean(), localUrl: z.string().nullable(), publicUrl: z.string().nullable() }),
+  errors: z.object({ unread: z.number().int() }),
+  /** Set when secrets are stored without a real OS key store (shown as a warning). */
+  secretsWarning: z.string().nullable(),
+});
+export type EngineStatus = z.output<typeof engineStatusSchema>;
+
+export const systemChipSchema = z.object({ state: z.string(), label: z.string(), attention: z.boolean() });
+
+export const orderSummarySchema = z.object({
+  id: z.number().int(),
+  ref: z.string(),
+  number: z.string(),
+  customer: z.string().nullable(),
+  phone: z.string().nullable(),
+  crmStatus: z.string().nullable(),
+  systems: z.record(z.string(), systemChipSchema),
+  attention: z.boolean(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export type OrderSummary = z.output<typeof orderSummarySchema>;
+
+export const timelineEntrySchema = z.object({
+  id: z.number().int(),
+  at: timestamp,
+  system,
+  action: z.string(),
+  outcome: z.enum(['ok', 'error', 'info']),
+  sent: z.string().nullable(),
+  received: z.string().nullable(),
+  durationMs: z.number().int().nullable(),
+  jobId: z.number().int().nullable(),
+  attempt: z.number().int().nullable(),
+  errorKind: z.enum(errorKinds).nullable(),
+  errorMessage: z.string().nullable(),
+});
+export type TimelineEntry = z.output<typeof timelineEntrySchema>;
+
+export const errorEntrySchema = z.object({
+  id: z.number().int(),
+  at: timestamp,
+  severity: z.enum(['error', 'warning']),
+  kind: z.enum(errorKinds),
+  system,
+  orderId: z.number().int().nullable(),
+  orderNumber: z.string().nullable(),
+  jobId: z.number().int().nullable(),
+  /** For the merchant, in Russian. */
+  message: z.string(),
+  /** Technical detail, redacted. */
+  detail: z.string().nullable(),
+  acknowledged: z.boolean(),
+  canRetry: z.boolean(),
+});
+export type ErrorEntry = z.output<typeof errorEntrySchema>;
+
+const settingsValues = z.object(settingsSchemas);
+export const settingsViewSchema = z.object({
+  values: settingsValues,
+  secrets: z.record(z.enum(secretKeys), z.object({ set: z.boolean(), updatedAt: timestamp.nullable() })),
+});
+export type SettingsView = z.output<typeof settingsViewSchema>;
+
+export const connectionTestResultSchema = z.object({
+  ok: z.boolean(),
+  message: z.string(),
+  detail: z.string().nullable(),
+});
+
+const empty = z.object({}).strict();
+const id = z.object({ id: z.number().int().positive() }).strict();
+
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
+  return { input, output };
+}
+
+export const apiMethods = {
+  'engine.status': method(empty, engineStatusSchema),
+  'engine.pause': method(empty, engineStatusSchema),
+  'engine.resume': method(empty, engineStatusSchema),
+  'engine.syncNow': method(z.object({ pollerId: z.string().optional() }).strict(), engineStatusSchema),
+
+  'settings.get': method(empty, settingsViewSchema),
+  'settings.update': method(
+    z.object({ section: settingsSectionSchema, values: z.record(z.string(), z.unknown()) }).strict(),
+    settingsViewSchema,
+  ),
+  'settings.setSecret': method(
+    z.object({ key: secretKeySchema, value: z.string().min(1).max(4096) }).strict(),
+    settingsViewSchema,
+  ),
+  'settings.clearSecret': method(z.object({ key: secretKeySchema }).strict(), settingsViewSchema),
+
+  'connections.test': method(z.object({ system }).strict(), connectionTestResultSchema),
+
+  'orders.list': method(
+    z
+      .object({
+        search: z.string().max(200).optional(),
+        attention: z.boolean().optional(),
+        system: system.optional(),
+        crmStatus: z.string().optional(),
+        from: timestamp.optional(),
+        to: timestamp.optional(),
+        limit: z.number().int().min(1).max(1000).default(100),
+        offset: z.number().int().min(0).default(0),
+      })
+      .strict(),
+    z.object({ items: z.array(orderSummarySchema), total: z.number().int() }),
+  ),
+  'orders.get': method(id, z.object({ order: orderSummarySchema, timeline: z.array(timelineEntrySchema) })),
+  'orders.retry': method(id, z.object({ retried: z.number().int() })),
+
+  'errors.list': method(
+    z
+      .object({
+        limit: z.number().int().min(1).max(500).default(100),
+        beforeId: z.number().int().optional(),
+        unreadOnly: z.boolean().default(false),
+      })
+      .strict(),
+    z.object({ items: z.array(errorEntrySchema), unread: z.number().int() }),
+  ),
+  'errors.acknowledge': method(
+    z.object({ ids: z.array(z.number().int()).max(1000).optional(), all: z.boolean().optional() }).strict(),
+    z.object({ unread: z.number().int() }),
+  ),
+  'errors.retry': method(id, z.object({ retried: z.boolean() })),
+} as const;
+
+export type ApiMethods = typeof apiMethods;
+export type MethodName = keyof ApiMethods;
+export type MethodInput<M extends MethodName> = z.input<ApiMethods[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<ApiMethods[M]['output']>;
+
+export const apiEvents = {
+  /** The status changed (queue depth, poller run, pause). Throttled by the engine. */
+  'engine.status': engineStatusSchema,
+  /** A new entry in the error log. */
+  'errors.logged': errorEntrySchema,
+  /** Orders whose state or timeline changed. */
+  'orders.changed': z.object({ ids: z.array(z.number().int()) }),
+} as const;
+
+export type ApiEvents = typeof apiEvents;
+export type EventName = keyof ApiEvents;
+export type EventPayload<E extends EventName> = z.output<ApiEvents[E]>;
+
+/** What a failed call returns over any transport. */
+export const apiErrorSchema = z.object({
+  message: z.string(),
+  kind: z.enum(errorKinds),
+  detail: z.string().nullable(),
+});
+export type ApiError = z.output<typeof apiErrorSchema>;
+
+export type ApiResponse<T> = { ok: true; result: T } | { ok: false; error: ApiError };
+
+/** The typed client every window uses, whatever carries it. */
+export interface PrilavokApi {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+/** Thrown on the client side when a call fails; carries the engine's Russian message. */
+export class ApiCallError extends Error {
+  constructor(readonly error: ApiError) {
+    super(error.message);
+    this.name = 'ApiCallError';
+  }
+}
+
+export function isMethodName(name: string): name is MethodName {
+  return Object.hasOwn(apiMethods, name);
+}
