@@ -188,7 +188,7 @@ export class Scheduler {
 
   private schedule(s: State, ms: number): void {
     this.clear(s);
-    s.nextRunAt = Date.now() + ms;
+    s.nextRunAt = Math.round(Date.now() + ms);
     s.timer = setTimeout(() => void this.runOnce(s), ms);
     s.timer.unref();
   }
