@@ -179,6 +179,8 @@ export class WebhookServer {
       try {
         bb = busboy({
           headers: req.headers,
+          // Browsers send UTF-8 file names; busboy's default (latin1) would garble Cyrillic ones.
+          defParamCharset: 'utf8',
           limits: { fileSize: this.limits.fileBytes, files: this.limits.files, fields: this.limits.fields, fieldSize: this.limits.bodyBytes },
         });
       } catch {
