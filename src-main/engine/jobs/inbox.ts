@@ -51,13 +51,26 @@ export function contentId(body: string | Buffer): string {
  */
 export class Inbox {
   private readonly handlers = new Map<string, { system: SystemId; handle: InboxHandler }>();
+  private readonly group: Array<{
+    items: InboxInput[];
+    resolve: (r: { ids: number[]; duplicates: number }) => void;
+    reject: (e: unknown) => void;
+  }> = [];
+  private readonly stmtInsert;
+  private readonly stmtFile;
 
   constructor(
     private readonly db: Db,
     private readonly events: EngineEvents,
     private readonly errors: ErrorLog,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.stmtInsert = db.prepare(
+      `INSERT INTO inbox (source, external_id, kind, payload, received_at) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
+    );
+    this.stmtFile = db.prepare('INSERT INTO inbox_files (inbox_id, field, filename, mime, size, content) VALUES (?, ?, ?, ?, ?, ?)');
+  }
 
   handle(source: string, system: SystemId, handle: InboxHandler): void {
     if (this.handlers.has(source)) throw new Error(`inbox handler for ${source} registered twice`);
@@ -66,70 +79,109 @@ export class Inbox {
 
   /** Stores all items in one transaction. Duplicates (same source and external id) are skipped, not errors. */
   receive(items: InboxInput[]): { ids: number[]; duplicates: number } {
-    const insert = this.db.prepare(
-      `INSERT INTO inbox (source, external_id, kind, payload, received_at) VALUES (?, ?, ?, ?, ?)
-       ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
-    );
-    const insertFile = this.db.prepare(
-      'INSERT INTO inbox_files (inbox_id, field, filename, mime, size, content) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    const now = Date.now();
-    const result = this.db.transaction(() => {
-      const ids: number[] = [];
-      let duplicates = 0;
-      for (const item of items) {
-        const row = insert.get(item.source, item.externalId, item.kind, JSON.stringify(item.payload ?? null), now) as
-          | { id: number }
-          | undefined;
-        if (!row) {
-          duplicates++;
-          continue;
-        }
-        ids.push(row.id);
-        for (const f of item.files ?? []) insertFile.run(row.id, f.field, f.filename, f.mime, f.content.length, f.content);
-      }
-      return { ids, duplicates };
-    })();
+    const result = this.db.transaction(() => this.insert(items))();
     if (result.ids.length) this.events.emit('inbox.received', undefined);
     return result;
   }
 
   /**
-   * Processes new items in arrival order, each in its own transaction together with the effects its flow
-   * makes. A failing item is marked failed (with an error-log entry) and does not block the rest.
+   * Group commit: requests that arrive in the same tick are written in one transaction (one disk sync), each
+   * in its own savepoint, so one bad request cannot take the others down. Resolves only after the commit;
+   * rejects if this request's rows, or the commit itself, failed.
    */
-  processPending(limit = 500): number {
-    const pending = this.db
-      .prepare(`SELECT id FROM inbox WHERE state = 'new' ORDER BY id LIMIT ?`)
-      .all(limit) as Array<{ id: number }>;
-    let processed = 0;
-    for (const { id } of pending) {
-      try {
-        const done = this.db.transaction(() => {
-          const item = this.load(id);
-          if (!item || this.stateOf(id) !== 'new') return false; // processed meanwhile
-          const h = this.handlers.get(item.source);
-          if (!h) {
-            throw new SyncError({
-              kind: 'fatal',
-              message: 'Получено событие, которое эта версия Прилавка не умеет обрабатывать.',
-              detail: `no inbox handler for source ${item.source}`,
-            });
+  receiveGrouped(items: InboxInput[]): Promise<{ ids: number[]; duplicates: number }> {
+    return new Promise((resolve, reject) => {
+      this.group.push({ items, resolve, reject });
+      if (this.group.length === 1) setImmediate(() => this.flushGroup());
+    });
+  }
+
+  private flushGroup(): void {
+    const batch = this.group.splice(0);
+    const outcomes: Array<{ ok: true; value: { ids: number[]; duplicates: number } } | { ok: false; error: unknown }> = [];
+    try {
+      this.db.transaction(() => {
+        for (const req of batch) {
+          try {
+            outcomes.push({ ok: true, value: this.db.transaction(() => this.insert(req.items))() });
+          } catch (error) {
+            outcomes.push({ ok: false, error });
           }
-          h.handle(item, this.db);
-          this.db.prepare(`UPDATE inbox SET state = 'processed', processed_at = ? WHERE id = ? AND state = 'new'`).run(Date.now(), id);
-          return true;
-        })();
-        if (done) processed++;
-      } catch (err) {
-        const system = this.handlers.get(this.sourceOf(id) ?? '')?.system ?? 'webhooks';
-        const e = toSyncError(err, system);
-        this.db.prepare(`UPDATE inbox SET state = 'failed', processed_at = ?, error = ? WHERE id = ? AND state = 'new'`).run(Date.now(), e.message, id);
-        this.log.error('inbox item failed', { inboxId: id, err: e.message, detail: e.detail });
-        this.errors.record(e);
-      }
+        }
+      })();
+    } catch (error) {
+      for (const req of batch) req.reject(error);
+      return;
     }
-    return processed;
+    let any = false;
+    batch.forEach((req, i) => {
+      const o = outcomes[i]!;
+      if (o.ok) {
+        any ||= o.value.ids.length > 0;
+        req.resolve(o.value);
+      } else req.reject(o.error);
+    });
+    if (any) this.events.emit('inbox.received', undefined);
+  }
+
+  private insert(items: InboxInput[]): { ids: number[]; duplicates: number } {
+    const now = Date.now();
+    const ids: number[] = [];
+    let duplicates = 0;
+    for (const item of items) {
+      const row = this.stmtInsert.get(item.source, item.externalId, item.kind, JSON.stringify(item.payload ?? null), now) as
+        | { id: number }
+        | undefined;
+      if (!row) {
+        duplicates++;
+        continue;
+      }
+      ids.push(row.id);
+      for (const f of item.files ?? []) this.stmtFile.run(row.id, f.field, f.filename, f.mime, f.content.length, f.content);
+    }
+    return { ids, duplicates };
+  }
+
+  /**
+   * Processes new items in arrival order. Each item runs in its own savepoint together with the effects its
+   * flow makes, all inside one transaction per batch (one disk sync). A failing item is rolled back to its
+   * savepoint, marked failed (with an error-log entry) and does not block the rest.
+   */
+  processPending(limit = 200): number {
+    const failures: Array<{ id: number; error: SyncError }> = [];
+    const processed = this.db.transaction(() => {
+      const pending = this.db.prepare(`SELECT id FROM inbox WHERE state = 'new' ORDER BY id LIMIT ?`).all(limit) as Array<{ id: number }>;
+      let n = 0;
+      for (const { id } of pending) {
+        const item = this.load(id);
+        if (!item) continue;
+        const h = this.handlers.get(item.source);
+        try {
+          this.db.transaction(() => {
+            if (!h) {
+              throw new SyncError({
+                kind: 'fatal',
+                message: 'Получено событие, которое эта версия Прилавка не умеет обрабатывать.',
+                detail: `no inbox handler for source ${item.source}`,
+              });
+            }
+            h.handle(item, this.db);
+            this.db.prepare(`UPDATE inbox SET state = 'processed', processed_at = ? WHERE id = ?`).run(Date.now(), id);
+          })();
+          n++;
+        } catch (err) {
+          const error = toSyncError(err, h?.system ?? 'webhooks');
+          this.db.prepare(`UPDATE inbox SET state = 'failed', processed_at = ?, error = ? WHERE id = ?`).run(Date.now(), error.message, id);
+          failures.push({ id, error });
+        }
+      }
+      return n;
+    })();
+    for (const f of failures) {
+      this.log.error('inbox item failed', { inboxId: f.id, err: f.error.message, detail: f.error.detail });
+      this.errors.record(f.error);
+    }
+    return processed + failures.length;
   }
 
   /** Puts a failed item back for another try (after the merchant fixed what it needed). */
@@ -163,14 +215,6 @@ export class Inbox {
 
   prune(before: number): number {
     return this.db.prepare(`DELETE FROM inbox WHERE state = 'processed' AND processed_at < ?`).run(before).changes;
-  }
-
-  private stateOf(id: number): string | null {
-    return (this.db.prepare('SELECT state FROM inbox WHERE id = ?').get(id) as { state: string } | undefined)?.state ?? null;
-  }
-
-  private sourceOf(id: number): string | null {
-    return (this.db.prepare('SELECT source FROM inbox WHERE id = ?').get(id) as { source: string } | undefined)?.source ?? null;
   }
 
   private load(id: number): InboxItem | null {

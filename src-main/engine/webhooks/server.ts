@@ -136,7 +136,7 @@ export class WebhookServer {
       }
       let stored: { ids: number[]; duplicates: number };
       try {
-        stored = this.inbox.receive(items);
+        stored = await this.inbox.receiveGrouped(items);
       } catch (err) {
         // Not committed, so not acknowledged: the sender will try again.
         this.log.error('webhook not stored', { source, err });

@@ -1,0 +1,22 @@
+/**
+ * `npm run bench [-- <prefix>]`: runs every benchmark (or those whose id starts with the prefix) and prints
+ * one line per figure: `BENCH <id> <value> <unit>`. Targets and the latest figures live in BENCHMARKS.md.
+ */
+import { benchQueue } from './queue.js';
+import { benchWebhook } from './webhook.js';
+
+export type Figure = { id: string; value: number; unit: string };
+type Bench = { ids: string[]; run: () => Promise<Figure[]> };
+
+const benches: Bench[] = [
+  { ids: ['queue.jobs_per_s'], run: benchQueue },
+  { ids: ['webhook.inbox_p50_ms', 'webhook.inbox_p99_ms'], run: benchWebhook },
+];
+
+const prefix = process.argv[2] ?? '';
+for (const b of benches) {
+  if (!b.ids.some((id) => id.startsWith(prefix))) continue;
+  for (const f of await b.run()) {
+    if (f.id.startsWith(prefix)) console.log(`BENCH ${f.id} ${Number(f.value.toFixed(2))} ${f.unit}`);
+  }
+}
