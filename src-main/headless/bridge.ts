@@ -56,6 +56,10 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
     return auth.startsWith('Bearer ') ? auth.slice(7) : null;
   };
   const queryToken = (req: IncomingMessage) => new URL(req.url ?? '/', 'http://x').searchParams.get('token');
+  const cookieToken = (req: IncomingMessage) => {
+    const m = /(?:^|;\s*)prilavok_session=([^;]+)/.exec(req.headers.cookie ?? '');
+    return m ? decodeURIComponent(m[1]!) : null;
+  };
   const authorized = (given: string | null) => given !== null && sameSecret(given, opts.token);
 
   const server = http.createServer((req, res) => {
@@ -74,7 +78,13 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         if (req.method !== 'GET' && req.method !== 'HEAD') return text(res, 405, 'Метод не поддерживается');
         if (url.pathname === '/' || url.pathname === '/index.html') {
           // The page itself only with the token: without it there is nothing to see, not even the shell.
-          if (!authorized(queryToken(req))) return text(res, 401, accessDenied, 'text/html; charset=utf-8');
+          // The first visit carries it in the link; a session cookie (HttpOnly, this site only) lets a reload in.
+          const fromLink = queryToken(req);
+          if (authorized(fromLink)) {
+            res.setHeader('set-cookie', `prilavok_session=${encodeURIComponent(opts.token)}; HttpOnly; SameSite=Strict; Path=/`);
+          } else if (!authorized(cookieToken(req))) {
+            return text(res, 401, accessDenied, 'text/html; charset=utf-8');
+          }
           return serveFile(res, path.join(opts.staticDir, 'index.html'));
         }
         const file = path.resolve(opts.staticDir, `.${decodeURIComponent(url.pathname)}`);

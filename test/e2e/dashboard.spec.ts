@@ -1,0 +1,72 @@
+import { expect, test } from '@playwright/test';
+import net from 'node:net';
+import { startHeadless, type Headless } from '../helpers/headless.js';
+import { tempDir } from '../helpers/temp.js';
+
+const TOKEN = 'e2e-token-7d3f9b21';
+const shots = 'test-results/screens';
+
+let h: Headless;
+let cleanup: () => void;
+let blocker: net.Server;
+
+test.beforeAll(async () => {
+  const t = tempDir();
+  cleanup = t.cleanup;
+  // Another program already holds the webhook port: Prilavok must say so, in Russian, in the error log.
+  blocker = net.createServer();
+  await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+  const busyPort = (blocker.address() as net.AddressInfo).port;
+  h = await startHeadless({ dataDir: t.dir, token: TOKEN, built: true, env: { PRILAVOK_WEBHOOK_PORT: String(busyPort) } });
+});
+
+test.afterAll(async () => {
+  await h?.stop('SIGTERM');
+  blocker?.close();
+  cleanup?.();
+});
+
+test('без ключа доступа окно не открывается', async ({ page, request }) => {
+  const res = await page.goto(`http://127.0.0.1:${h.uiPort}/`);
+  expect(res?.status()).toBe(401);
+  await expect(page.getByRole('heading', { name: 'Нет доступа' })).toBeVisible();
+  const api = await request.post(`http://127.0.0.1:${h.uiPort}/api/engine.status`, { data: {} });
+  expect(api.status()).toBe(401);
+  await page.screenshot({ path: `${shots}/no-access.png` });
+});
+
+test('с ключом доступа открывается обзор: состояние, синхронизации, очередь', async ({ page }) => {
+  await page.goto(h.ui);
+  await expect(page.getByTestId('dashboard')).toBeVisible();
+  await expect(page.getByTestId('engine-state')).toContainText('Работает');
+  // The key leaves the address bar once the page has it.
+  await expect.poll(() => page.url()).not.toContain('token=');
+  await expect(page.getByTestId('poller-housekeeping')).toContainText('Очистка старой истории');
+  for (const state of ['queued', 'running', 'retrying', 'attention', 'dead', 'done']) {
+    await expect(page.getByTestId(`queue-${state}`)).toBeVisible();
+  }
+  await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
+
+  // Pause and resume go through the engine and come back as live status.
+  await page.getByTestId('pause-toggle').click();
+  await expect(page.getByTestId('engine-state')).toContainText('На паузе');
+  await page.screenshot({ path: `${shots}/dashboard-paused.png`, fullPage: true });
+  await page.getByTestId('pause-toggle').click();
+  await expect(page.getByTestId('engine-state')).toContainText('Работает');
+
+  // A reload keeps access for this tab (the key is kept for the session, not in the URL).
+  await page.reload();
+  await expect(page.getByTestId('dashboard')).toBeVisible();
+});
+
+test('журнал ошибок показывает ошибку по-русски, с подробностями, и отмечает прочитанное', async ({ page }) => {
+  await page.goto(h.ui);
+  const log = page.getByTestId('error-log');
+  await expect(log).toContainText('занят другой программой');
+  await expect(page.getByTestId('errors-unread')).toHaveText('1');
+  await page.getByText('Подробности').first().click();
+  await expect(log).toContainText('EADDRINUSE');
+  await page.screenshot({ path: `${shots}/error-log.png`, fullPage: true });
+  await log.locator('button', { hasText: 'Прочитано' }).first().click();
+  await expect(page.getByTestId('errors-unread')).toHaveCount(0);
+});
