@@ -1,5 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { ApiCallError, type ErrorKind, type PrilavokApi } from '../../src-shared/api';
+import { ApiCallError, type PrilavokApi } from '../../src-shared/api';
+import type { ErrorKind } from '../../src-shared/errors';
 import { ru } from '../i18n/ru';
 
 /** The window's one API; provided once by App, read by every screen. */

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { createContext, useCallback, useContext, useEffect, useRef, useState } from 'react';
 import type { EngineStatus, PrilavokApi } from '../../src-shared/api';
 import { toFailure, type Failure } from './useApi';
 
@@ -35,4 +35,18 @@ export function useEngineStatus(api: PrilavokApi) {
   }, [api, reload, replace]);
 
   return { status, failure, reload, replace };
+}
+
+export interface EngineState extends ReturnType<typeof useEngineStatus> {
+  /** False while the headless bridge has lost its socket. */
+  connected: boolean;
+}
+
+/** Status and connection, shared by the header and every screen. */
+export const EngineContext = createContext<EngineState | null>(null);
+
+export function useEngine(): EngineState {
+  const state = useContext(EngineContext);
+  if (!state) throw new Error('useEngine outside <EngineContext>');
+  return state;
 }

@@ -4,25 +4,32 @@ import { toFailure, type Failure } from './useApi';
 
 export const ERROR_LOG_LIMIT = 50;
 
+interface Log {
+  items: ErrorEntry[];
+  unread: number;
+}
+
 /**
  * The newest entries of the error log, live: new entries arrive by `errors.logged` and are put on top. After
  * acknowledge / retry the list is fetched again (the engine decides what changed). When the engine's own
- * unread count disagrees with ours — another window acknowledged, or we missed events while disconnected —
+ * unread count disagrees with ours — another window acknowledged, or events were missed while disconnected —
  * the list is fetched again too.
  */
 export function useErrorLog(api: PrilavokApi, opts: { connected: boolean; engineUnread: number | undefined }) {
-  const [items, setItems] = useState<ErrorEntry[]>([]);
-  const [unread, setUnread] = useState(0);
+  const [log, setLog] = useState<Log>({ items: [], unread: 0 });
   const [loading, setLoading] = useState(true);
   const [failure, setFailure] = useState<Failure | null>(null);
   const inFlight = useRef(false);
+  const current = useRef(log);
+  useEffect(() => {
+    current.current = log;
+  }, [log]);
 
   const reload = useCallback(async () => {
     inFlight.current = true;
     try {
       const res = await api.call('errors.list', { limit: ERROR_LOG_LIMIT });
-      setItems(res.items);
-      setUnread(res.unread);
+      setLog({ items: res.items, unread: res.unread });
       setFailure(null);
     } catch (err) {
       setFailure(toFailure(err));
@@ -35,10 +42,12 @@ export function useErrorLog(api: PrilavokApi, opts: { connected: boolean; engine
   useEffect(() => {
     void reload();
     return api.on('errors.logged', (entry) => {
-      setItems((list) => {
-        if (list.some((e) => e.id === entry.id)) return list;
-        if (!entry.acknowledged) setUnread((n) => n + 1);
-        return [entry, ...list].slice(0, ERROR_LOG_LIMIT);
+      setLog((prev) => {
+        if (prev.items.some((e) => e.id === entry.id)) return prev;
+        return {
+          items: [entry, ...prev.items].slice(0, ERROR_LOG_LIMIT),
+          unread: prev.unread + (entry.acknowledged ? 0 : 1),
+        };
       });
     });
   }, [api, reload]);
@@ -50,16 +59,16 @@ export function useErrorLog(api: PrilavokApi, opts: { connected: boolean; engine
     wasConnected.current = opts.connected;
   }, [opts.connected, reload]);
 
+  // Only the engine's number triggers this check; our own changes to `unread` must not.
   useEffect(() => {
-    if (opts.engineUnread !== undefined && opts.engineUnread !== unread && !inFlight.current && !loading) void reload();
-    // Only the engine's number triggers this; our own changes must not.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [opts.engineUnread]);
+    if (opts.engineUnread === undefined || inFlight.current) return;
+    if (opts.engineUnread !== current.current.unread) void reload();
+  }, [opts.engineUnread, reload]);
 
   const acknowledge = useCallback(
     async (which: { ids: number[] } | { all: true }) => {
       const res = await api.call('errors.acknowledge', which);
-      setUnread(res.unread);
+      setLog((prev) => ({ ...prev, unread: res.unread }));
       await reload();
     },
     [api, reload],
@@ -75,5 +84,5 @@ export function useErrorLog(api: PrilavokApi, opts: { connected: boolean; engine
     [api, reload],
   );
 
-  return { items, unread, loading, failure, reload, acknowledge, retry };
+  return { items: log.items, unread: log.unread, loading, failure, reload, acknowledge, retry };
 }

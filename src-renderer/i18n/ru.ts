@@ -19,6 +19,7 @@ export const ru = {
   engine: {
     running: 'Работает',
     paused: 'На паузе',
+    offline: 'Нет связи',
     runningHint: 'Прилавок забирает новые заказы и отправляет их дальше.',
     pausedHint: 'Новые заказы ждут: синхронизация остановлена до нажатия «Продолжить».',
     pause: 'Пауза',
@@ -27,7 +28,7 @@ export const ru = {
     syncStarted: 'Синхронизация запущена',
     stateLabel: 'Состояние',
     version: (v: string) => `Версия ${v}`,
-    startedAt: (when: string) => `Запущен ${when}`,
+    startedAt: 'Запущен',
   },
 
   connection: {
@@ -65,7 +66,7 @@ export const ru = {
     running: 'Выполняется…',
     never: 'ещё не было',
     noError: 'нет',
-    nextRun: (when: string) => `следующий ${when}`,
+    nextRunPrefix: 'следующий',
     empty: 'Синхронизаций пока нет. Они появятся, когда вы подключите системы в настройках.',
   },
 

@@ -1,0 +1,40 @@
+import { useMemo, useState } from 'react';
+import type { PrilavokApi } from '../src-shared/api';
+import { Layout } from './components/Layout';
+import { ApiContext, useConnection } from './hooks/useApi';
+import { EngineContext, useEngineStatus } from './hooks/useEngineStatus';
+import { screens, type ScreenId } from './navigation';
+import { NoAccess } from './screens/NoAccess';
+
+export function App({ api }: { api: PrilavokApi | null }) {
+  if (!api) return <NoAccess />;
+  return <ConnectedApp api={api} />;
+}
+
+function ConnectedApp({ api }: { api: PrilavokApi }) {
+  const engine = useEngineStatus(api);
+  const connected = useConnection(api);
+  const [current, setCurrent] = useState<ScreenId>('overview');
+  const { status, failure, reload, replace } = engine;
+  const state = useMemo(() => ({ status, failure, reload, replace, connected }), [status, failure, reload, replace, connected]);
+
+  // A key that no longer opens the engine (it was restarted with a new one): same as no key at all.
+  if (status === null && failure?.kind === 'auth') return <NoAccess />;
+
+  const screen = screens.find((s) => s.id === current) ?? screens[0];
+  return (
+    <ApiContext value={api}>
+      <EngineContext value={state}>
+        <Layout
+          nav={screens}
+          current={screen.id}
+          onNavigate={setCurrent}
+          status={status}
+          connected={connected}
+        >
+          <screen.Component />
+        </Layout>
+      </EngineContext>
+    </ApiContext>
+  );
+}

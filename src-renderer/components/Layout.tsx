@@ -1,0 +1,56 @@
+import type { ReactNode } from 'react';
+import type { EngineStatus } from '../../src-shared/api';
+import { ru } from '../i18n/ru';
+import { EngineBadge } from './EngineBadge';
+
+interface NavItem<Id extends string> {
+  id: Id;
+  title: string;
+}
+
+/** The frame around every screen: the menu on the left, the header with the engine's state on top. */
+export function Layout<Id extends string>(props: {
+  nav: ReadonlyArray<NavItem<Id>>;
+  current: Id;
+  onNavigate: (id: Id) => void;
+  status: EngineStatus | null;
+  connected: boolean;
+  children: ReactNode;
+}) {
+  return (
+    <div className="shell">
+      <header className="header">
+        <div className="brand">
+          <span className="brand__mark" aria-hidden="true" />
+          <span className="brand__name">{ru.app.name}</span>
+          <span className="brand__tagline">{ru.app.tagline}</span>
+        </div>
+        {props.status && <EngineBadge paused={props.status.paused} offline={!props.connected} />}
+      </header>
+      <nav className="sidebar" aria-label={ru.nav.label}>
+        <ul>
+          {props.nav.map((item) => (
+            <li key={item.id}>
+              <button
+                type="button"
+                className="sidebar__item"
+                aria-current={item.id === props.current ? 'page' : undefined}
+                onClick={() => props.onNavigate(item.id)}
+              >
+                {item.title}
+              </button>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main className="content" id="content">
+        {!props.connected && (
+          <div className="banner" role="alert" data-testid="connection-lost">
+            {ru.connection.lost}
+          </div>
+        )}
+        {props.children}
+      </main>
+    </div>
+  );
+}
