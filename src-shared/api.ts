@@ -41,7 +41,13 @@ export const engineStatusSchema = z.object({
   pollers: z.array(pollerStatusSchema),
   queue: queueDepthSchema,
   inbox: z.object({ pending: z.number().int(), failed: z.number().int() }),
-  webhooks: z.object({ listening: z.boolean(), localUrl: z.string().nullable(), publicUrl: z.string().nullable() }),
+  webhooks: z.object({
+    listening: z.boolean(),
+    localUrl: z.string().nullable(),
+    publicUrl: z.string().nullable(),
+    /** Why the server is not listening, for the merchant. */
+    error: z.string().nullable(),
+  }),
   errors: z.object({ unread: z.number().int() }),
   /** Set when secrets are stored without a real OS key store (shown as a warning). */
   secretsWarning: z.string().nullable(),

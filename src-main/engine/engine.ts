@@ -70,6 +70,7 @@ export class Engine {
   readonly startedAt = Date.now();
 
   private started = false;
+  private webhookError: string | null = null;
   private inboxScheduled = false;
   private statusTimer: NodeJS.Timeout | null = null;
   private readonly unsubscribers: Array<() => void> = [];
@@ -151,19 +152,15 @@ export class Engine {
     const port = this.opts.webhookPort ?? this.settings.get('general').webhookPort;
     try {
       await this.webhooks.listen(port);
+      this.webhookError = null;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      this.errors.record(
-        new SyncError({
-          kind: 'needsAttention',
-          system: 'webhooks',
-          message:
-            code === 'EADDRINUSE'
-              ? `Порт ${port} для входящих запросов занят другой программой. Выберите другой порт в настройках.`
-              : `Не удалось открыть порт ${port} для входящих запросов.`,
-          detail: String(err),
-        }),
-      );
+      const message =
+        code === 'EADDRINUSE'
+          ? `Порт ${port} для входящих запросов занят другой программой. Выберите другой порт в настройках.`
+          : `Не удалось открыть порт ${port} для входящих запросов.`;
+      this.webhookError = message;
+      this.errors.record(new SyncError({ kind: 'needsAttention', system: 'webhooks', message, detail: String(err) }));
     }
     this.unsubscribers.push(
       this.events.on('inbox.received', () => this.scheduleInbox()),
@@ -215,6 +212,7 @@ export class Engine {
         listening: this.webhooks.localUrl !== null,
         localUrl: this.webhooks.localUrl,
         publicUrl: this.settings.get('general').publicUrl,
+        error: this.webhookError,
       },
       errors: { unread: this.errors.unread() },
       secretsWarning: this.secrets.warning,
@@ -268,10 +266,11 @@ export class Engine {
         if (!test) return { ok: false, message: 'Для этой системы проверка подключения пока недоступна.', detail: null };
         try {
           const r = await test();
-          return { ok: r.ok, message: r.message, detail: this.redactor.redact(r.detail ?? null) };
+          return { ok: r.ok, message: this.redactor.redact(r.message), detail: this.redactor.redact(r.detail ?? null) };
         } catch (err) {
+          // A failed login may quote what was sent: the message goes through the redactor like the detail.
           const e = toSyncError(err, system);
-          return { ok: false, message: e.message, detail: this.redactor.redact(e.detail) };
+          return { ok: false, message: this.redactor.redact(e.message), detail: this.redactor.redact(e.detail) };
         }
       },
       'orders.list': (f: Parameters<Orders['list']>[0]) => this.orders.list(f),

@@ -7,6 +7,8 @@ export interface InternalEvents {
   'inbox.received': undefined;
   /** Something shown on the dashboard changed (a poller started or ended, pause, webhook server). */
   'status.changed': undefined;
+  /** A job died because its lease expired on its last attempt: no worker is left to report it. */
+  'job.gaveUp': { id: number; kind: string; orderId: number | null; attempts: number };
 }
 
 type AllEvents = { [E in EventName]: EventPayload<E> } & InternalEvents;

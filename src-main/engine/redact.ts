@@ -27,15 +27,15 @@ export class Redactor {
   addSecret(value: string | null | undefined): void {
     if (!value || value.length < 4 || this.known.has(value)) return;
     this.known.add(value);
-    // A secret can also travel URL-encoded.
-    const enc = encodeURIComponent(value);
-    if (enc !== value) this.known.add(enc);
+    // A secret can also travel URL-encoded, or JSON-escaped (a quote or backslash in a password) inside a
+    // log line or a serialised body.
+    for (const form of encodedForms(value)) this.known.add(form);
     this.escaped = null;
   }
 
   removeSecret(value: string): void {
     this.known.delete(value);
-    this.known.delete(encodeURIComponent(value));
+    for (const form of encodedForms(value)) this.known.delete(form);
     this.escaped = null;
   }
 
@@ -65,6 +65,10 @@ export class Redactor {
     const red = this.redact(text);
     return red.length > max ? `${red.slice(0, max)}… (${red.length - max} симв. скрыто)` : red;
   }
+}
+
+function encodedForms(value: string): string[] {
+  return [encodeURIComponent(value), JSON.stringify(value).slice(1, -1)].filter((f) => f !== value);
 }
 
 function safeJson(value: unknown): string {

@@ -50,7 +50,7 @@ export function WebhooksCard({ webhooks }: { webhooks: EngineStatus['webhooks'] 
           </div>
         </dl>
       ) : (
-        <p className="text-warning">{ru.webhooks.notListening}</p>
+        <p className="text-warning">{webhooks.error ?? ru.webhooks.notListening}</p>
       )}
     </section>
   );

@@ -64,6 +64,8 @@ test('журнал ошибок показывает ошибку по-русс�
   const log = page.getByTestId('error-log');
   await expect(log).toContainText('занят другой программой');
   await expect(page.getByTestId('errors-unread')).toHaveText('1');
+  // The webhook card says exactly why nothing can arrive.
+  await expect(page.getByTestId('webhooks')).toContainText('занят другой программой');
   await page.getByText('Подробности').first().click();
   await expect(log).toContainText('EADDRINUSE');
   await page.screenshot({ path: `${shots}/error-log.png`, fullPage: true });

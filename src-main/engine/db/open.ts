@@ -32,3 +32,21 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     throw err;
   }
 }
+
+const statements = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement, compiled once per connection and reused: preparing costs more than running a small
+ * statement, and the sync loop runs the same few statements thousands of times.
+ */
+export function sql(db: Db, text: string): Database.Statement {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let stmt = cache.get(text);
+  if (!stmt) {
+    if (cache.size >= 500) cache.clear();
+    stmt = db.prepare(text);
+    cache.set(text, stmt);
+  }
+  return stmt;
+}

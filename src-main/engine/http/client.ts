@@ -90,7 +90,15 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
     system: opts.system,
     async request(req) {
       const idempotent = req.idempotent ?? (req.method ?? 'GET') === 'GET';
-      if (opts.limiter) await opts.limiter.take(req.signal);
+      if (opts.limiter) {
+        try {
+          await opts.limiter.take(req.signal);
+        } catch (err) {
+          // Aborted while waiting for a slot: nothing was sent, so it is the same retryable «прерван» as an
+          // aborted request, not an unknown throw (which would make the job dead as an internal error).
+          throw networkFailure(err, req, idempotent, title, opts.system, describe(req), 0);
+        }
+      }
       const started = performance.now();
       const options: OptionsInit = {
         method: req.method ?? 'GET',

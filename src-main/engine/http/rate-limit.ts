@@ -28,6 +28,11 @@ export class RateLimiter {
     const wait = startAt - now;
     if (wait <= 0) return Promise.resolve();
     return new Promise((resolve, reject) => {
+      // Already aborted (the engine is stopping): fail now rather than sleep through the slot first.
+      if (signal?.aborted) {
+        reject(signal.reason ?? new Error('aborted'));
+        return;
+      }
       const t = setTimeout(() => {
         signal?.removeEventListener('abort', onAbort);
         resolve();

@@ -134,8 +134,8 @@ export class JobQueue {
     const now = this.now();
     return this.db.transaction(() => {
       const expired = this.db
-        .prepare(`SELECT id, attempts, max_attempts FROM jobs WHERE connector = ? AND state = 'running' AND lease_until < ?`)
-        .all(connector, now) as Array<{ id: number; attempts: number; max_attempts: number }>;
+        .prepare(`SELECT id, kind, order_id, attempts, max_attempts FROM jobs WHERE connector = ? AND state = 'running' AND lease_until < ?`)
+        .all(connector, now) as Array<{ id: number; kind: string; order_id: number | null; attempts: number; max_attempts: number }>;
       for (const e of expired) {
         this.db
           .prepare(`UPDATE job_attempts SET outcome = 'lost', finished_at = ?, error_message = ? WHERE job_id = ? AND outcome IS NULL`)
@@ -147,6 +147,8 @@ export class JobQueue {
                  last_error = 'Попытки исчерпаны: последняя прервалась', last_error_kind = 'retryable' WHERE id = ?`,
             )
             .run(now, now, e.id);
+          // Inside this transaction, so the runner's error-log entry commits with the death.
+          this.events.emit('job.gaveUp', { id: e.id, kind: e.kind, orderId: e.order_id, attempts: e.attempts });
         }
       }
 

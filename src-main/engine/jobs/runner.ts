@@ -71,7 +71,7 @@ export class JobRunner {
   private running = false;
   private paused = false;
   private readonly opts: RunnerOptions;
-  private unsubscribe: (() => void) | null = null;
+  private unsubscribe: Array<() => void> = [];
 
   constructor(
     private readonly deps: Deps,
@@ -88,7 +88,10 @@ export class JobRunner {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.unsubscribe = this.deps.events.on('queue.changed', () => this.wake());
+    this.unsubscribe = [
+      this.deps.events.on('queue.changed', () => this.wake()),
+      this.deps.events.on('job.gaveUp', (job) => this.recordGaveUp(job)),
+    ];
     this.wake();
   }
 
@@ -104,7 +107,7 @@ export class JobRunner {
   /** Stops claiming and waits for running jobs; after `timeoutMs` they are aborted (their leases expire). */
   async stop(timeoutMs = 10_000): Promise<void> {
     this.running = false;
-    this.unsubscribe?.();
+    this.unsubscribe.splice(0).forEach((u) => u());
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const all = [...this.inflight.values()];
@@ -293,6 +296,28 @@ export class JobRunner {
       });
     }
     if (job.orderId !== null) events.emit('orders.changed', { ids: [job.orderId] });
+  }
+
+  /**
+   * A job whose every attempt was cut short (the program closed or hung mid-call) dies in `claim`, where no
+   * worker is left to tell the merchant; it is a poisoned job all the same, so it gets its error-log entry.
+   */
+  private recordGaveUp(job: { id: number; kind: string; orderId: number | null; attempts: number }): void {
+    const { errors, orders, events } = this.deps;
+    const handler = this.handlers.get(job.kind);
+    errors.record(
+      new SyncError({
+        kind: 'retryable',
+        system: handler?.connector ?? 'engine',
+        message: `«${handler?.title ?? job.kind}»: каждая попытка прерывалась (программа закрывалась или зависала). Попытки исчерпаны (${job.attempts}); нажмите «Повторить».`,
+        detail: `job ${job.id} (${job.kind}) lost its lease on its last attempt`,
+      }),
+      { orderId: job.orderId, jobId: job.id },
+    );
+    if (job.orderId !== null) {
+      orders.refreshAttention(job.orderId);
+      events.emit('orders.changed', { ids: [job.orderId] });
+    }
   }
 
   private redacted(err: SyncError): SyncError {

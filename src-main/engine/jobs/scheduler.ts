@@ -130,6 +130,8 @@ export class Scheduler {
     this.started = false;
     for (const s of this.states.values()) {
       this.clear(s);
+      // A «sync now» pressed during the last run must not start a new run after the engine stopped.
+      s.rerun = false;
       s.abort?.abort(new Error('engine stopping'));
     }
     await Promise.allSettled([...this.states.values()].map((s) => s.current));
@@ -138,7 +140,9 @@ export class Scheduler {
   private runOnce(s: State): Promise<void> {
     if (s.current) {
       s.rerun = true;
-      return s.current;
+      // The caller wants a run that starts after this one: answer when that rerun (started in `finally`
+      // before the current promise settles) has ended too.
+      return s.current.then(() => s.current ?? undefined);
     }
     this.clear(s);
     const abort = new AbortController();

@@ -23,7 +23,7 @@ export class SettingsStore {
     if (hit) return hit;
     const row = this.db.prepare('SELECT value FROM settings WHERE section = ?').get(section) as { value: string } | undefined;
     const schema = settingsSchemas[section];
-    const parsed = schema.safeParse(row ? JSON.parse(row.value) : {});
+    const parsed = schema.safeParse(row ? parseStored(row.value) : {});
     // A stored section that no longer validates (edited by hand, say) falls back to defaults rather than
     // stopping the engine; the next save writes a valid one.
     const value = (parsed.success ? parsed.data : schema.parse({})) as Settings[S];
@@ -55,6 +55,15 @@ export class SettingsStore {
       .run(section, JSON.stringify(parsed.data), Date.now());
     this.cache[section] = parsed.data as Settings[S];
     return parsed.data as Settings[S];
+  }
+}
+
+/** A section that is not JSON at all (hand-edited, truncated) is treated like one that does not validate. */
+function parseStored(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
 }
 

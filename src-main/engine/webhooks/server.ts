@@ -253,8 +253,11 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
 export function formToObject(params: URLSearchParams): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of params) {
-    const prev = out[k];
-    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    // Own properties only, defined rather than assigned: a field named `constructor` or `__proto__` is form
+    // data like any other, not the inherited member (which turned it into `[Object, v]` or dropped it).
+    const prev = Object.hasOwn(out, k) ? out[k] : undefined;
+    const value = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
