@@ -7,7 +7,7 @@ import { createDispatcher, type Dispatch } from './api/dispatcher.js';
 import { ErrorLog } from './core/error-log.js';
 import { Orders } from './core/orders.js';
 import { Timeline } from './core/timeline.js';
-import { openDatabase, type Db } from './db/open.js';
+import { openDatabase, type Db, sql } from './db/open.js';
 import { SyncError, toSyncError } from './errors.js';
 import { EngineEvents } from './events.js';
 import { createHttpClient } from './http/client.js';
@@ -280,8 +280,7 @@ export class Engine {
         return { order, timeline: this.timeline.forOrder(id) };
       },
       'orders.retry': ({ id }: { id: number }) => {
-        const ids = this.db
-          .prepare(`SELECT id FROM jobs WHERE order_id = ? AND state IN ('attention', 'dead')`)
+        const ids = sql(this.db, `SELECT id FROM jobs WHERE order_id = ? AND state IN ('attention', 'dead')`)
           .all(id) as Array<{ id: number }>;
         const retried = ids.filter((j) => this.queue.retry(j.id)).length;
         this.orders.refreshAttention(id);
@@ -352,11 +351,11 @@ export class Engine {
   }
 
   private kvGet(key: string): string | null {
-    return (this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
+    return (sql(this.db, 'SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
   }
 
   private kvSet(key: string, value: string): void {
-    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    sql(this.db, 'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 }
 

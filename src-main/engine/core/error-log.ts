@@ -1,5 +1,5 @@
 import type { ErrorEntry } from '../../../src-shared/api.js';
-import type { Db } from '../db/open.js';
+import { type Db, sql } from '../db/open.js';
 import type { SyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Redactor } from '../redact.js';
@@ -34,8 +34,7 @@ export class ErrorLog {
     err: SyncError,
     ctx: { orderId?: number | null; jobId?: number | null; severity?: 'error' | 'warning' } = {},
   ): ErrorEntry {
-    const { lastInsertRowid } = this.db
-      .prepare(
+    const { lastInsertRowid } = sql(this.db, 
         `INSERT INTO error_log (at, severity, kind, system, order_id, job_id, message, detail)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -56,7 +55,7 @@ export class ErrorLog {
   }
 
   get(id: number): ErrorEntry | null {
-    const row = this.db.prepare(`${select} WHERE e.id = ?`).get(id) as Row | undefined;
+    const row = sql(this.db, `${select} WHERE e.id = ?`).get(id) as Row | undefined;
     return row ? toEntry(row) : null;
   }
 
@@ -68,20 +67,20 @@ export class ErrorLog {
       args.push(opts.beforeId);
     }
     if (opts.unreadOnly) where.push('e.acknowledged_at IS NULL');
-    const sql = `${select} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, opts.limit) as Row[]).map(toEntry);
+    const text = `${select} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY e.id DESC LIMIT ?`;
+    return (sql(this.db, text).all(...args, opts.limit) as Row[]).map(toEntry);
   }
 
   unread(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM error_log WHERE acknowledged_at IS NULL').get() as { n: number }).n;
+    return (sql(this.db, 'SELECT count(*) AS n FROM error_log WHERE acknowledged_at IS NULL').get() as { n: number }).n;
   }
 
   acknowledge(opts: { ids?: number[] | undefined; all?: boolean | undefined }): number {
     const now = Date.now();
     if (opts.all) {
-      this.db.prepare('UPDATE error_log SET acknowledged_at = ? WHERE acknowledged_at IS NULL').run(now);
+      sql(this.db, 'UPDATE error_log SET acknowledged_at = ? WHERE acknowledged_at IS NULL').run(now);
     } else if (opts.ids?.length) {
-      const stmt = this.db.prepare('UPDATE error_log SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL');
+      const stmt = sql(this.db, 'UPDATE error_log SET acknowledged_at = ? WHERE id = ? AND acknowledged_at IS NULL');
       this.db.transaction(() => opts.ids?.forEach((id) => stmt.run(now, id)))();
     }
     return this.unread();
@@ -89,7 +88,7 @@ export class ErrorLog {
 
   /** Forget acknowledged entries older than the cutoff. */
   prune(before: number): number {
-    return this.db.prepare('DELETE FROM error_log WHERE acknowledged_at IS NOT NULL AND at < ?').run(before).changes;
+    return sql(this.db, 'DELETE FROM error_log WHERE acknowledged_at IS NOT NULL AND at < ?').run(before).changes;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { OrderSummary } from '../../../src-shared/api.js';
 import type { SystemId } from '../../../src-shared/systems.js';
-import type { Db } from '../db/open.js';
+import { type Db, sql } from '../db/open.js';
 
 export interface OrderUpsert {
   /** Stable reference of the order across systems, e.g. `retailcrm:1234` or `leeloo:abc`. */
@@ -55,8 +55,7 @@ export class Orders {
   /** Creates or refreshes an order by its ref; returns its local id. Call inside the flow's transaction. */
   upsert(o: OrderUpsert): number {
     const now = Date.now();
-    const row = this.db
-      .prepare(
+    const row = sql(this.db, 
         `INSERT INTO orders (ref, number, customer, phone, phone_digits, crm_status, created_at, updated_at)
          VALUES (@ref, @number, @customer, @phone, @digits, @crmStatus, @now, @now)
          ON CONFLICT (ref) DO UPDATE SET
@@ -81,13 +80,12 @@ export class Orders {
   }
 
   idByRef(ref: string): number | null {
-    const row = this.db.prepare('SELECT id FROM orders WHERE ref = ?').get(ref) as { id: number } | undefined;
+    const row = sql(this.db, 'SELECT id FROM orders WHERE ref = ?').get(ref) as { id: number } | undefined;
     return row?.id ?? null;
   }
 
   setChip(orderId: number, system: SystemId, chip: SystemChip): void {
-    this.db
-      .prepare(
+    sql(this.db, 
         `UPDATE orders SET systems = json_set(systems, '$.' || ?, json(?)), updated_at = ? WHERE id = ?`,
       )
       .run(system, JSON.stringify(chip), Date.now(), orderId);
@@ -96,8 +94,7 @@ export class Orders {
 
   /** An order needs attention while any chip says so or any of its jobs waits for the merchant. */
   refreshAttention(orderId: number): void {
-    this.db
-      .prepare(
+    sql(this.db, 
         `UPDATE orders SET attention = (
            EXISTS (SELECT 1 FROM jobs WHERE order_id = orders.id AND state IN ('attention', 'dead'))
            OR EXISTS (SELECT 1 FROM json_each(orders.systems) WHERE json_extract(value, '$.attention') = 1)
@@ -107,7 +104,7 @@ export class Orders {
   }
 
   get(id: number): OrderSummary | null {
-    const row = this.db.prepare('SELECT * FROM orders WHERE id = ?').get(id) as Row | undefined;
+    const row = sql(this.db, 'SELECT * FROM orders WHERE id = ?').get(id) as Row | undefined;
     return row ? toSummary(row) : null;
   }
 
@@ -146,9 +143,8 @@ export class Orders {
       args.to = f.to;
     }
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM orders ${clause}`).get(args) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT * FROM orders ${clause} ORDER BY updated_at DESC, id DESC LIMIT @limit OFFSET @offset`)
+    const total = (sql(this.db, `SELECT count(*) AS n FROM orders ${clause}`).get(args) as { n: number }).n;
+    const rows = sql(this.db, `SELECT * FROM orders ${clause} ORDER BY updated_at DESC, id DESC LIMIT @limit OFFSET @offset`)
       .all({ ...args, limit: f.limit, offset: f.offset }) as Row[];
     return { items: rows.map(toSummary), total };
   }

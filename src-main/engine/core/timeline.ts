@@ -1,6 +1,6 @@
 import type { TimelineEntry } from '../../../src-shared/api.js';
 import type { SystemId } from '../../../src-shared/systems.js';
-import type { Db } from '../db/open.js';
+import { type Db, sql } from '../db/open.js';
 import type { SyncError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 
@@ -41,8 +41,7 @@ export class Timeline {
   ) {}
 
   record(step: TimelineStep): number {
-    const { lastInsertRowid } = this.db
-      .prepare(
+    const { lastInsertRowid } = sql(this.db, 
         `INSERT INTO timeline (order_id, at, system, action, outcome, sent, received, duration_ms, job_id, attempt, error_kind, error_message)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -64,7 +63,7 @@ export class Timeline {
   }
 
   forOrder(orderId: number): TimelineEntry[] {
-    const rows = this.db.prepare('SELECT * FROM timeline WHERE order_id = ? ORDER BY id').all(orderId) as Row[];
+    const rows = sql(this.db, 'SELECT * FROM timeline WHERE order_id = ? ORDER BY id').all(orderId) as Row[];
     return rows.map((r) => ({
       id: r.id,
       at: r.at,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SystemId } from '../../../src-shared/systems.js';
 import type { ErrorLog } from '../core/error-log.js';
-import type { Db } from '../db/open.js';
+import { type Db, sql } from '../db/open.js';
 import { SyncError, toSyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Logger } from '../log.js';
@@ -65,11 +65,11 @@ export class Inbox {
     private readonly errors: ErrorLog,
     private readonly log: Logger,
   ) {
-    this.stmtInsert = db.prepare(
+    this.stmtInsert = sql(db, 
       `INSERT INTO inbox (source, external_id, kind, payload, received_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
     );
-    this.stmtFile = db.prepare('INSERT INTO inbox_files (inbox_id, field, filename, mime, size, content) VALUES (?, ?, ?, ?, ?, ?)');
+    this.stmtFile = sql(db, 'INSERT INTO inbox_files (inbox_id, field, filename, mime, size, content) VALUES (?, ?, ?, ?, ?, ?)');
   }
 
   handle(source: string, system: SystemId, handle: InboxHandler): void {
@@ -150,7 +150,7 @@ export class Inbox {
   processPending(limit = 200): number {
     const failures: Array<{ id: number; error: SyncError }> = [];
     const processed = this.db.transaction(() => {
-      const pending = this.db.prepare(`SELECT id FROM inbox WHERE state = 'new' ORDER BY id LIMIT ?`).all(limit) as Array<{ id: number }>;
+      const pending = sql(this.db, `SELECT id FROM inbox WHERE state = 'new' ORDER BY id LIMIT ?`).all(limit) as Array<{ id: number }>;
       let n = 0;
       for (const { id } of pending) {
         const item = this.load(id);
@@ -166,12 +166,12 @@ export class Inbox {
               });
             }
             h.handle(item, this.db);
-            this.db.prepare(`UPDATE inbox SET state = 'processed', processed_at = ? WHERE id = ?`).run(Date.now(), id);
+            sql(this.db, `UPDATE inbox SET state = 'processed', processed_at = ? WHERE id = ?`).run(Date.now(), id);
           })();
           n++;
         } catch (err) {
           const error = toSyncError(err, h?.system ?? 'webhooks');
-          this.db.prepare(`UPDATE inbox SET state = 'failed', processed_at = ?, error = ? WHERE id = ?`).run(Date.now(), error.message, id);
+          sql(this.db, `UPDATE inbox SET state = 'failed', processed_at = ?, error = ? WHERE id = ?`).run(Date.now(), error.message, id);
           failures.push({ id, error });
         }
       }
@@ -186,14 +186,13 @@ export class Inbox {
 
   /** Puts a failed item back for another try (after the merchant fixed what it needed). */
   retry(id: number): boolean {
-    const changed = this.db.prepare(`UPDATE inbox SET state = 'new', error = NULL WHERE id = ? AND state = 'failed'`).run(id).changes;
+    const changed = sql(this.db, `UPDATE inbox SET state = 'new', error = NULL WHERE id = ? AND state = 'failed'`).run(id).changes;
     if (changed) this.events.emit('inbox.received', undefined);
     return changed === 1;
   }
 
   counts(): { pending: number; failed: number } {
-    const rows = this.db
-      .prepare(`SELECT state, count(*) AS n FROM inbox WHERE state IN ('new', 'failed') GROUP BY state`)
+    const rows = sql(this.db, `SELECT state, count(*) AS n FROM inbox WHERE state IN ('new', 'failed') GROUP BY state`)
       .all() as Array<{ state: string; n: number }>;
     return {
       pending: rows.find((r) => r.state === 'new')?.n ?? 0,
@@ -204,26 +203,24 @@ export class Inbox {
   get(id: number): (InboxItem & { state: string; error: string | null }) | null {
     const item = this.load(id);
     if (!item) return null;
-    const row = this.db.prepare('SELECT state, error FROM inbox WHERE id = ?').get(id) as { state: string; error: string | null };
+    const row = sql(this.db, 'SELECT state, error FROM inbox WHERE id = ?').get(id) as { state: string; error: string | null };
     return { ...item, ...row };
   }
 
   fileContent(fileId: number): Buffer | null {
-    const row = this.db.prepare('SELECT content FROM inbox_files WHERE id = ?').get(fileId) as { content: Buffer } | undefined;
+    const row = sql(this.db, 'SELECT content FROM inbox_files WHERE id = ?').get(fileId) as { content: Buffer } | undefined;
     return row?.content ?? null;
   }
 
   prune(before: number): number {
-    return this.db.prepare(`DELETE FROM inbox WHERE state = 'processed' AND processed_at < ?`).run(before).changes;
+    return sql(this.db, `DELETE FROM inbox WHERE state = 'processed' AND processed_at < ?`).run(before).changes;
   }
 
   private load(id: number): InboxItem | null {
-    const row = this.db
-      .prepare(`SELECT id, source, external_id, kind, payload, received_at FROM inbox WHERE id = ?`)
+    const row = sql(this.db, `SELECT id, source, external_id, kind, payload, received_at FROM inbox WHERE id = ?`)
       .get(id) as { id: number; source: string; external_id: string; kind: string; payload: string; received_at: number } | undefined;
     if (!row) return null;
-    const files = this.db
-      .prepare('SELECT id, field, filename, mime, size FROM inbox_files WHERE inbox_id = ? ORDER BY id')
+    const files = sql(this.db, 'SELECT id, field, filename, mime, size FROM inbox_files WHERE inbox_id = ? ORDER BY id')
       .all(id) as InboxItem['files'];
     return {
       id: row.id,

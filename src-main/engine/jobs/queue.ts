@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JobState } from '../../../src-shared/api.js';
-import type { Db } from '../db/open.js';
+import { type Db, sql } from '../db/open.js';
 import type { SyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
@@ -88,8 +88,7 @@ export class JobQueue {
 
   enqueue(input: EnqueueInput): { job: Job; created: boolean } {
     const now = this.now();
-    const inserted = this.db
-      .prepare(
+    const inserted = sql(this.db, 
         `INSERT INTO jobs (kind, connector, idempotency_key, payload, order_id, state, max_attempts, run_after, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
          ON CONFLICT (idempotency_key) DO NOTHING
@@ -110,17 +109,17 @@ export class JobQueue {
       this.events.emit('queue.changed', undefined);
       return { job: toJob(inserted), created: true };
     }
-    const existing = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(input.key) as Row;
+    const existing = sql(this.db, 'SELECT * FROM jobs WHERE idempotency_key = ?').get(input.key) as Row;
     return { job: toJob(existing), created: false };
   }
 
   get(id: number): Job | null {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
+    const row = sql(this.db, 'SELECT * FROM jobs WHERE id = ?').get(id) as Row | undefined;
     return row ? toJob(row) : null;
   }
 
   byKey(key: string): Job | null {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as Row | undefined;
+    const row = sql(this.db, 'SELECT * FROM jobs WHERE idempotency_key = ?').get(key) as Row | undefined;
     return row ? toJob(row) : null;
   }
 
@@ -133,16 +132,13 @@ export class JobQueue {
     if (limit <= 0) return [];
     const now = this.now();
     return this.db.transaction(() => {
-      const expired = this.db
-        .prepare(`SELECT id, kind, order_id, attempts, max_attempts FROM jobs WHERE connector = ? AND state = 'running' AND lease_until < ?`)
+      const expired = sql(this.db, `SELECT id, kind, order_id, attempts, max_attempts FROM jobs WHERE connector = ? AND state = 'running' AND lease_until < ?`)
         .all(connector, now) as Array<{ id: number; kind: string; order_id: number | null; attempts: number; max_attempts: number }>;
       for (const e of expired) {
-        this.db
-          .prepare(`UPDATE job_attempts SET outcome = 'lost', finished_at = ?, error_message = ? WHERE job_id = ? AND outcome IS NULL`)
+        sql(this.db, `UPDATE job_attempts SET outcome = 'lost', finished_at = ?, error_message = ? WHERE job_id = ? AND outcome IS NULL`)
           .run(now, 'Работа прервалась (программа закрылась или зависла); повтор после окончания аренды', e.id);
         if (e.attempts >= e.max_attempts) {
-          this.db
-            .prepare(
+          sql(this.db, 
               `UPDATE jobs SET state = 'dead', lease_until = NULL, allocation_id = NULL, updated_at = ?, finished_at = ?,
                  last_error = 'Попытки исчерпаны: последняя прервалась', last_error_kind = 'retryable' WHERE id = ?`,
             )
@@ -153,8 +149,7 @@ export class JobQueue {
       }
 
       const allocationId = randomUUID();
-      const rows = this.db
-        .prepare(
+      const rows = sql(this.db, 
           `UPDATE jobs SET state = 'running', allocation_id = @alloc, lease_until = @lease, attempts = attempts + 1, updated_at = @now
            WHERE id IN (
              SELECT id FROM jobs WHERE connector = @connector AND (
@@ -163,7 +158,7 @@ export class JobQueue {
            RETURNING *`,
         )
         .all({ alloc: allocationId, lease: now + leaseMs, now, connector, limit }) as Row[];
-      const attemptRow = this.db.prepare(
+      const attemptRow = sql(this.db, 
         'INSERT INTO job_attempts (job_id, attempt, allocation_id, started_at) VALUES (?, ?, ?, ?)',
       );
       rows.sort((a, b) => a.run_after - b.run_after || a.id - b.id);
@@ -178,8 +173,7 @@ export class JobQueue {
   heartbeat(job: ClaimedJob, leaseMs: number): boolean {
     const now = this.now();
     return (
-      this.db
-        .prepare(`UPDATE jobs SET lease_until = ? WHERE id = ? AND allocation_id = ? AND state = 'running'`)
+      sql(this.db, `UPDATE jobs SET lease_until = ? WHERE id = ? AND allocation_id = ? AND state = 'running'`)
         .run(now + leaseMs, job.id, job.allocationId).changes === 1
     );
   }
@@ -187,8 +181,7 @@ export class JobQueue {
   /** Marks a claimed job done. Throws LeaseLostError (rolling back the caller's transaction) if fenced off. */
   complete(job: ClaimedJob, result: unknown, durationMs: number): void {
     const now = this.now();
-    const changed = this.db
-      .prepare(
+    const changed = sql(this.db, 
         `UPDATE jobs SET state = 'done', result = ?, lease_until = NULL, last_error = NULL, last_error_kind = NULL,
            updated_at = ?, finished_at = ?
          WHERE id = ? AND allocation_id = ? AND state = 'running'`,
@@ -215,8 +208,7 @@ export class JobQueue {
     } else {
       state = 'dead';
     }
-    const changed = this.db
-      .prepare(
+    const changed = sql(this.db, 
         `UPDATE jobs SET state = ?, run_after = ?, lease_until = NULL, last_error = ?, last_error_kind = ?, updated_at = ?,
            finished_at = CASE WHEN ? IN ('attention', 'dead') THEN ? ELSE NULL END
          WHERE id = ? AND allocation_id = ? AND state = 'running'`,
@@ -231,8 +223,7 @@ export class JobQueue {
   /** The merchant's «Повторить»: a job waiting for attention (or dead) runs again now, with fresh attempts. */
   retry(jobId: number): boolean {
     const now = this.now();
-    const changed = this.db
-      .prepare(
+    const changed = sql(this.db, 
         `UPDATE jobs SET state = 'queued', run_after = ?, max_attempts = attempts + ?, updated_at = ?, finished_at = NULL
          WHERE id = ? AND state IN ('attention', 'dead', 'retrying')`,
       )
@@ -243,15 +234,14 @@ export class JobQueue {
 
   /** After the merchant fixes credentials, everything that stopped on them goes again. */
   retryAuthFailures(connector: string): number {
-    const ids = this.db
-      .prepare(`SELECT id FROM jobs WHERE connector = ? AND state = 'attention' AND last_error_kind = 'auth'`)
+    const ids = sql(this.db, `SELECT id FROM jobs WHERE connector = ? AND state = 'attention' AND last_error_kind = 'auth'`)
       .all(connector) as Array<{ id: number }>;
     return ids.filter((r) => this.retry(r.id)).length;
   }
 
   depth(): Record<JobState, number> {
     const out: Record<JobState, number> = { queued: 0, running: 0, retrying: 0, done: 0, attention: 0, dead: 0 };
-    for (const r of this.db.prepare('SELECT state, count(*) AS n FROM jobs GROUP BY state').all() as Array<{
+    for (const r of sql(this.db, 'SELECT state, count(*) AS n FROM jobs GROUP BY state').all() as Array<{
       state: JobState;
       n: number;
     }>)
@@ -261,8 +251,7 @@ export class JobQueue {
 
   /** Earliest moment something of this connector becomes due (a retry or an expiring lease). */
   nextDueAt(connector: string): number | null {
-    const row = this.db
-      .prepare(
+    const row = sql(this.db, 
         `SELECT min(CASE WHEN state = 'running' THEN lease_until ELSE run_after END) AS t
          FROM jobs WHERE connector = ? AND state IN ('queued', 'retrying', 'running')`,
       )
@@ -272,7 +261,7 @@ export class JobQueue {
 
   connectorsWithWork(): string[] {
     return (
-      this.db.prepare(`SELECT DISTINCT connector FROM jobs WHERE state IN ('queued', 'retrying', 'running')`).all() as Array<{
+      sql(this.db, `SELECT DISTINCT connector FROM jobs WHERE state IN ('queued', 'retrying', 'running')`).all() as Array<{
         connector: string;
       }>
     ).map((r) => r.connector);
@@ -280,8 +269,7 @@ export class JobQueue {
 
   attempts(jobId: number): Array<{ attempt: number; outcome: string | null; errorKind: string | null; errorMessage: string | null; startedAt: number; finishedAt: number | null }> {
     return (
-      this.db
-        .prepare('SELECT attempt, outcome, error_kind, error_message, started_at, finished_at FROM job_attempts WHERE job_id = ? ORDER BY id')
+      sql(this.db, 'SELECT attempt, outcome, error_kind, error_message, started_at, finished_at FROM job_attempts WHERE job_id = ? ORDER BY id')
         .all(jobId) as Array<{ attempt: number; outcome: string | null; error_kind: string | null; error_message: string | null; started_at: number; finished_at: number | null }>
     ).map((r) => ({
       attempt: r.attempt,
@@ -295,12 +283,11 @@ export class JobQueue {
 
   /** Removes finished jobs older than the cutoff (their attempts go with them). */
   prune(before: number): number {
-    return this.db.prepare(`DELETE FROM jobs WHERE state = 'done' AND finished_at < ?`).run(before).changes;
+    return sql(this.db, `DELETE FROM jobs WHERE state = 'done' AND finished_at < ?`).run(before).changes;
   }
 
   private closeAttempt(job: ClaimedJob, outcome: string, err: SyncError | null, durationMs: number): void {
-    this.db
-      .prepare(
+    sql(this.db, 
         `UPDATE job_attempts SET outcome = ?, finished_at = ?, error_kind = ?, error_message = ?, error_detail = ?, duration_ms = ?
          WHERE job_id = ? AND allocation_id = ? AND outcome IS NULL`,
       )

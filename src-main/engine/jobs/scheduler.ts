@@ -1,7 +1,7 @@
 import type { SystemId } from '../../../src-shared/systems.js';
 import type { PollerStatus } from '../../../src-shared/api.js';
 import type { ErrorLog } from '../core/error-log.js';
-import type { Db } from '../db/open.js';
+import { type Db, sql } from '../db/open.js';
 import { toSyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Logger } from '../log.js';
@@ -58,8 +58,8 @@ export class Scheduler {
 
   register(poller: Poller): void {
     if (this.states.has(poller.id)) throw new Error(`poller ${poller.id} registered twice`);
-    this.db.prepare('INSERT INTO pollers (id) VALUES (?) ON CONFLICT (id) DO NOTHING').run(poller.id);
-    const row = this.db.prepare('SELECT last_run_at, last_ok_at, last_error FROM pollers WHERE id = ?').get(poller.id) as {
+    sql(this.db, 'INSERT INTO pollers (id) VALUES (?) ON CONFLICT (id) DO NOTHING').run(poller.id);
+    const row = sql(this.db, 'SELECT last_run_at, last_ok_at, last_error FROM pollers WHERE id = ?').get(poller.id) as {
       last_run_at: number | null;
       last_ok_at: number | null;
       last_error: string | null;
@@ -151,9 +151,9 @@ export class Scheduler {
     const ctx: PollerContext = {
       signal: abort.signal,
       cursor: () =>
-        (this.db.prepare('SELECT cursor FROM pollers WHERE id = ?').get(s.poller.id) as { cursor: string | null } | undefined)
+        (sql(this.db, 'SELECT cursor FROM pollers WHERE id = ?').get(s.poller.id) as { cursor: string | null } | undefined)
           ?.cursor ?? null,
-      setCursor: (v) => this.db.prepare('UPDATE pollers SET cursor = ? WHERE id = ?').run(v, s.poller.id),
+      setCursor: (v) => sql(this.db, 'UPDATE pollers SET cursor = ? WHERE id = ?').run(v, s.poller.id),
     };
     s.current = (async () => {
       this.changed();
@@ -168,8 +168,7 @@ export class Scheduler {
         s.lastError = e.message;
         this.log.warn('poller failed', { poller: s.poller.id, err: e.message, detail: e.detail });
       }
-      this.db
-        .prepare('UPDATE pollers SET last_run_at = ?, last_ok_at = ?, last_error = ? WHERE id = ?')
+      sql(this.db, 'UPDATE pollers SET last_run_at = ?, last_ok_at = ?, last_error = ? WHERE id = ?')
         .run(s.lastRunAt, s.lastOkAt, s.lastError, s.poller.id);
     })().finally(() => {
       s.current = null;

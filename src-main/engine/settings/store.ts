@@ -7,7 +7,7 @@ import {
   type Settings,
   type SettingsSection,
 } from '../../../src-shared/settings.js';
-import type { Db } from '../db/open.js';
+import { type Db, sql } from '../db/open.js';
 import { SyncError } from '../errors.js';
 import type { Redactor } from '../redact.js';
 import type { SecretBox } from './secret-box.js';
@@ -21,7 +21,7 @@ export class SettingsStore {
   get<S extends SettingsSection>(section: S): Settings[S] {
     const hit = this.cache[section];
     if (hit) return hit;
-    const row = this.db.prepare('SELECT value FROM settings WHERE section = ?').get(section) as { value: string } | undefined;
+    const row = sql(this.db, 'SELECT value FROM settings WHERE section = ?').get(section) as { value: string } | undefined;
     const schema = settingsSchemas[section];
     const parsed = schema.safeParse(row ? parseStored(row.value) : {});
     // A stored section that no longer validates (edited by hand, say) falls back to defaults rather than
@@ -47,8 +47,7 @@ export class SettingsStore {
         detail: JSON.stringify(parsed.error.issues),
       });
     }
-    this.db
-      .prepare(
+    sql(this.db, 
         `INSERT INTO settings (section, value, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (section) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
       )
@@ -91,7 +90,7 @@ export class SecretStore {
   }
 
   async load(): Promise<void> {
-    const rows = this.db.prepare('SELECT key, ciphertext FROM secrets').all() as Array<{ key: string; ciphertext: Buffer }>;
+    const rows = sql(this.db, 'SELECT key, ciphertext FROM secrets').all() as Array<{ key: string; ciphertext: Buffer }>;
     for (const r of rows) {
       try {
         const v = await this.box.decrypt(r.ciphertext);
@@ -115,8 +114,7 @@ export class SecretStore {
   async set(key: string, value: string): Promise<void> {
     const ct = await this.box.encrypt(value);
     this.redactor.addSecret(value);
-    this.db
-      .prepare(
+    sql(this.db, 
         `INSERT INTO secrets (key, ciphertext, updated_at) VALUES (?, ?, ?)
          ON CONFLICT (key) DO UPDATE SET ciphertext = excluded.ciphertext, updated_at = excluded.updated_at`,
       )
@@ -126,13 +124,13 @@ export class SecretStore {
 
   /** Deleting keeps the old value in the redactor: it may still sit in memory somewhere. */
   delete(key: string): void {
-    this.db.prepare('DELETE FROM secrets WHERE key = ?').run(key);
+    sql(this.db, 'DELETE FROM secrets WHERE key = ?').run(key);
     this.values.delete(key);
   }
 
   /** What the window may know: whether each merchant secret is set, never its value. */
   view(): SettingsView['secrets'] {
-    const rows = this.db.prepare('SELECT key, updated_at FROM secrets').all() as Array<{ key: string; updated_at: number }>;
+    const rows = sql(this.db, 'SELECT key, updated_at FROM secrets').all() as Array<{ key: string; updated_at: number }>;
     const at = new Map(rows.map((r) => [r.key, r.updated_at]));
     return Object.fromEntries(
       secretKeys.map((k: SecretKey) => [k, { set: at.has(k), updatedAt: at.get(k) ?? null }]),
