@@ -113,7 +113,7 @@ export class Engine {
       opts.runner,
     );
     this.inbox = new Inbox(this.db, this.events, this.errors, this.log);
-    this.scheduler = new Scheduler(this.db, this.errors, this.events, this.log);
+    this.scheduler = new Scheduler(this.db, this.errors, this.events, this.log, this.redactor);
     this.webhooks = new WebhookServer(this.inbox, (source) => this.secrets.get(webhookSecretKey(source)), this.log, opts.webhookLimits);
     this.api = createDispatcher(this.apiHandlers(), this.log, this.redactor);
 
@@ -333,10 +333,11 @@ export class Engine {
     setImmediate(() => {
       this.inboxScheduled = false;
       if (!this.db.open) return;
-      const n = this.inbox.processPending();
+      const batch = 200;
+      const n = this.inbox.processPending(batch);
       if (n > 0) this.scheduleStatus();
-      // More than one batch waiting: continue without starving the event loop.
-      if (this.inbox.counts().pending > 0 && n > 0) this.scheduleInbox();
+      // A full batch means more may be waiting: continue on the next turn, without starving the event loop.
+      if (n >= batch) this.scheduleInbox();
     });
   }
 

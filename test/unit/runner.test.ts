@@ -362,6 +362,22 @@ describe('JobRunner', () => {
     expect(stateOf(job.id)).toBe('retrying');
   });
 
+  it('a handler that rejects with the raw abort reason is interrupted, not broken: it will run again', async () => {
+    startRunner();
+    runner.register(
+      sellHandler(
+        ({ signal }) => new Promise((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+      ),
+    );
+    runner.start();
+    const job = enqueueSale(1);
+    await waitFor(() => stateOf(job.id) === 'running', 'the job to start');
+    await runner.stop(50);
+    expect(stateOf(job.id)).toBe('retrying');
+    expect(core.queue.get(job.id)?.lastErrorKind).toBe('retryable');
+    expect(core.errors.list({ limit: 10 })).toEqual([]);
+  });
+
   it('a stopped runner takes no new jobs', async () => {
     startRunner();
     runner.register(sellHandler(async () => undefined));

@@ -9,7 +9,7 @@ let scheduler: Scheduler;
 beforeEach(() => {
   core = openCore();
   // random 0.5: no jitter, and the first run of a started scheduler comes after half an interval.
-  scheduler = new Scheduler(core.db, core.errors, core.events, core.log, () => 0.5);
+  scheduler = new Scheduler(core.db, core.errors, core.events, core.log, core.redactor, () => 0.5);
 });
 afterEach(async () => {
   await scheduler.stop();
@@ -155,7 +155,7 @@ describe('Scheduler', () => {
     const lastRunAt = scheduler.status()[0]?.lastRunAt;
     await scheduler.stop();
 
-    const restarted = new Scheduler(core.db, core.errors, core.events, core.log, () => 0.5);
+    const restarted = new Scheduler(core.db, core.errors, core.events, core.log, core.redactor, () => 0.5);
     restarted.register(make());
     expect(restarted.status()[0]).toMatchObject({ lastRunAt, lastError: 'Нет связи', running: false });
     await restarted.syncNow();

@@ -58,6 +58,8 @@ export class Inbox {
   }> = [];
   private readonly stmtInsert;
   private readonly stmtFile;
+  /** Built once: better-sqlite3 wraps a function per call of `transaction`, which costs on a hot path. */
+  private readonly insertTx: (items: InboxInput[]) => { ids: number[]; duplicates: number };
 
   constructor(
     private readonly db: Db,
@@ -69,6 +71,7 @@ export class Inbox {
       `INSERT INTO inbox (source, external_id, kind, payload, received_at) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (source, external_id) DO NOTHING RETURNING id`,
     );
+    this.insertTx = db.transaction((items: InboxInput[]) => this.insert(items));
     this.stmtFile = sql(db, 'INSERT INTO inbox_files (inbox_id, field, filename, mime, size, content) VALUES (?, ?, ?, ?, ?, ?)');
   }
 
@@ -79,7 +82,7 @@ export class Inbox {
 
   /** Stores all items in one transaction. Duplicates (same source and external id) are skipped, not errors. */
   receive(items: InboxInput[]): { ids: number[]; duplicates: number } {
-    const result = this.db.transaction(() => this.insert(items))();
+    const result = this.insertTx(items);
     if (result.ids.length) this.events.emit('inbox.received', undefined);
     return result;
   }
@@ -103,7 +106,8 @@ export class Inbox {
       this.db.transaction(() => {
         for (const req of batch) {
           try {
-            outcomes.push({ ok: true, value: this.db.transaction(() => this.insert(req.items))() });
+            // Called inside the group's transaction, the same function runs as a savepoint.
+            outcomes.push({ ok: true, value: this.insertTx(req.items) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }

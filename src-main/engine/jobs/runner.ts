@@ -211,7 +211,19 @@ export class JobRunner {
         note: (e) => Object.assign(exchange, e),
       });
     } catch (err) {
-      failure = this.redacted(toSyncError(err, handler?.connector ?? 'engine'));
+      // A handler that gives up with the raw abort reason was interrupted (stop, lost lease), not broken.
+      const interrupted = abort.signal.aborted && !(err instanceof SyncError);
+      failure = this.redacted(
+        interrupted
+          ? new SyncError({
+              kind: 'retryable',
+              system: handler?.connector ?? 'engine',
+              code: 'ABORTED',
+              message: 'Операция прервана: Прилавок останавливается. Повторим после запуска.',
+              detail: String(err),
+            })
+          : toSyncError(err, handler?.connector ?? 'engine'),
+      );
     } finally {
       clearInterval(heartbeat);
     }

@@ -5,6 +5,7 @@ import { type Db, sql } from '../db/open.js';
 import { toSyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Logger } from '../log.js';
+import type { Redactor } from '../redact.js';
 
 export interface PollerContext {
   signal: AbortSignal;
@@ -53,6 +54,7 @@ export class Scheduler {
     private readonly errors: ErrorLog,
     private readonly events: EngineEvents,
     private readonly log: Logger,
+    private readonly redactor: Redactor,
     private readonly random: () => number = Math.random,
   ) {}
 
@@ -163,13 +165,23 @@ export class Scheduler {
         s.lastError = null;
       } catch (err) {
         const e = toSyncError(err, s.poller.system);
+        const message = this.redactor.redact(e.message);
         // One error-log entry per new problem: a poller failing every minute must not flood the log.
-        if (e.message !== s.lastError) this.errors.record(e, { severity: 'warning' });
-        s.lastError = e.message;
+        if (message !== s.lastError) this.errors.record(e, { severity: 'warning' });
+        s.lastError = message;
         this.log.warn('poller failed', { poller: s.poller.id, err: e.message, detail: e.detail });
       }
-      sql(this.db, 'UPDATE pollers SET last_run_at = ?, last_ok_at = ?, last_error = ? WHERE id = ?')
-        .run(s.lastRunAt, s.lastOkAt, s.lastError, s.poller.id);
+      try {
+        sql(this.db, 'UPDATE pollers SET last_run_at = ?, last_ok_at = ?, last_error = ? WHERE id = ?').run(
+          s.lastRunAt,
+          s.lastOkAt,
+          s.lastError,
+          s.poller.id,
+        );
+      } catch (err) {
+        // The run itself is done; losing its bookkeeping must not become an unhandled rejection.
+        this.log.error('could not save poller state', { poller: s.poller.id, err });
+      }
     })().finally(() => {
       s.current = null;
       s.abort = null;
