@@ -70,7 +70,8 @@ export function code128Svg(text: string, opts: BarcodeOptions = {}): BarcodeSvg 
   });
   const vb = viewBox(raw);
   const widthMm = round3(vb.width * moduleMm);
-  const totalHeightMm = round3(vb.height * moduleMm);
+  // Bars only: stretch the (integer-rounded) bar height to exactly heightMm; with text keep proportions.
+  const totalHeightMm = opts.includeText ? round3(vb.height * moduleMm) : round3(heightMm);
   const svg = raw.replace(
     /^<svg /,
     `<svg width="${widthMm}mm" height="${totalHeightMm}mm" preserveAspectRatio="none" shape-rendering="crispEdges" ` +
