@@ -118,6 +118,24 @@ export const connectionTestResultSchema = z.object({
 });
 
 const empty = z.object({}).strict();
+
+export const printFormIds = ['label-100x150', 'label-75x120', 'waybill-a4'] as const;
+export const printFormSchema = z.object({
+  id: z.enum(printFormIds),
+  title: z.string(),
+  page: z.object({ widthMm: z.number(), heightMm: z.number() }),
+});
+const printInput = z
+  .object({ orderIds: z.array(z.number().int().positive()).min(1).max(500), form: z.enum(printFormIds) })
+  .strict();
+const printSkippedSchema = z.object({ id: z.number().int(), number: z.string().nullable(), reason: z.string() });
+export const printRenderedSchema = z.object({
+  html: z.string(),
+  /** Whose form it is: Prilavok's own, or the courier service's page. */
+  source: z.enum(['prilavok', 'measoft']),
+  skipped: z.array(printSkippedSchema),
+  notice: z.string().nullable(),
+});
 const id = z.object({ id: z.number().int().positive() }).strict();
 
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
@@ -176,6 +194,13 @@ export const apiMethods = {
     z.object({ unread: z.number().int() }),
   ),
   'errors.retry': method(id, z.object({ retried: z.boolean() })),
+
+  'print.forms': method(empty, z.object({ forms: z.array(printFormSchema) })),
+  'print.render': method(printInput, printRenderedSchema),
+  'print.pdf': method(
+    printInput,
+    z.object({ pdfBase64: z.string(), filename: z.string(), skipped: z.array(printSkippedSchema) }),
+  ),
 } as const;
 
 export type ApiMethods = typeof apiMethods;

@@ -13,8 +13,65 @@ export const generalSettingsSchema = z.object({
   keepHistoryDays: z.number().int().min(1).max(3650).default(30),
 });
 
+/** A reference code from the merchant's RetailCRM (status, delivery type, payment type…). */
+const code = z.string().trim().min(1).max(100);
+const optionalText = z.string().trim().max(500).nullable().default(null);
+
+export const retailcrmSettingsSchema = z.object({
+  /** The account address: https://shop.retailcrm.ru (own domains of box installs too). */
+  url: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  /** Store (магазин) code; required when the API key spans several stores. */
+  site: code.nullable().default(null),
+  /** How often `orders/history` is read: the source of truth behind the trigger hints. */
+  historyIntervalSec: z.number().int().min(5).max(3600).default(60),
+  /** The account's request budget, shared by every flow. */
+  ratePerSec: z.number().int().min(1).max(10).default(10),
+});
+
+export const measoftSettingsSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }).default('https://home.courierexe.ru/api/'),
+  /** Courier service code («код службы»). */
+  extra: z.string().trim().min(1).max(20).nullable().default(null),
+  login: z.string().trim().min(1).max(100).nullable().default(null),
+  /** Cursor of our changes feed on the MeaSoft account; another integration must use another stream. */
+  streamId: z.number().int().min(100).max(10000).default(4070),
+  /** MeaSoft's own module updates every 30 minutes; we poll the changes feed much more often. */
+  pollIntervalSec: z.number().int().min(5).max(3600).default(60),
+  /** Print forms: our own (always available) or MeaSoft's own page, with ours as the fallback. */
+  printSource: z.enum(['prilavok', 'measoft']).default('prilavok'),
+});
+
+export const courierSettingsSchema = z.object({
+  enabled: z.boolean().default(false),
+  /** RetailCRM statuses that send an order to MeaSoft. */
+  triggerStatuses: z.array(code).max(50).default([]),
+  /** RetailCRM delivery types delivered by MeaSoft. */
+  deliveryTypes: z.array(code).max(50).default([]),
+  /** MeaSoft status code → RetailCRM status code; unmapped statuses only update the delivery data. */
+  statusMap: z.record(z.string().regex(/^[A-Z_]+$/), code).default({}),
+  /** Payment types that mean cash on delivery: the unpaid remainder is collected by the courier. */
+  codPaymentTypes: z.array(code).max(50).default([]),
+  /** Payment types that mean a card payment to the courier. */
+  cardOnDeliveryPaymentTypes: z.array(code).max(50).default([]),
+  /** «Получать тип и сумму оплаты»: MeaSoft's payment replaces a mismatching RetailCRM payment. */
+  replacePayment: z.boolean().default(true),
+  /** RetailCRM payment types for what the courier collected, by MeaSoft `paytype`. */
+  paymentTypeMap: z.object({ CASH: code.nullable().default(null), CARD: code.nullable().default(null) }).default({ CASH: null, CARD: null }),
+  /** «Код статуса оплаты»: set on delivery when one amount remained to pay. */
+  paidPaymentStatus: code.nullable().default(null),
+  /** MeaSoft service (tariff) code; empty = the account's default. */
+  service: z.number().int().min(0).max(100000).nullable().default(null),
+  defaultWeightKg: z.number().min(0.01).max(1000).default(1),
+  sender: z
+    .object({ company: optionalText, person: optionalText, phone: optionalText, town: optionalText, address: optionalText })
+    .default({ company: null, person: null, phone: null, town: null, address: null }),
+});
+
 export const settingsSchemas = {
   general: generalSettingsSchema,
+  retailcrm: retailcrmSettingsSchema,
+  measoft: measoftSettingsSchema,
+  courier: courierSettingsSchema,
 } as const;
 
 export type SettingsSection = keyof typeof settingsSchemas;

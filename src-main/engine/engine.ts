@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EngineStatus } from '../../src-shared/api.js';
+import type { SettingsSection } from '../../src-shared/settings.js';
 import type { SystemId } from '../../src-shared/systems.js';
 import { createDispatcher, type Dispatch } from './api/dispatcher.js';
 import { ErrorLog } from './core/error-log.js';
@@ -18,6 +19,9 @@ import { JobRunner, type RunnerOptions } from './jobs/runner.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { createFileLogger, type Logger, type LogLevel } from './log.js';
 import { Redactor } from './redact.js';
+import { installFlows, type Flows } from './flows/index.js';
+import type { PdfRenderer } from './printforms/pdf.js';
+import { printForms, type PrintFormId } from './printforms/types.js';
 import { FileKeySecretBox, type SecretBox } from './settings/secret-box.js';
 import { SecretStore, SettingsStore } from './settings/store.js';
 import { WebhookServer, type WebhookLimits, type WebhookRoute } from './webhooks/server.js';
@@ -37,6 +41,8 @@ export interface EngineOptions {
   webhookLimits?: WebhookLimits;
   logLevel?: LogLevel;
   logEcho?: boolean;
+  /** HTML → PDF for print forms (headless: Chromium; the desktop shell prints through Electron). */
+  pdfRenderer?: PdfRenderer | null;
 }
 
 export type ConnectionTest = () => Promise<{ ok: boolean; message: string; detail?: string | null }>;
@@ -69,6 +75,7 @@ export class Engine {
   readonly api: Dispatch;
   readonly startedAt = Date.now();
 
+  private flowsRef: Flows | null = null;
   private started = false;
   private webhookError: string | null = null;
   private inboxScheduled = false;
@@ -79,6 +86,7 @@ export class Engine {
     const engine = new Engine(opts);
     try {
       await engine.secrets.load();
+      engine.flowsRef = await installFlows(engine, { pdfRenderer: opts.pdfRenderer ?? null });
     } catch (err) {
       engine.db.close();
       await engine.log.close();
@@ -141,6 +149,12 @@ export class Engine {
     return secret && base ? `${base.replace(/\/$/, '')}/hooks/${source}/${secret}` : null;
   }
 
+  /** Connectors and flows, installed by `Engine.open`. */
+  get flows(): Flows {
+    if (!this.flowsRef) throw new Error('flows are installed by Engine.open');
+    return this.flowsRef;
+  }
+
   get paused(): boolean {
     return this.scheduler.isPaused;
   }
@@ -182,6 +196,7 @@ export class Engine {
     await this.webhooks.close();
     await this.scheduler.stop();
     await this.runner.stop(drainMs);
+    await this.opts.pdfRenderer?.close().catch(() => undefined);
     if (this.db.open) this.db.close();
     this.log.info('engine stopped');
     await this.log.close();
@@ -246,7 +261,7 @@ export class Engine {
         return this.status();
       },
       'settings.get': () => this.settingsView(),
-      'settings.update': ({ section, values }: { section: 'general'; values: Record<string, unknown> }) => {
+      'settings.update': ({ section, values }: { section: SettingsSection; values: Record<string, unknown> }) => {
         this.settings.update(section, values);
         return this.settingsView();
       },
@@ -297,6 +312,12 @@ export class Engine {
         return { unread };
       },
       'errors.retry': ({ id }: { id: number }) => ({ retried: this.retryError(id) }),
+      'print.forms': () => ({ forms: printForms }),
+      'print.render': ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => this.flows.print.render(orderIds, form),
+      'print.pdf': async ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => {
+        const r = await this.flows.print.pdf(orderIds, form);
+        return { pdfBase64: r.pdf.toString('base64'), filename: r.filename, skipped: r.skipped };
+      },
     };
   }
 

@@ -37,9 +37,9 @@ describe('HTTP client', () => {
     const inWindow = arrivals.filter((t) => t - start < 3000).length;
     expect(inWindow).toBeGreaterThanOrEqual(27);
     expect(inWindow).toBeLessThanOrEqual(33);
-    // No two requests closer than the budget allows (small allowance for timer granularity).
-    const gaps = arrivals.slice(1).map((t, i) => t - arrivals[i]!);
-    expect(Math.min(...gaps)).toBeGreaterThan(80);
+    // No one-second window holds more than the budget (one extra for a late timer followed by a punctual one).
+    const busiest = Math.max(...arrivals.map((t) => arrivals.filter((u) => u >= t && u < t + 1000).length));
+    expect(busiest).toBeLessThanOrEqual(11);
   }, 10_000);
 
   it('maps answers to error kinds, honouring Retry-After', async () => {

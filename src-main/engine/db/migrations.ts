@@ -153,4 +153,28 @@ CREATE TABLE pollers (
 ) STRICT;
 `,
   },
+  {
+    id: 2,
+    name: 'courier: RetailCRM orders handed to MeaSoft',
+    sql: `
+-- One row per RetailCRM order that ever met the courier flow. \`generation\` grows on every cancel, so an order
+-- sent again after a cancel becomes a new MeaSoft order (MeaSoft keeps order numbers unique within a year).
+CREATE TABLE courier_orders (
+  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,
+  crm_id INTEGER NOT NULL UNIQUE,
+  crm_number TEXT NOT NULL,
+  generation INTEGER NOT NULL DEFAULT 1,
+  state TEXT NOT NULL CHECK (state IN ('sending', 'sent', 'cancelling', 'cancelled')),
+  orderno TEXT,
+  barcode TEXT,
+  measoft_status TEXT,
+  measoft_status_at TEXT,
+  sent_hash TEXT,
+  sent TEXT,
+  delivered TEXT,
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX courier_orders_orderno ON courier_orders (orderno);
+`,
+  },
 ];

@@ -1,0 +1,24 @@
+import type { Engine } from '../engine.js';
+import { Connections } from '../connectors/connections.js';
+import type { PdfRenderer } from '../printforms/pdf.js';
+import { CourierFlow } from './courier/flow.js';
+import { CrmSync } from './crm-sync.js';
+import { PrintService } from './print.js';
+
+export interface Flows {
+  connections: Connections;
+  crm: CrmSync;
+  courier: CourierFlow;
+  print: PrintService;
+}
+
+/** Connectors and flows on top of the engine core: every route, job kind, poller and connection test. */
+export async function installFlows(engine: Engine, opts: { pdfRenderer?: PdfRenderer | null } = {}): Promise<Flows> {
+  const connections = new Connections(engine);
+  const crm = new CrmSync(engine, connections);
+  await crm.install();
+  const courier = new CourierFlow(engine, connections);
+  courier.install(crm);
+  const print = new PrintService(engine, connections, courier, opts.pdfRenderer ?? null);
+  return { connections, crm, courier, print };
+}
