@@ -28,7 +28,8 @@ describe('FileKeySecretBox (headless mode)', () => {
     const box = new FileKeySecretBox(keyFile());
     for (const plain of ['Xk29fLq0vRT', 'пароль-Магазина №1 🙂', 'x']) {
       const ct = await box.encrypt(plain);
-      expect(ct.includes(Buffer.from(plain, 'utf8'))).toBe(false);
+      // A one-byte secret can occur in random ciphertext by chance; longer ones must not show through.
+      if (plain.length > 3) expect(ct.includes(Buffer.from(plain, 'utf8'))).toBe(false);
       expect(await box.decrypt(ct)).toBe(plain);
     }
   });
