@@ -511,11 +511,11 @@ export async function startMeasoftEmulator(o: MeasoftEmulatorOptions = {}): Prom
             });
           }
           if (ord.status !== 'NEW' && ord.status !== 'AWAITING_SYNC') {
-            const what = rootName === 'cancelorder' ? 'Отмена' : 'Изменение';
+            const what = rootName === 'cancelorder' ? 'Отмена невозможна' : 'Изменение невозможно';
             return fail({
               code: '51',
               msg: `Order is already in work (status ${ord.status})`,
-              ru: `${what} невозможна: заказ уже в работе у курьерской службы (статус «${STATUS_TITLES[ord.status] ?? ord.status}»)`,
+              ru: `${what}: заказ уже в работе у курьерской службы (статус «${STATUS_TITLES[ord.status] ?? ord.status}»)`,
             });
           }
           if (rootName === 'cancelorder') {
