@@ -29,11 +29,12 @@ export function fromKopecks(k: number): number {
 
 /** A string, or null when absent; numbers are accepted (ids and codes sometimes travel as numbers). */
 const str = z
-  .union([z.string(), z.number(), z.null(), z.undefined()])
+  .union([z.string(), z.number(), z.null()])
+  .optional()
   .transform((v) => (v === null || v === undefined ? null : String(v)));
 
 /** A number, or null when absent or not numeric; numeric strings are accepted. */
-const num = z.unknown().transform((v): number | null => {
+const num = z.unknown().optional().transform((v): number | null => {
   if (typeof v === 'number' && Number.isFinite(v)) return v;
   if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
   return null;
@@ -41,15 +42,15 @@ const num = z.unknown().transform((v): number | null => {
 
 const num0 = num.transform((v) => v ?? 0);
 
-const bool = z.unknown().transform((v) => v === true || v === 1 || v === '1' || v === 'true');
+const bool = z.unknown().optional().transform((v) => v === true || v === 1 || v === '1' || v === 'true');
 
-const boolDefaultTrue = z.unknown().transform((v) => (v === undefined || v === null ? true : v === true || v === 1 || v === '1' || v === 'true'));
+const boolDefaultTrue = z.unknown().optional().transform((v) => (v === undefined || v === null ? true : v === true || v === 1 || v === '1' || v === 'true'));
 
 /** An integer id; numeric strings accepted. */
 const id = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform((v) => Number(v));
 
 /** A map that may arrive as `[]` when empty (PHP serialises empty arrays that way). */
-const looseMap = z.unknown().transform((v): Record<string, unknown> => {
+const looseMap = z.unknown().optional().transform((v): Record<string, unknown> => {
   if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
   if (Array.isArray(v)) return Object.fromEntries(v.map((x, i) => [String(i), x as unknown]));
   return {};
@@ -59,6 +60,7 @@ const looseMap = z.unknown().transform((v): Record<string, unknown> => {
 function listOrMap<T extends z.ZodType>(item: T) {
   return z
     .unknown()
+    .optional()
     .transform((v): unknown[] => {
       if (Array.isArray(v)) return v;
       if (v && typeof v === 'object') return Object.values(v);
@@ -67,7 +69,7 @@ function listOrMap<T extends z.ZodType>(item: T) {
     .pipe(z.array(item));
 }
 
-const stringList = z.unknown().transform((v): string[] => {
+const stringList = z.unknown().optional().transform((v): string[] => {
   if (Array.isArray(v)) return v.map((x) => String(x));
   if (v && typeof v === 'object') return Object.values(v).map((x) => String(x));
   return [];
@@ -190,7 +192,7 @@ export const courierSchema = z.looseObject({
   firstName: str,
   lastName: str,
   patronymic: str,
-  phone: z.unknown().transform((v): string | null => {
+  phone: z.unknown().optional().transform((v): string | null => {
     if (typeof v === 'string') return v || null;
     if (v && typeof v === 'object' && 'number' in v) return String((v as { number: unknown }).number);
     return null;
@@ -393,8 +395,8 @@ export const historyRecordSchema = z.looseObject({
   user: z.looseObject({ id: num }).nullish().transform((v) => v ?? null),
   apiKey: z.looseObject({ current: bool }).nullish().transform((v) => v ?? null),
   field: str.transform((v) => v ?? ''),
-  oldValue: z.unknown().transform((v) => v ?? null),
-  newValue: z.unknown().transform((v) => v ?? null),
+  oldValue: z.unknown().optional().transform((v) => v ?? null),
+  newValue: z.unknown().optional().transform((v) => v ?? null),
   /** A stub `{id, externalId?, number?, site, status}` — or the full order on the `created` record. */
   order: z.looseObject({ id, externalId: str, number: str, site: str, status: str }),
   item: z.looseObject({ id: num }).nullish().transform((v) => v ?? null),
@@ -494,7 +496,7 @@ export const corporateCustomerSchema = z.looseObject({
   createdAt: str,
   mainCompany: z.looseObject({ id: num, name: str }).nullish().transform((v) => v ?? null),
   /** INN lives in the companies' contragent; kept raw. */
-  companies: z.unknown().transform((v) => (Array.isArray(v) ? (v as Array<Record<string, unknown>>) : [])),
+  companies: z.unknown().optional().transform((v) => (Array.isArray(v) ? (v as Array<Record<string, unknown>>) : [])),
 });
 export type CrmCorporateCustomer = z.output<typeof corporateCustomerSchema>;
 
