@@ -163,12 +163,12 @@ function labelCss(g: LabelGeometry): string {
 .when { font-size: 1.05em; }
 .when b { font-weight: 800; }
 .decl { font-size: 0.85em; }
-.items { flex: 1 1 auto !important; min-height: 0; overflow: hidden; font-size: 0.85em; border-top: 0.2mm solid #000; padding-top: 1mm; }
+.items { flex: 0 1 auto !important; min-height: 0; overflow: hidden; font-size: 0.85em; border-top: 0.2mm solid #000; padding-top: 1mm; }
 .items ul { list-style: none; margin: 0.3mm 0 0; padding: 0; }
 .items li { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 .items .more { font-style: italic; }
-.comment { font-size: 0.85em; overflow-wrap: anywhere; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden; }
-.bc { display: flex; flex-direction: column; align-items: center; border-top: 0.4mm solid #000; padding-top: 1.5mm; }
+.comment { flex: 0 1 auto !important; min-height: 0; font-size: 0.85em; overflow-wrap: anywhere; display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden; }
+.bc { margin-top: auto; display: flex; flex-direction: column; align-items: center; border-top: 0.4mm solid #000; padding-top: 1.5mm; }
 .bc .code { font-family: "DejaVu Sans Mono", Consolas, "Liberation Mono", Menlo, monospace; font-size: 1.25em; font-weight: 700; letter-spacing: 0.12em; margin-top: 0.6mm; }
 @media screen {
   html, body { background: #e6e6e6; }
@@ -202,7 +202,7 @@ function labelHtml(o: PrintOrder, g: LabelGeometry): string {
   parts.push(`<div class="facts">
   <div class="cod"><div class="cap">Наложенный платёж</div><div class="v">${esc(formatCod(o.codKopecks))}</div></div>
   <div><div class="cap">Вес</div><div class="v">${esc(formatWeight(o.weightGrams))}</div></div>
-  <div><div class="cap">Места</div><div class="v">Мест: ${esc(o.places)}</div></div>
+  <div><div class="cap">Отправление</div><div class="v">Мест: ${esc(o.places)}</div></div>
 </div>`);
   const whenParts: string[] = [];
   if (delivery) whenParts.push(`<div class="when"><span class="cap">Доставка</span> <b>${esc(delivery)}</b></div>`);
@@ -212,8 +212,6 @@ function labelHtml(o: PrintOrder, g: LabelGeometry): string {
     const lis = shown.map((i) => `<li>${itemLine(i)}</li>`);
     if (rest > 0) lis.push(`<li class="more">и ещё ${rest}</li>`);
     parts.push(`<div class="items"><span class="cap">Состав</span><ul>${lis.join('')}</ul></div>`);
-  } else {
-    parts.push('<div class="items"></div>');
   }
   if (o.comment?.trim()) parts.push(`<div class="comment"><span class="cap">Комментарий</span> ${esc(o.comment)}</div>`);
   parts.push(
@@ -237,13 +235,14 @@ function waybillCss(widthMm: number, heightMm: number): string {
 .meta { display: flex; flex-wrap: wrap; gap: 1mm 8mm; margin-bottom: 3mm; }
 .meta b { font-weight: 700; }
 table { border-collapse: collapse; width: 100%; }
-th, td { border: 0.2mm solid #000; padding: 1mm 1.5mm; vertical-align: top; text-align: left; overflow-wrap: anywhere; }
+th, td { border: 0.2mm solid #000; padding: 1mm 1.5mm; vertical-align: top; text-align: left; overflow-wrap: break-word; }
 thead { display: table-header-group; }
-thead th { font-size: 7.5pt; font-weight: 700; text-transform: uppercase; letter-spacing: 0.02em; background: #f0f0f0; vertical-align: bottom; }
+thead th { white-space: normal; font-size: 7pt; font-weight: 700; text-transform: uppercase; letter-spacing: 0.02em; background: #f0f0f0; vertical-align: bottom; }
 tr { break-inside: avoid; page-break-inside: avoid; }
 .num { text-align: right; white-space: nowrap; }
-td.idx { text-align: right; width: 7mm; }
-td.order { width: 52mm; }
+th.c-idx { width: 7mm; } th.c-order { width: 40mm; } th.c-recv { width: 44mm; } th.c-phone { width: 31mm; }
+th.c-money { width: 25mm; } th.c-weight { width: 17mm; } th.c-places { width: 12mm; }
+td.idx { text-align: right; }
 td.order .no { font-weight: 700; font-size: 10pt; }
 td.order svg { margin: 0.8mm 0 0.3mm; }
 td.order .code { font-family: "DejaVu Sans Mono", Consolas, "Liberation Mono", Menlo, monospace; font-size: 7.5pt; }
@@ -290,7 +289,7 @@ function waybillHtml(orders: PrintOrder[], now: Date): string {
 
   const rows = orders.map((o, i) => {
     const code = barcodeValue(o);
-    const bc = tryBarcode(code, 8, 0.25, 48);
+    const bc = tryBarcode(code, 8, 0.25, 36);
     const r = o.receiver;
     const address = [r.town, r.address].map((x) => x?.trim()).filter(Boolean).map(esc).join(', ');
     const delivery = formatDelivery(o.deliveryDate, o.timeFrom, o.timeTo);
@@ -320,7 +319,7 @@ function waybillHtml(orders: PrintOrder[], now: Date): string {
       const items = (o.items ?? [])
         .map((it) => `${itemLine(it)} — ${esc(formatRoubles(Math.round(it.priceKopecks * it.quantity)))}`)
         .join('; ');
-      const comment = o.comment?.trim() ? ` <span class="sub">Комментарий: ${esc(o.comment)}</span>` : '';
+      const comment = o.comment?.trim() ? `<div class="sub">Комментарий: ${esc(o.comment)}</div>` : '';
       return `<div class="o"><b>${esc(o.number)}</b>: ${items || '—'}${comment}</div>`;
     });
 
@@ -329,8 +328,8 @@ function waybillHtml(orders: PrintOrder[], now: Date): string {
 <div class="meta">${meta.join('')}</div>
 <table class="orders">
 <thead><tr>
-  <th class="num">№</th><th>Заказ / штрихкод</th><th>Получатель</th><th>Адрес</th><th>Телефон</th>
-  <th class="num">Наложенный платёж</th><th class="num">Объявленная ценность</th><th class="num">Вес</th><th class="num">Мест</th>
+  <th class="num c-idx">№</th><th class="c-order">Заказ / штрихкод</th><th class="c-recv">Получатель</th><th>Адрес</th><th class="c-phone">Телефон</th>
+  <th class="num c-money">Наложенный платёж</th><th class="num c-money">Объявленная ценность</th><th class="num c-weight">Вес</th><th class="num c-places">Мест</th>
 </tr></thead>
 <tbody>
 ${rows.join('\n')}
