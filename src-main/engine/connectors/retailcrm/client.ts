@@ -172,22 +172,7 @@ export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmCl
       accept: envelopeStatus,
       ...(req.signal ? { signal: req.signal } : {}),
     });
-    const detail = () => detailOf(method, path, res);
-    if (res.body.trimStart().startsWith('<')) {
-      throw new SyncError({
-        kind: 'needsAttention',
-        system: 'retailcrm',
-        code: res.status,
-        detail: detail(),
-        message: 'Аккаунт RetailCRM не найден: проверьте адрес в настройках.',
-      });
-    }
-    const raw = res.json<unknown>();
-    const env = errorEnvelopeSchema.safeParse(raw);
-    if (res.status >= 200 && res.status < 300 && env.success && env.data.success !== false) {
-      return env.data as Record<string, unknown>;
-    }
-    throw envelopeError(res.status, env.success ? env.data : {}, detail());
+    return readEnvelope(res.status, res.body, () => detailOf(method, path, res), () => res.json<unknown>());
   }
 
   function parse<T>(schema: Schema<T>, value: unknown, what: string, detail: () => string): T {
@@ -406,6 +391,33 @@ export function ordersFilterQuery(filter: OrdersFilter): URLSearchParams {
     }
   }
   return q;
+}
+
+/**
+ * Reads a RetailCRM answer: the success envelope, or the SyncError it stands for. An HTML page (nginx's answer
+ * for an account that does not exist) is recognised before JSON parsing. `parseJson` lets the HTTP client's
+ * own malformed-body handling decide the kind of an unreadable answer.
+ */
+export function readEnvelope(
+  status: number,
+  body: string,
+  detail: () => string,
+  parseJson: () => unknown = () => JSON.parse(body) as unknown,
+): Record<string, unknown> {
+  if (body.trimStart().startsWith('<')) {
+    throw new SyncError({
+      kind: 'needsAttention',
+      system: 'retailcrm',
+      code: status,
+      detail: detail(),
+      message: 'Аккаунт RetailCRM не найден: проверьте адрес в настройках.',
+    });
+  }
+  const env = errorEnvelopeSchema.safeParse(parseJson());
+  if (status >= 200 && status < 300 && env.success && env.data.success !== false) {
+    return env.data as Record<string, unknown>;
+  }
+  throw envelopeError(status, env.success ? env.data : {}, detail());
 }
 
 /** RetailCRM's error envelope → the engine's error, with every field error in the merchant's message. */
