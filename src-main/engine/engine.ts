@@ -15,6 +15,7 @@ import { createHttpClient } from './http/client.js';
 import { RateLimiters } from './http/rate-limit.js';
 import { Inbox } from './jobs/inbox.js';
 import { JobQueue } from './jobs/queue.js';
+import type { BackoffPolicy } from './jobs/backoff.js';
 import { JobRunner, type RunnerOptions } from './jobs/runner.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { createFileLogger, type Logger, type LogLevel } from './log.js';
@@ -38,6 +39,8 @@ export interface EngineOptions {
   /** Overrides the configured webhook port (0: any free port, for tests). */
   webhookPort?: number;
   runner?: Partial<RunnerOptions>;
+  /** Retry delays (tests and the demo shorten them). */
+  backoff?: BackoffPolicy;
   webhookLimits?: WebhookLimits;
   logLevel?: LogLevel;
   logEcho?: boolean;
@@ -113,7 +116,7 @@ export class Engine {
     this.errors = new ErrorLog(this.db, this.redactor, this.events);
     this.timeline = new Timeline(this.db, this.redactor);
     this.orders = new Orders(this.db);
-    this.queue = new JobQueue(this.db, this.events);
+    this.queue = new JobQueue(this.db, this.events, opts.backoff);
     this.settings = new SettingsStore(this.db);
     this.secrets = new SecretStore(this.db, opts.secretBox ?? new FileKeySecretBox(path.join(opts.dataDir, 'secret.key')), this.redactor);
     this.runner = new JobRunner(

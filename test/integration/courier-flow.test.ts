@@ -1,0 +1,268 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Engine } from '../../src-main/engine/engine.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
+import { MEASOFT_CHANGES_POLLER } from '../../src-main/engine/flows/courier/flow.js';
+import { sql } from '../../src-main/engine/db/open.js';
+import { addCourierTriggers, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
+import { makeOrders, type SeedOrder } from '../emulators/retailcrm/seed.js';
+import { tempDir, waitFor } from '../helpers/temp.js';
+
+let emu: Emulators;
+let engine: Engine;
+let dataDir: string;
+let cleanup: () => void;
+
+async function openEngine(): Promise<Engine> {
+  const e = await Engine.open({
+    dataDir,
+    webhookPort: 0,
+    backoff: { baseMs: 40, maxMs: 400, maxRetryAfterMs: 500 },
+    runner: { idleMs: 50 },
+  });
+  await connectEngine(e, emu, { historyIntervalSec: 3600, pollIntervalSec: 3600 });
+  await e.start();
+  return e;
+}
+
+beforeEach(async () => {
+  const t = tempDir();
+  dataDir = t.dir;
+  cleanup = t.cleanup;
+  emu = await startEmulators({ crm: { rateLimit: 10 } });
+  engine = await openEngine();
+  // The first history read starts the cursor at «now».
+  await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+});
+
+afterEach(async () => {
+  await engine.stop(0);
+  await emu.close();
+  cleanup();
+});
+
+/** A fresh order as a manager creates it in RetailCRM: measoft city delivery, cash on delivery. */
+function newOrder(over: Partial<SeedOrder> = {}) {
+  const [seed] = makeOrders(1, { seed: Math.floor(Math.random() * 1e9), statuses: ['new'] });
+  const base = seed!;
+  return emu.crm.createOrder(
+    {
+      ...base,
+      externalId: undefined,
+      status: 'new',
+      phone: '+7 916 555-12-34',
+      delivery: {
+        ...base.delivery,
+        code: 'measoft-city',
+        address: { index: '115054', region: 'Москва', city: 'Москва', street: 'ул. Дубининская', building: '57', flat: '14', text: 'ул. Дубининская, д. 57, кв. 14' },
+      },
+      payments: [{ type: 'cod', amount: 0, status: 'not-paid' }],
+      ...over,
+    },
+    { source: 'user' },
+  );
+}
+
+const measoftOrders = (number: string) => emu.ms.orders().filter((o) => o.orderno === number || o.orderno.startsWith(`${number}-`));
+const neworderCalls = () => emu.ms.requests.filter((r) => r.op === 'neworder').length;
+const jobs = (kind: string) => sql(engine.db, 'SELECT * FROM jobs WHERE kind = ?').all(kind) as Array<{ state: string; last_error: string | null; order_id: number }>;
+const idle = () => waitFor(() => { const d = engine.queue.depth(); return d.queued + d.running + d.retrying === 0; }, 'the queue to drain', 20_000);
+
+describe('RetailCRM → MeaSoft courier flow', () => {
+  it('a trigger sends the order once: track number written back, duplicates and history add nothing', async () => {
+    addCourierTriggers(emu.crm, engine.webhookUrl('retailcrm')!);
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await emu.crm.triggersSettled();
+    expect(emu.crm.triggerLog.at(-1)!.status).toBe(200);
+    await waitFor(() => measoftOrders(o.number).length === 1, 'the MeaSoft order');
+    await waitFor(() => (emu.crm.getOrder(o.id)!.delivery?.data as Record<string, unknown> | undefined)?.trackNumber, 'the track number in RetailCRM');
+    // The same trigger again, three times, and the history poll that sees the same change.
+    for (let i = 0; i < 3; i++) {
+      await fetch(engine.webhookUrl('retailcrm')!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `id=${o.id}&status=send-to-delivery&n=${i}` });
+    }
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(measoftOrders(o.number)).toHaveLength(1);
+    expect(neworderCalls()).toBe(1);
+    const ms = measoftOrders(o.number)[0]!;
+    expect(ms.receiver.phone).toBe('+7 916 555-12-34');
+    expect(ms.priceKopecks).toBeGreaterThan(0);
+    const local = engine.orders.get(engine.orders.idByRef(`retailcrm:${o.id}`)!)!;
+    expect(local.systems.measoft?.attention).toBe(false);
+  });
+
+  it('a restart in the middle of sending and a 503 storm still make exactly one MeaSoft order', async () => {
+    const o = newOrder();
+    emu.ms.faults.latencyMs = 800;
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await waitFor(() => emu.ms.requests.length > 0 || jobs('measoft.createOrder').some((j) => j.state === 'running'), 'the send to start', 10_000);
+    await new Promise((r) => setTimeout(r, 200));
+    // Prilavok quits while MeaSoft is still working on the request; MeaSoft creates the order anyway.
+    await engine.stop(0);
+    await waitFor(() => measoftOrders(o.number).length === 1, 'MeaSoft to finish the abandoned request');
+    emu.ms.faults.latencyMs = 0;
+    emu.ms.faults.failNext(4, 503);
+    engine = await openEngine();
+    await waitFor(() => jobs('measoft.createOrder')[0]?.state === 'done', 'the send to finish after the restart', 20_000);
+    await idle();
+    expect(measoftOrders(o.number)).toHaveLength(1);
+    expect(jobs('measoft.createOrder')).toHaveLength(1);
+    const row = sql(engine.db, 'SELECT state, orderno FROM courier_orders WHERE crm_id = ?').get(o.id) as { state: string; orderno: string };
+    expect(row).toEqual({ state: 'sent', orderno: o.number });
+  });
+
+  it('delivery type changed away cancels while MeaSoft has the order as new; a changed phone updates it', async () => {
+    const a = newOrder();
+    const b = newOrder();
+    for (const o of [a, b]) emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(measoftOrders(a.number)).toHaveLength(1);
+
+    emu.crm.editOrder(a.id, { delivery: { code: 'self-delivery' } }, { source: 'user' });
+    emu.crm.editOrder(b.id, { phone: '+7 903 111-22-33' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(emu.ms.getOrder(a.number)!.status).toBe('CANCELED');
+    expect(emu.ms.getOrder(b.number)!.receiver.phone).toBe('+7 903 111-22-33');
+    expect(emu.ms.getOrder(b.number)!.editCount).toBe(1);
+    const chip = engine.orders.get(engine.orders.idByRef(`retailcrm:${a.id}`)!)!.systems.measoft;
+    expect(chip).toMatchObject({ state: 'CANCELED', attention: false });
+  });
+
+  it('once the courier has the order, a change is refused with a clear Russian explanation and the order is marked', async () => {
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    emu.ms.setStatus(o.number, 'DELIVERY');
+    emu.crm.editOrder(o.id, { phone: '+7 903 999-00-11' }, { source: 'user' });
+    emu.crm.editOrder(o.id, { delivery: { code: 'russian-post' } }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const cancel = jobs('measoft.cancelOrder');
+    expect(cancel).toHaveLength(1);
+    expect(cancel[0]!.state).toBe('attention');
+    expect(cancel[0]!.last_error).toMatch(/курьерская служба уже взяла заказ в работу \(статус «.+»\): отменить его автоматически нельзя/);
+    expect(emu.ms.getOrder(o.number)!.status).toBe('DELIVERY');
+    const local = engine.orders.get(engine.orders.idByRef(`retailcrm:${o.id}`)!)!;
+    expect(local.attention).toBe(true);
+    const logged = engine.errors.list({ limit: 10, unreadOnly: true });
+    expect(logged.some((e) => e.orderId === local.id && e.system === 'measoft' && /Позвоните в курьерскую службу/.test(e.message))).toBe(true);
+  });
+
+  it('statuses and the courier payment come back: mapped status, replaced payment, feed committed after our commit', async () => {
+    const o = newOrder({ payments: [{ type: 'cash', amount: 0, status: 'not-paid' }] });
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const total = emu.crm.getOrder(o.id)!.totalSumm as number;
+
+    emu.ms.setStatus(o.number, 'DELIVERY');
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    expect(emu.crm.getOrder(o.id)!.status).toBe('delivering');
+
+    emu.ms.setStatus(o.number, 'COMPLETE', { paytype: 'CARD', priceKopecks: Math.round(total * 100) });
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    const after = emu.crm.getOrder(o.id)!;
+    expect(after.status).toBe('complete');
+    const payments = Object.values(after.payments);
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({ type: 'bank-card', status: 'paid', amount: total });
+    expect((after.delivery?.data as Record<string, unknown>).status).toBe('COMPLETE');
+
+    // Committed: the next poll brings nothing new and changes nothing.
+    const statusJobs = jobs('retailcrm.courierStatus').length;
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    expect(jobs('retailcrm.courierStatus')).toHaveLength(statusJobs);
+  });
+
+  it('when our commit fails, the MeaSoft feed is not committed and the same change arrives again', async () => {
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    emu.ms.setStatus(o.number, 'DELIVERY');
+    // The database refuses the write (a full disk, say) while the feed is applied.
+    engine.db.exec(`CREATE TRIGGER fail_status BEFORE UPDATE OF measoft_status ON courier_orders BEGIN SELECT RAISE(ABORT, 'disk full'); END`);
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    expect(emu.ms.requests.filter((r) => r.op === 'commitlaststatus')).toHaveLength(0);
+    engine.db.exec('DROP TRIGGER fail_status');
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    expect(emu.ms.requests.filter((r) => r.op === 'commitlaststatus')).toHaveLength(1);
+    expect(emu.crm.getOrder(o.id)!.status).toBe('delivering');
+  });
+
+  it('our own writes do not echo: history made by our key costs no order reads', async () => {
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    emu.ms.setStatus(o.number, 'DELIVERY');
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    // Everything since the last poll was written by Prilavok (track number, status): nothing to read back.
+    emu.crm.resetRequests();
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const paths = emu.crm.requests.map((r) => r.path);
+    expect(paths.length).toBeGreaterThan(0);
+    expect(paths.every((p) => p === '/api/v5/orders/history')).toBe(true);
+    expect(jobs('measoft.updateOrder')).toHaveLength(0);
+  });
+
+  it('catch-up after 30 minutes offline: orders changed while Prilavok was off are all sent, once', async () => {
+    addCourierTriggers(emu.crm, engine.webhookUrl('retailcrm')!);
+    await engine.stop(0);
+    // While the PC is off: triggers fire into the void, managers keep working.
+    const missed = Array.from({ length: 12 }, () => newOrder());
+    for (const o of missed) emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await emu.crm.triggersSettled();
+    expect(emu.crm.triggerLog.filter((t) => t.status === 200)).toHaveLength(0);
+    engine = await openEngine();
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    for (const o of missed) expect(measoftOrders(o.number)).toHaveLength(1);
+    expect(neworderCalls()).toBe(12);
+  });
+
+  it('an invalid phone ends as a Russian error with the order marked, and goes through once the phone is fixed', async () => {
+    const o = newOrder({ phone: '916-12-34' });
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const [job] = jobs('measoft.createOrder');
+    expect(job!.state).toBe('attention');
+    expect(job!.last_error).toMatch(/MeaSoft отклонил заказ/);
+    expect(job!.last_error).toMatch(/телефон/i);
+    const localId = engine.orders.idByRef(`retailcrm:${o.id}`)!;
+    expect(engine.orders.get(localId)!.attention).toBe(true);
+    expect(measoftOrders(o.number)).toHaveLength(0);
+
+    emu.crm.editOrder(o.id, { phone: '+7 916 700-80-90' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(measoftOrders(o.number)).toHaveLength(1);
+    expect(engine.orders.get(localId)!.attention).toBe(false);
+  });
+
+  it('a sent order prints: label and waybill carry the MeaSoft number, unsent orders are named as skipped', async () => {
+    const a = newOrder();
+    const b = newOrder();
+    emu.crm.editOrder(a.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const ids = [a, b].map((o) => engine.orders.upsert({ ref: `retailcrm:${o.id}`, number: o.number }));
+    const r = await engine.flows.print.render(ids, 'label-100x150');
+    expect(r.source).toBe('prilavok');
+    expect(r.html).toContain(a.number);
+    expect(r.skipped).toEqual([{ id: ids[1], number: b.number, reason: 'Заказ ещё не передан в курьерскую службу.' }]);
+    const w = await engine.api('print.render', { orderIds: ids, form: 'waybill-a4' });
+    expect(w).toMatchObject({ ok: true });
+  });
+});
