@@ -60,7 +60,7 @@ export interface RetailCrmEmulator {
   close(): Promise<void>;
   /** Live switches. */
   config: { rateLimit: number; limitStatus: 503 | 429 };
-  createOrder(o: Partial<seed.SeedOrder> & Record<string, unknown>, as?: { source: 'user' | 'api'; key?: string }): CrmOrder;
+  createOrder(o: Partial<seed.SeedOrder> | Record<string, unknown>, as?: { source: 'user' | 'api'; key?: string }): CrmOrder;
   editOrder(id: number, patch: Record<string, unknown>, as?: { source: ChangeSource; key?: string }): CrmOrder;
   getOrder(id: number): CrmOrder | undefined;
   orders(): CrmOrder[];
