@@ -2,6 +2,7 @@
  * `npm run bench [-- <prefix>]`: runs every benchmark (or those whose id starts with the prefix) and prints
  * one line per figure: `BENCH <id> <value> <unit>`. Targets and the latest figures live in BENCHMARKS.md.
  */
+import { benchCatchup, benchStatusLatency } from './courier.js';
 import { benchQueue } from './queue.js';
 import { benchWebhook } from './webhook.js';
 
@@ -11,6 +12,8 @@ type Bench = { ids: string[]; run: () => Promise<Figure[]> };
 const benches: Bench[] = [
   { ids: ['queue.jobs_per_s'], run: benchQueue },
   { ids: ['webhook.inbox_p50_ms', 'webhook.inbox_p99_ms'], run: benchWebhook },
+  { ids: ['retailcrm.catchup_requests_ratio', 'retailcrm.catchup_time_ratio'], run: benchCatchup },
+  { ids: ['measoft.status_latency_ms'], run: benchStatusLatency },
 ];
 
 const prefix = process.argv[2] ?? '';

@@ -8,6 +8,8 @@ const only = process.argv[2];
 const nodeExternal = [
   'electron',
   'better-sqlite3',
+  // headless mode's PDF printing loads it on demand; never bundled
+  'playwright-core',
   // optional native speed-ups of ws; absent is fine
   'bufferutil',
   'utf-8-validate',

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine.js';
 import { defaultDataDir } from '../engine/paths.js';
+import { createChromiumPdfRenderer } from '../engine/printforms/pdf.js';
 import { startBridge } from './bridge.js';
 
 /**
@@ -24,6 +25,8 @@ async function main(): Promise<void> {
     engine = await Engine.open({
       dataDir,
       ...(env.PRILAVOK_WEBHOOK_PORT ? { webhookPort: Number(env.PRILAVOK_WEBHOOK_PORT) } : {}),
+      // Print forms to PDF through the local Chromium (PRILAVOK_CHROMIUM, else /usr/bin/chromium).
+      pdfRenderer: createChromiumPdfRenderer(),
     });
   } catch (err) {
     console.error(`Прилавок не запустился: ${err instanceof Error ? err.message : String(err)}`);
