@@ -173,6 +173,9 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     expect(payments).toHaveLength(1);
     expect(payments[0]).toMatchObject({ type: 'bank-card', status: 'paid', amount: total });
     expect((after.delivery?.data as Record<string, unknown>).status).toBe('COMPLETE');
+    const local = engine.orders.get(engine.orders.idByRef(`retailcrm:${o.id}`)!)!;
+    expect(local.crmStatus).toBe('complete');
+    expect(local.systems.measoft).toMatchObject({ state: 'COMPLETE', label: 'Доставлен' });
 
     // Committed: the next poll brings nothing new and changes nothing.
     const statusJobs = jobs('retailcrm.courierStatus').length;

@@ -42,11 +42,15 @@ export class CrmSync {
 
   async install(): Promise<void> {
     const e = this.engine;
+    const settings = e.settings;
     e.scheduler.register({
       id: CRM_HISTORY_POLLER,
       title: 'Изменения заказов RetailCRM',
       system: 'retailcrm',
-      intervalMs: e.settings.get('retailcrm').historyIntervalSec * 1000,
+      // Read on every scheduling, so a changed setting applies from the next run.
+      get intervalMs() {
+        return settings.get('retailcrm').historyIntervalSec * 1000;
+      },
       run: (ctx) => this.pollHistory(ctx),
     });
 

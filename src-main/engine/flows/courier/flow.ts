@@ -6,7 +6,7 @@ import type { Connections } from '../../connectors/connections.js';
 import { fromKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js';
 import { MEASOFT_STATUSES, isEditableStatus, type MeasoftOrderInput, type MeasoftOrderState } from '../../connectors/measoft/index.js';
 import type { PollerContext } from '../../jobs/scheduler.js';
-import type { CrmSync } from '../crm-sync.js';
+import { crmOrderRef, type CrmSync } from '../crm-sync.js';
 import {
   DELIVERED_STATUSES,
   decideCourier,
@@ -360,7 +360,13 @@ export class CourierFlow {
         await crm.paymentEdit(op.id, 'id', { status: op.status, ...(op.amountKopecks !== undefined ? { amount: fromKopecks(op.amountKopecks) } : {}) }, undefined, { signal });
       }
     }
-    return { result: { status: mapped ?? null, payments: ops.length } };
+    return {
+      result: { status: mapped ?? null, payments: ops.length },
+      // Our own edit does not come back through history (no echo), so the local copy learns it here.
+      commit: () => {
+        if (patch.status) this.engine.orders.upsert({ ref: crmOrderRef(p.crmId), number: order.number, crmStatus: String(patch.status) });
+      },
+    };
   }
 
   // ── the changes feed ─────────────────────────────────────────────────────────────────────────────────
