@@ -133,7 +133,8 @@ export function createWebSession(o: WebSessionOptions): WebSession {
   const lifetimeMs = o.lifetimeMs ?? 20 * 60_000;
   const loginPath = new URL(o.login.path, base).pathname;
   const firstField = Object.keys(o.login.fields)[0];
-  for (const v of Object.values(o.login.fields)) o.redactor.addSecret(v);
+  // Every login field is a secret except the account name, which stays readable in the log.
+  for (const [k, v] of Object.entries(o.login.fields)) if (!/login\]?$|user|e-?mail/i.test(k)) o.redactor.addSecret(v);
   const http = createHttpClient({ system: o.system, redactor: o.redactor, timeoutMs: o.timeoutMs });
   const jar = new CookieJar((v) => o.redactor.addSecret(v));
 

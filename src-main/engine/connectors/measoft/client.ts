@@ -40,7 +40,6 @@ export function createMeasoftClient(o: { config: MeasoftConfig; redactor: Redact
   const { config, redactor } = o;
   // Credentials travel inside the XML body: make sure they never reach a log line.
   redactor.addSecret(config.password);
-  redactor.addSecret(config.login);
   const auth = { extra: config.extra, login: config.login, pass: config.password };
   const http = createHttpClient({
     system: 'measoft',
