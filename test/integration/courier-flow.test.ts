@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Engine } from '../../src-main/engine/engine.js';
+import { Engine, type EngineOptions } from '../../src-main/engine/engine.js';
+import { createChromiumPdfRenderer } from '../../src-main/engine/printforms/pdf.js';
 import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
 import { MEASOFT_CHANGES_POLLER } from '../../src-main/engine/flows/courier/flow.js';
 import { sql } from '../../src-main/engine/db/open.js';
@@ -12,8 +13,9 @@ let engine: Engine;
 let dataDir: string;
 let cleanup: () => void;
 
-async function openEngine(): Promise<Engine> {
+async function openEngine(extra: Partial<EngineOptions> = {}): Promise<Engine> {
   const e = await Engine.open({
+    ...extra,
     dataDir,
     webhookPort: 0,
     backoff: { baseMs: 40, maxMs: 400, maxRetryAfterMs: 500 },
@@ -268,4 +270,42 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     const w = await engine.api('print.render', { orderIds: ids, form: 'waybill-a4' });
     expect(w).toMatchObject({ ok: true });
   });
+
+  it('MeaSoft\'s own print page when chosen, and our form when the cabinet refuses', async () => {
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const id = engine.orders.idByRef(`retailcrm:${o.id}`)!;
+    engine.settings.update('measoft', { printSource: 'measoft' });
+    const theirs = await engine.flows.print.render([id], 'label-100x150');
+    expect(theirs.source).toBe('measoft');
+    expect(theirs.html).toContain(o.number);
+    expect(emu.ms.webLogins()).toBe(1);
+
+    // A wrong cabinet password: the merchant still gets a label, with a notice saying why it is ours.
+    await engine.secrets.set('measoft.password', 'wrong-password');
+    const ours = await engine.flows.print.render([id], 'label-100x150');
+    expect(ours.source).toBe('prilavok');
+    expect(ours.notice).toMatch(/^Печатная форма MeaSoft недоступна \(.+\); показана форма Прилавка\.$/);
+    expect(ours.html).toContain(o.number);
+  });
+
+  it('print.pdf returns a PDF of the selected labels, one page per order', async () => {
+    await engine.stop(0);
+    engine = await openEngine({ pdfRenderer: createChromiumPdfRenderer() });
+    const orders = [newOrder(), newOrder()];
+    for (const o of orders) emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const ids = orders.map((o) => engine.orders.idByRef(`retailcrm:${o.id}`)!);
+    const r = await engine.api('print.pdf', { orderIds: ids, form: 'label-75x120' });
+    if (!r.ok) throw new Error(r.error.message);
+    const result = r.result as { pdfBase64: string; filename: string };
+    const pdf = Buffer.from(result.pdfBase64, 'base64');
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(2);
+    expect(result.filename).toBe('label-75x120-2-orders.pdf');
+  });
 });
+
