@@ -119,6 +119,33 @@ export const connectionTestResultSchema = z.object({
 
 const empty = z.object({}).strict();
 
+/** One entry of a RetailCRM reference book, as the wizard's dropdowns show it. */
+export const referenceItemSchema = z.object({ code: z.string(), name: z.string(), active: z.boolean() });
+export const crmReferencesSchema = z.object({
+  statuses: z.array(referenceItemSchema.extend({ group: z.string().nullable() })),
+  deliveryTypes: z.array(referenceItemSchema),
+  paymentTypes: z.array(referenceItemSchema),
+  paymentStatuses: z.array(referenceItemSchema),
+  stores: z.array(referenceItemSchema),
+  sites: z.array(referenceItemSchema),
+  userGroups: z.array(referenceItemSchema.extend({ id: z.number().int().nullable() })),
+  fetchedAt: timestamp,
+});
+export type CrmReferences = z.output<typeof crmReferencesSchema>;
+
+/** A RetailCRM trigger the merchant creates by hand («Настройки → Триггеры»), with every field to copy. */
+export const triggerInstructionSchema = z.object({
+  name: z.string(),
+  event: z.string(),
+  condition: z.string(),
+  url: z.string(),
+  method: z.literal('POST'),
+  params: z.array(z.object({ name: z.string(), value: z.string() })),
+});
+export type TriggerInstruction = z.output<typeof triggerInstructionSchema>;
+
+export const orderActions = ['refresh', 'cancelCourier'] as const;
+
 export const printFormIds = ['label-100x150', 'label-75x120', 'waybill-a4'] as const;
 export const printFormSchema = z.object({
   id: z.enum(printFormIds),
@@ -194,6 +221,13 @@ export const apiMethods = {
     z.object({ unread: z.number().int() }),
   ),
   'errors.retry': method(id, z.object({ retried: z.boolean() })),
+
+  'references.get': method(z.object({ refresh: z.boolean().optional() }).strict(), crmReferencesSchema),
+  'setup.triggers': method(
+    empty,
+    z.object({ url: z.string().nullable(), publicUrl: z.string().nullable(), triggers: z.array(triggerInstructionSchema) }),
+  ),
+  'orders.action': method(z.object({ id: z.number().int().positive(), action: z.enum(orderActions) }).strict(), z.object({ message: z.string() })),
 
   'print.forms': method(empty, z.object({ forms: z.array(printFormSchema) })),
   'print.render': method(printInput, printRenderedSchema),

@@ -315,6 +315,9 @@ export class Engine {
         return { unread };
       },
       'errors.retry': ({ id }: { id: number }) => ({ retried: this.retryError(id) }),
+      'references.get': ({ refresh }: { refresh?: boolean | undefined }) => this.flows.setup.crmReferences(refresh ?? false),
+      'setup.triggers': () => this.flows.setup.triggers(),
+      'orders.action': ({ id, action }: { id: number; action: 'refresh' | 'cancelCourier' }) => this.flows.setup.orderAction(id, action),
       'print.forms': () => ({ forms: printForms }),
       'print.render': ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => this.flows.print.render(orderIds, form),
       'print.pdf': async ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => {

@@ -307,5 +307,43 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(2);
     expect(result.filename).toBe('label-75x120-2-orders.pdf');
   });
+
+  it('the window\'s helpers: reference books for the dropdowns, trigger texts with our URL, cancel at the courier by hand', async () => {
+    const refs = await engine.api('references.get', {});
+    if (!refs.ok) throw new Error(refs.error.message);
+    const r = refs.result as { statuses: Array<{ code: string; name: string }>; deliveryTypes: Array<{ code: string }>; userGroups: Array<{ id: number | null }> };
+    expect(r.statuses).toContainEqual(expect.objectContaining({ code: 'send-to-delivery', name: 'Передан в доставку' }));
+    expect(r.deliveryTypes.map((d) => d.code)).toContain('measoft-city');
+    expect(r.userGroups.length).toBeGreaterThan(0);
+
+    const t = await engine.api('setup.triggers', {});
+    if (!t.ok) throw new Error(t.error.message);
+    const triggers = (t.result as { triggers: Array<{ url: string; condition: string; params: Array<{ name: string }> }> }).triggers;
+    expect(triggers[0]!.url).toBe(engine.webhookUrl('retailcrm'));
+    expect(triggers[0]!.condition).toContain('"measoft-city"');
+    expect(triggers[0]!.params[0]!.name).toBe('id');
+
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const id = engine.orders.idByRef(`retailcrm:${o.id}`)!;
+    const done = await engine.api('orders.action', { id, action: 'cancelCourier' });
+    expect(done).toMatchObject({ ok: true });
+    await idle();
+    expect(emu.ms.getOrder(o.number)!.status).toBe('CANCELED');
+    // Still in the sending status in RetailCRM: a later change does not send it again…
+    emu.crm.editOrder(o.id, { managerComment: 'клиент передумал' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(measoftOrders(o.number)).toHaveLength(1);
+    // …until the status leaves the sending statuses and comes back.
+    emu.crm.editOrder(o.id, { status: 'assembled' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(measoftOrders(o.number).map((m) => m.orderno).sort()).toEqual([o.number, `${o.number}-2`]);
+  });
 });
 

@@ -68,6 +68,17 @@ describe('Orders', () => {
     expect(numbers({ search: '345-67' })).toEqual(['1001A']);
   });
 
+  it('finds names in any case, Cyrillic included, and keeps the name when a later update omits it', () => {
+    core.orders.upsert({ ref: 'retailcrm:1', number: '1001A', customer: 'Смирнова Анна' });
+    core.orders.upsert({ ref: 'retailcrm:2', number: '1002A', customer: 'Ёлкин Пётр' });
+    expect(numbers({ search: 'СМИРНОВА' })).toEqual(['1001A']);
+    expect(numbers({ search: 'смирнова ан' })).toEqual(['1001A']);
+    expect(numbers({ search: 'ЁЛКИН' })).toEqual(['1002A']);
+    expect(numbers({ search: '1001a' })).toEqual(['1001A']);
+    core.orders.upsert({ ref: 'retailcrm:1', number: '1001A', crmStatus: 'complete' });
+    expect(numbers({ search: 'смирнова' })).toEqual(['1001A']);
+  });
+
   it('searches by order number and customer name; LIKE wildcards in the query are taken literally', () => {
     core.orders.upsert({ ref: 'retailcrm:1', number: '1001A', customer: 'ООО «Ромашка»' });
     core.orders.upsert({ ref: 'retailcrm:2', number: '2002B', customer: 'Петров Иван' });

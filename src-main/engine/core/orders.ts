@@ -56,10 +56,11 @@ export class Orders {
   upsert(o: OrderUpsert): number {
     const now = Date.now();
     const row = sql(this.db, 
-        `INSERT INTO orders (ref, number, customer, phone, phone_digits, crm_status, created_at, updated_at)
-         VALUES (@ref, @number, @customer, @phone, @digits, @crmStatus, @now, @now)
+        `INSERT INTO orders (ref, number, customer, phone, phone_digits, crm_status, search, created_at, updated_at)
+         VALUES (@ref, @number, @customer, @phone, @digits, @crmStatus, @search, @now, @now)
          ON CONFLICT (ref) DO UPDATE SET
            number = excluded.number,
+           search = CASE WHEN excluded.customer IS NULL THEN lower(excluded.number) || substr(search, instr(search, ' ')) ELSE excluded.search END,
            customer = coalesce(excluded.customer, customer),
            phone = coalesce(excluded.phone, phone),
            phone_digits = coalesce(excluded.phone_digits, phone_digits),
@@ -74,6 +75,7 @@ export class Orders {
         phone: o.phone ?? null,
         digits: phoneDigits(o.phone),
         crmStatus: o.crmStatus ?? null,
+        search: searchText(o.number, o.customer),
         now,
       }) as { id: number };
     return row.id;
@@ -114,8 +116,8 @@ export class Orders {
     if (f.search?.trim()) {
       const q = f.search.trim();
       const digits = phoneDigits(q);
-      const parts = ['number LIKE @q', 'customer LIKE @q'];
-      args.q = `%${escapeLike(q)}%`;
+      const parts = ['search LIKE @q'];
+      args.q = `%${escapeLike(q.toLocaleLowerCase('ru'))}%`;
       if (digits && digits.length >= 3) {
         parts.push('phone_digits LIKE @digits');
         args.digits = `%${escapeLike(digits)}%`;
@@ -148,6 +150,11 @@ export class Orders {
       .all({ ...args, limit: f.limit, offset: f.offset }) as Row[];
     return { items: rows.map(toSummary), total };
   }
+}
+
+/** Number and customer name, lower-cased with Unicode rules (SQLite's own lower() folds ASCII only). */
+function searchText(number: string, customer: string | null | undefined): string {
+  return `${number} ${customer ?? ''}`.toLocaleLowerCase('ru');
 }
 
 function escapeLike(s: string): string {

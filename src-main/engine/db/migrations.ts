@@ -177,4 +177,17 @@ CREATE TABLE courier_orders (
 CREATE UNIQUE INDEX courier_orders_orderno ON courier_orders (orderno);
 `,
   },
+  {
+    id: 3,
+    name: 'case-insensitive order search in any alphabet; courier cancel by hand',
+    sql: `
+-- SQLite's lower() and LIKE fold ASCII only: the engine stores a lower-cased copy made in JavaScript, which
+-- folds Cyrillic too («СМИРНОВА» finds «Смирнова»).
+ALTER TABLE orders ADD COLUMN search TEXT NOT NULL DEFAULT '';
+UPDATE orders SET search = lower(number || ' ' || coalesce(customer, ''));
+-- A MeaSoft order cancelled by the merchant from Prilavok is not sent again until the RetailCRM status leaves
+-- the sending statuses and comes back.
+ALTER TABLE courier_orders ADD COLUMN hold INTEGER NOT NULL DEFAULT 0;
+`,
+  },
 ];

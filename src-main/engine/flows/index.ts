@@ -4,12 +4,14 @@ import type { PdfRenderer } from '../printforms/pdf.js';
 import { CourierFlow } from './courier/flow.js';
 import { CrmSync } from './crm-sync.js';
 import { PrintService } from './print.js';
+import { SetupService } from './setup.js';
 
 export interface Flows {
   connections: Connections;
   crm: CrmSync;
   courier: CourierFlow;
   print: PrintService;
+  setup: SetupService;
 }
 
 /** Connectors and flows on top of the engine core: every route, job kind, poller and connection test. */
@@ -20,5 +22,6 @@ export async function installFlows(engine: Engine, opts: { pdfRenderer?: PdfRend
   const courier = new CourierFlow(engine, connections);
   courier.install(crm);
   const print = new PrintService(engine, connections, courier, opts.pdfRenderer ?? null);
-  return { connections, crm, courier, print };
+  const setup = new SetupService(engine, connections, courier);
+  return { connections, crm, courier, print, setup };
 }

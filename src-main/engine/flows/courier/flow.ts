@@ -33,6 +33,7 @@ interface Row {
   sent_hash: string | null;
   sent: string | null;
   delivered: string | null;
+  hold: number;
 }
 
 export interface CourierOrderView {
@@ -51,7 +52,7 @@ function statusTitle(code: string | null): string {
   return (MEASOFT_STATUSES as Record<string, string | undefined>)[code] ?? code;
 }
 
-const crmIdPayload = z.object({ crmId: z.number().int().positive(), generation: z.number().int().positive() });
+const crmIdPayload = z.object({ crmId: z.number().int().positive(), generation: z.number().int().positive(), manual: z.boolean().optional() });
 const statusPayload = z.object({
   crmId: z.number().int().positive(),
   orderno: z.string(),
@@ -169,6 +170,11 @@ export class CourierFlow {
   private reconcile(order: CrmOrder, localId: number, db: Db): void {
     const s = this.engine.settings.get('courier');
     const row = this.get(order.id);
+    if (row?.hold) {
+      // Cancelled by hand: sent again only once the status has left the sending statuses and come back.
+      if (!s.triggerStatuses.includes(order.status)) sql(db, 'UPDATE courier_orders SET hold = 0 WHERE crm_id = ?').run(order.id);
+      return;
+    }
     const view: CourierRowView | null = row ? { state: row.state, generation: row.generation, orderno: row.orderno, sentHash: row.sent_hash } : null;
     const d = decideCourier(order, view, s);
     const q = this.engine.queue;
@@ -200,6 +206,27 @@ export class CourierFlow {
       case 'none':
         break;
     }
+  }
+
+  /** «Отменить у курьера» from the window: cancels at MeaSoft now, whatever RetailCRM says. */
+  cancelByHand(orderId: number): string {
+    const row = sql(this.engine.db, 'SELECT * FROM courier_orders WHERE order_id = ?').get(orderId) as Row | undefined;
+    if (!row || row.state !== 'sent' || !row.orderno) {
+      throw new SyncError({ kind: 'needsAttention', system: 'measoft', message: 'Отменять нечего: заказ не передан в курьерскую службу или уже отменён.' });
+    }
+    this.engine.db.transaction(() => {
+      sql(this.engine.db, `UPDATE courier_orders SET state = 'cancelling', hold = 1, updated_at = ? WHERE crm_id = ?`).run(Date.now(), row.crm_id);
+      this.engine.queue.enqueue({
+        kind: 'measoft.cancelOrder',
+        connector: 'measoft',
+        key: `measoft:cancel:${row.crm_id}:${row.generation}`,
+        payload: { crmId: row.crm_id, generation: row.generation, manual: true },
+        orderId: row.order_id,
+      });
+      this.engine.orders.setChip(row.order_id, 'measoft', { state: 'cancelling', label: 'Отменяется', attention: false });
+    })();
+    this.engine.events.emit('orders.changed', { ids: [row.order_id] });
+    return `Заказ №${row.crm_number} отменяется в курьерской службе.`;
   }
 
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -280,7 +307,7 @@ export class CourierFlow {
     };
   }
 
-  private async cancelOrder(p: { crmId: number; generation: number }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+  private async cancelOrder(p: { crmId: number; generation: number; manual?: boolean | undefined }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
     const row = this.get(p.crmId);
     if (!row || row.state !== 'cancelling' || row.generation !== p.generation) return { result: { skipped: 'superseded' } };
     const s = this.engine.settings.get('courier');
@@ -289,7 +316,7 @@ export class CourierFlow {
       sql(db, `UPDATE courier_orders SET state = ?, generation = generation + ?, updated_at = ? WHERE crm_id = ? AND generation = ?`).run(state, bump ? 1 : 0, Date.now(), p.crmId, p.generation);
       this.engine.orders.setChip(row.order_id, 'measoft', { ...chip, attention: false });
     };
-    if (isCourierDelivery(order, s) && row.orderno) {
+    if (!p.manual && isCourierDelivery(order, s) && row.orderno) {
       // Changed back before we got to it: the MeaSoft order stays.
       return { result: { skipped: 'courier delivery again' }, commit: (db: Db) => setState(db, 'sent', false, { state: row.measoft_status ?? 'NEW', label: statusTitle(row.measoft_status) }) };
     }
