@@ -26,7 +26,7 @@ export async function startHeadless(opts: { dataDir: string; token: string; buil
       PRILAVOK_TOKEN: opts.token,
       PRILAVOK_UI_PORT: '0',
       PRILAVOK_WEBHOOK_PORT: '0',
-      PRILAVOK_RENDERER_DIR: path.join(root, 'out', 'renderer'),
+      PRILAVOK_RENDERER_DIR: process.env.PRILAVOK_RENDERER_DIR ?? path.join(root, 'out', 'renderer'),
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
