@@ -4,6 +4,7 @@
  */
 import { benchCatchup, benchStatusLatency } from './courier.js';
 import { benchQueue } from './queue.js';
+import { benchUiEvents } from './ui-events.js';
 import { benchWebhook } from './webhook.js';
 
 export type Figure = { id: string; value: number; unit: string };
@@ -14,6 +15,7 @@ const benches: Bench[] = [
   { ids: ['webhook.inbox_p50_ms', 'webhook.inbox_p99_ms'], run: benchWebhook },
   { ids: ['retailcrm.catchup_requests_ratio', 'retailcrm.catchup_time_ratio'], run: benchCatchup },
   { ids: ['measoft.status_latency_ms'], run: benchStatusLatency },
+  { ids: ['ui.event_latency_ms'], run: benchUiEvents },
 ];
 
 const prefix = process.argv[2] ?? '';
