@@ -49,6 +49,15 @@ export const engineStatusSchema = z.object({
     error: z.string().nullable(),
   }),
   errors: z.object({ unread: z.number().int() }),
+  /** Each external system the engine talks to: set up or not, last successful sync, the current problem. */
+  systems: z.array(
+    z.object({
+      id: system,
+      configured: z.boolean(),
+      lastOkAt: timestamp.nullable(),
+      lastError: z.string().nullable(),
+    }),
+  ),
   /** Set when secrets are stored without a real OS key store (shown as a warning). */
   secretsWarning: z.string().nullable(),
 });

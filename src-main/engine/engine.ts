@@ -219,11 +219,12 @@ export class Engine {
   }
 
   status(): EngineStatus {
+    const pollers = this.scheduler.status();
     return {
       version: ENGINE_VERSION,
       startedAt: this.startedAt,
       paused: this.paused,
-      pollers: this.scheduler.status(),
+      pollers,
       queue: this.queue.depth(),
       inbox: this.inbox.counts(),
       webhooks: {
@@ -233,8 +234,20 @@ export class Engine {
         error: this.webhookError,
       },
       errors: { unread: this.errors.unread() },
+      systems: this.systemsStatus(pollers),
       secretsWarning: this.secrets.warning,
     };
+  }
+
+  /** Connection state per external system, from its pollers (the last successful read is the last sync). */
+  private systemsStatus(pollers: EngineStatus['pollers']): EngineStatus['systems'] {
+    const c = this.flowsRef?.connections;
+    const configured: Partial<Record<SystemId, boolean>> = { retailcrm: c?.retailcrmConfigured() ?? false, measoft: c?.measoftConfigured() ?? false };
+    return (Object.keys(configured) as SystemId[]).map((id) => {
+      const own = pollers.filter((p) => p.system === id);
+      const lastOkAt = own.reduce<number | null>((m, p) => (p.lastOkAt !== null && (m === null || p.lastOkAt > m) ? p.lastOkAt : m), null);
+      return { id, configured: configured[id] ?? false, lastOkAt, lastError: own.find((p) => p.lastError)?.lastError ?? null };
+    });
   }
 
   /** A retry for whatever an error-log entry is about: its job, if it has one. */

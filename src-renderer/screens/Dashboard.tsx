@@ -3,6 +3,7 @@ import { ErrorLogPanel } from '../components/ErrorLogPanel';
 import { InboxCard, WebhooksCard } from '../components/IntakeCards';
 import { PollersTable } from '../components/PollersTable';
 import { QueueCards } from '../components/QueueCards';
+import { SystemsCard } from '../components/SystemsCard';
 import { Alert } from '../components/Alert';
 import { LoadFailed, Loading } from '../components/States';
 import { useEngine } from '../hooks/useEngineStatus';
@@ -33,6 +34,7 @@ export function Dashboard() {
           <div className="dashboard__columns">
             <ErrorLogPanel connected={connected} engineUnread={status.errors.unread} />
             <div className="dashboard__side">
+              <SystemsCard systems={status.systems} />
               <InboxCard inbox={status.inbox} />
               <WebhooksCard webhooks={status.webhooks} />
             </div>

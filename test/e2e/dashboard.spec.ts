@@ -45,6 +45,9 @@ test('с ключом доступа открывается обзор: сост
   for (const state of ['queued', 'running', 'retrying', 'attention', 'dead', 'done']) {
     await expect(page.getByTestId(`queue-${state}`)).toBeVisible();
   }
+  // Nothing is connected on a fresh install, and the dashboard says so per system.
+  await expect(page.getByTestId('system-retailcrm')).toContainText('Не настроено');
+  await expect(page.getByTestId('system-measoft')).toContainText('Не настроено');
   await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
 
   // Pause and resume go through the engine and come back as live status.

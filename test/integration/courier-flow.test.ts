@@ -345,5 +345,15 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     await idle();
     expect(measoftOrders(o.number).map((m) => m.orderno).sort()).toEqual([o.number, `${o.number}-2`]);
   });
+
+  it('the dashboard status names each system: connected, last sync, current problem', async () => {
+    const [crm, ms] = engine.status().systems;
+    expect(crm).toMatchObject({ id: 'retailcrm', configured: true, lastError: null });
+    expect(crm!.lastOkAt).toBeGreaterThan(Date.now() - 60_000);
+    expect(ms).toMatchObject({ id: 'measoft', configured: true, lastOkAt: null });
+    await engine.secrets.set('retailcrm.apiKey', 'wrong-key');
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    expect(engine.status().systems[0]!.lastError).toMatch(/RetailCRM отказал в доступе/);
+  });
 });
 
