@@ -1,9 +1,10 @@
-import { useMemo, useState } from 'react';
+import { useMemo } from 'react';
 import type { PrilavokApi } from '../src-shared/api';
 import { Layout } from './components/Layout';
 import { ApiContext, useConnection } from './hooks/useApi';
 import { EngineContext, useEngineStatus } from './hooks/useEngineStatus';
-import { screens, type ScreenId } from './navigation';
+import { navigate, useCurrentScreen } from './hooks/useNavigation';
+import { screens } from './navigation';
 import { NoAccess } from './screens/NoAccess';
 
 export function App({ api }: { api: PrilavokApi | null }) {
@@ -14,7 +15,7 @@ export function App({ api }: { api: PrilavokApi | null }) {
 function ConnectedApp({ api }: { api: PrilavokApi }) {
   const engine = useEngineStatus(api);
   const connected = useConnection(api);
-  const [current, setCurrent] = useState<ScreenId>('overview');
+  const current = useCurrentScreen();
   const { status, failure, reload, replace } = engine;
   const state = useMemo(() => ({ status, failure, reload, replace, connected }), [status, failure, reload, replace, connected]);
 
@@ -28,7 +29,7 @@ function ConnectedApp({ api }: { api: PrilavokApi }) {
         <Layout
           nav={screens}
           current={screen.id}
-          onNavigate={setCurrent}
+          onNavigate={navigate}
           status={status}
           connected={connected}
         >
