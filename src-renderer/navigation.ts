@@ -1,15 +1,22 @@
 import type { ComponentType } from 'react';
+import type { EngineStatus } from '../src-shared/api';
 import { ru } from './i18n/ru';
 import { Dashboard } from './screens/Dashboard';
+import { ErrorLog } from './screens/ErrorLog';
+import { PrintPreview } from './screens/PrintPreview';
 
 /**
  * The window's sections, in the order of the left menu. A new screen («Очередь заказов», «Печатные формы»,
  * «Журнал ошибок», «Настройки») is one more entry here.
  */
-export const screens = [{ id: 'overview', title: ru.nav.overview, Component: Dashboard }] as const satisfies ReadonlyArray<{
+export const screens = [{ id: 'overview', title: ru.nav.overview, Component: Dashboard },
+  { id: 'print', title: ru.print.nav, Component: PrintPreview },
+  { id: 'errors', title: ru.errorLog.nav, Component: ErrorLog, badge: (s: EngineStatus) => s.errors.unread }] as const satisfies ReadonlyArray<{
   id: string;
   title: string;
   Component: ComponentType;
+  /** A count next to the menu item (e.g. unread errors), from the engine's live status. */
+  badge?: (status: EngineStatus) => number;
 }>;
 
 export type ScreenId = (typeof screens)[number]['id'];

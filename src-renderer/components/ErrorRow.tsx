@@ -11,6 +11,8 @@ export function ErrorRow(props: {
   retryBusy: boolean;
   onAcknowledge: () => void;
   onRetry: () => void;
+  /** When given, the order number is a link that opens the order (in the queue). */
+  onOpenOrder?: (() => void) | undefined;
 }) {
   const e = props.entry;
   return (
@@ -26,7 +28,20 @@ export function ErrorRow(props: {
         <span className={`pill pill--${e.severity}`}>{ru.errors.severity[e.severity]}</span>
         <span className="error-row__system">{systemTitles[e.system]}</span>
         <span className="error-row__kind">{errorKindTitles[e.kind]}</span>
-        {e.orderNumber && <span className="error-row__order">{ru.errors.order(e.orderNumber)}</span>}
+        {e.orderNumber &&
+          (props.onOpenOrder && e.orderId !== null ? (
+            <button
+              type="button"
+              className="error-row__order error-row__order--link"
+              onClick={props.onOpenOrder}
+              aria-label={ru.errorLog.openOrderAria(e.orderNumber)}
+              data-testid={`error-order-${e.orderId}`}
+            >
+              {ru.errorLog.openOrder(e.orderNumber)}
+            </button>
+          ) : (
+            <span className="error-row__order">{ru.errors.order(e.orderNumber)}</span>
+          ))}
         {e.acknowledged && <span className="error-row__read">{ru.errors.read}</span>}
       </div>
       <p className="error-row__message">

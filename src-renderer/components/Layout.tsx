@@ -6,6 +6,7 @@ import { EngineBadge } from './EngineBadge';
 interface NavItem<Id extends string> {
   id: Id;
   title: string;
+  badge?: (status: EngineStatus) => number;
 }
 
 /** The frame around every screen: the menu on the left, the header with the engine's state on top. */
@@ -29,18 +30,27 @@ export function Layout<Id extends string>(props: {
       </header>
       <nav className="sidebar" aria-label={ru.nav.label}>
         <ul>
-          {props.nav.map((item) => (
-            <li key={item.id}>
-              <button
-                type="button"
-                className="sidebar__item"
-                aria-current={item.id === props.current ? 'page' : undefined}
-                onClick={() => props.onNavigate(item.id)}
-              >
-                {item.title}
-              </button>
-            </li>
-          ))}
+          {props.nav.map((item) => {
+            const count = item.badge && props.status ? item.badge(props.status) : 0;
+            return (
+              <li key={item.id}>
+                <button
+                  type="button"
+                  className="sidebar__item"
+                  aria-current={item.id === props.current ? 'page' : undefined}
+                  onClick={() => props.onNavigate(item.id)}
+                  data-testid={`nav-${item.id}`}
+                >
+                  {item.title}
+                  {count > 0 && (
+                    <span className="sidebar__badge" data-testid={`nav-badge-${item.id}`}>
+                      {count > 99 ? '99+' : count}
+                    </span>
+                  )}
+                </button>
+              </li>
+            );
+          })}
         </ul>
       </nav>
       <main className="content" id="content">
