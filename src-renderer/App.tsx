@@ -6,6 +6,7 @@ import { EngineContext, useEngineStatus } from './hooks/useEngineStatus';
 import { navigate, useCurrentScreen } from './hooks/useNavigation';
 import { screens } from './navigation';
 import { NoAccess } from './screens/NoAccess';
+import { useSetupOnFirstRun } from './screens/setup/firstRun';
 
 export function App({ api }: { api: PrilavokApi | null }) {
   if (!api) return <NoAccess />;
@@ -17,6 +18,7 @@ function ConnectedApp({ api }: { api: PrilavokApi }) {
   const connected = useConnection(api);
   const current = useCurrentScreen();
   const { status, failure, reload, replace } = engine;
+  useSetupOnFirstRun(status);
   const state = useMemo(() => ({ status, failure, reload, replace, connected }), [status, failure, reload, replace, connected]);
 
   // A key that no longer opens the engine (it was restarted with a new one): same as no key at all.
