@@ -2,6 +2,7 @@ import type { ComponentType } from 'react';
 import type { EngineStatus } from '../src-shared/api';
 import { ru } from './i18n/ru';
 import { Dashboard } from './screens/Dashboard';
+import { OrderQueue } from './screens/OrderQueue';
 import { SetupScreen } from './screens/setup/Setup';
 import { ErrorLog } from './screens/ErrorLog';
 import { PrintPreview } from './screens/PrintPreview';
@@ -11,6 +12,7 @@ import { PrintPreview } from './screens/PrintPreview';
  * «Журнал ошибок», «Настройки») is one more entry here.
  */
 export const screens = [{ id: 'overview', title: ru.nav.overview, Component: Dashboard },
+  { id: 'queue', title: ru.orders.nav, Component: OrderQueue },
   { id: 'print', title: ru.print.nav, Component: PrintPreview },
   { id: 'setup', title: ru.setup.nav, Component: SetupScreen },
   { id: 'errors', title: ru.errorLog.nav, Component: ErrorLog, badge: (s: EngineStatus) => s.errors.unread }] as const satisfies ReadonlyArray<{

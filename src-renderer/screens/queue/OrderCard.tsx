@@ -1,0 +1,289 @@
+import { useCallback, useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
+import type { MethodOutput, TimelineEntry } from '../../../src-shared/api';
+import { errorKindTitles } from '../../../src-shared/errors';
+import { systemTitles } from '../../../src-shared/systems';
+import { Alert } from '../../components/Alert';
+import { LoadFailed, Loading } from '../../components/States';
+import { toFailure, useActions, useApi, useTransientNotice, type Failure } from '../../hooks/useApi';
+import { formatDateTime, formatTime } from '../../i18n/format';
+import { ru } from '../../i18n/ru';
+import { SystemChips } from './OrderRow';
+
+type Loaded = MethodOutput<'orders.get'>;
+
+/** `retailcrm:<id>` → the order's page in the merchant's RetailCRM, when its address is known. */
+export function crmOrderUrl(crmUrl: string | null, ref: string): string | null {
+  const m = /^retailcrm:(\d+)$/.exec(ref);
+  if (!crmUrl || !m) return null;
+  return `${crmUrl.replace(/\/+$/, '')}/orders/${m[1]}/edit`;
+}
+
+/**
+ * The order card, a side sheet over the list (a modal `<dialog>`: focus stays inside, Esc closes it). Summary and
+ * actions on top, then the timeline — newest first, because the merchant opens a card to see what happened last.
+ */
+export function OrderCard(props: {
+  id: number;
+  crmUrl: string | null;
+  statusName: (code: string) => string;
+  onClose: () => void;
+  onPrint: (id: number) => void;
+}) {
+  const { id, onClose } = props;
+  const api = useApi();
+  const dialog = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  const [data, setData] = useState<Loaded | null>(null);
+  const [failure, setFailure] = useState<Failure | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const actions = useActions();
+  const { notice, show } = useTransientNotice(6000);
+
+  const load = useCallback(async () => {
+    try {
+      const next = await api.call('orders.get', { id });
+      setData(next);
+      setFailure(null);
+    } catch (err) {
+      setFailure(toFailure(err));
+    }
+  }, [api, id]);
+
+  useEffect(() => {
+    setData(null);
+    setConfirming(false);
+    void load();
+    return api.on('orders.changed', ({ ids }) => {
+      if (ids.includes(id)) void load();
+    });
+  }, [api, id, load]);
+
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+    return () => d?.close();
+  }, []);
+
+  // Esc: first the confirmation, then the card.
+  const onCancel = (e: SyntheticEvent) => {
+    e.preventDefault();
+    if (confirming) setConfirming(false);
+    else onClose();
+  };
+
+  const act = (key: string, call: () => Promise<string>) =>
+    void actions.run(key, async () => {
+      show(await call());
+      await load();
+    });
+
+  const order = data?.order ?? null;
+  const crmLink = order ? crmOrderUrl(props.crmUrl, order.ref) : null;
+  const fromCrm = order ? order.ref.startsWith('retailcrm:') : false;
+  const atCourier = order ? 'measoft' in order.systems : false;
+  const timeline = data ? [...data.timeline].reverse() : [];
+
+  return (
+    <dialog
+      ref={dialog}
+      className="order-card"
+      aria-labelledby={titleId}
+      data-testid="order-card"
+      onCancel={onCancel}
+      onClick={(e) => {
+        if (e.target === dialog.current) onClose();
+      }}
+    >
+      <div className="order-card__inner">
+        <header className="order-card__head">
+          <h2 id={titleId} className="order-card__title">
+            {ru.orders.card.title(order?.number ?? '')}
+          </h2>
+          {order?.attention && <span className="pill pill--error">{ru.orders.needsAttention}</span>}
+          <button type="button" className="btn btn--small btn--ghost order-card__close" onClick={onClose} data-testid="order-card-close" autoFocus>
+            {ru.orders.card.close}
+          </button>
+        </header>
+
+        {!data ? (
+          failure ? (
+            <LoadFailed failure={failure} onRetry={() => void load()} />
+          ) : (
+            <Loading label={ru.orders.card.loading} />
+          )
+        ) : (
+          <>
+            <dl className="facts order-card__facts">
+              <Fact label={ru.orders.card.customer} value={data.order.customer ?? ru.orders.noCustomer} />
+              <Fact label={ru.orders.card.phone} value={data.order.phone ?? ru.orders.none} />
+              <Fact label={ru.orders.card.crmStatus} value={data.order.crmStatus ? props.statusName(data.order.crmStatus) : ru.orders.none} />
+              <Fact label={ru.orders.card.createdAt} value={formatDateTime(data.order.createdAt)} />
+              <Fact label={ru.orders.card.updatedAt} value={formatDateTime(data.order.updatedAt)} />
+              <Fact label={ru.orders.card.source} value={data.order.ref} />
+            </dl>
+
+            <section className="order-card__section" aria-label={ru.orders.card.systems}>
+              <h3 className="order-card__subtitle">{ru.orders.card.systems}</h3>
+              {Object.keys(data.order.systems).length ? <SystemChips order={data.order} large /> : <p className="muted">{ru.orders.card.noSystems}</p>}
+            </section>
+
+            <div className="order-card__actions" role="group" aria-label={ru.orders.card.actions}>
+              <button
+                type="button"
+                className={`btn btn--small${data.order.attention ? ' btn--primary' : ''}`}
+                data-testid="order-retry"
+                disabled={actions.isBusy('retry')}
+                aria-busy={actions.isBusy('retry')}
+                onClick={() => act('retry', async () => ru.orders.card.retried((await api.call('orders.retry', { id })).retried))}
+              >
+                {ru.orders.card.retry}
+              </button>
+              {fromCrm && (
+                <button
+                  type="button"
+                  className="btn btn--small"
+                  data-testid="order-refresh"
+                  disabled={actions.isBusy('refresh')}
+                  aria-busy={actions.isBusy('refresh')}
+                  onClick={() => act('refresh', async () => (await api.call('orders.action', { id, action: 'refresh' })).message)}
+                >
+                  {ru.orders.card.refresh}
+                </button>
+              )}
+              <button type="button" className="btn btn--small" data-testid="order-print" onClick={() => props.onPrint(id)}>
+                {ru.orders.card.print}
+              </button>
+              {crmLink && (
+                <a className="btn btn--small" href={crmLink} target="_blank" rel="noopener noreferrer" data-testid="order-open-crm">
+                  {ru.orders.card.openCrm}
+                </a>
+              )}
+              {atCourier && (
+                <button
+                  type="button"
+                  className="btn btn--small order-card__danger"
+                  data-testid="order-cancel-courier"
+                  disabled={actions.isBusy('cancel') || confirming}
+                  onClick={() => setConfirming(true)}
+                >
+                  {ru.orders.card.cancelCourier}
+                </button>
+              )}
+            </div>
+
+            {confirming && (
+              <div className="order-card__confirm" role="alertdialog" aria-labelledby={`${titleId}-confirm`} data-testid="order-cancel-confirm">
+                <strong id={`${titleId}-confirm`}>{ru.orders.card.confirmTitle}</strong>
+                <p>{ru.orders.card.confirmText}</p>
+                <div className="order-card__confirm-actions">
+                  <button
+                    type="button"
+                    className="btn btn--small order-card__danger-solid"
+                    autoFocus
+                    onClick={() => {
+                      setConfirming(false);
+                      act('cancel', async () => (await api.call('orders.action', { id, action: 'cancelCourier' })).message);
+                    }}
+                  >
+                    {ru.orders.card.confirmYes}
+                  </button>
+                  <button type="button" className="btn btn--small" onClick={() => setConfirming(false)}>
+                    {ru.orders.card.confirmNo}
+                  </button>
+                </div>
+              </div>
+            )}
+
+            {notice && (
+              <p className="order-card__notice" role="status" data-testid="order-notice">
+                {notice}
+              </p>
+            )}
+            {actions.failure && (
+              <Alert tone="error" onDismiss={actions.clearFailure} testId="order-action-failed">
+                {actions.failure.message}
+              </Alert>
+            )}
+
+            <section className="order-card__section order-card__timeline-section">
+              <div className="order-card__timeline-head">
+                <h3 className="order-card__subtitle">{ru.orders.card.timeline}</h3>
+                <span className="muted">{ru.orders.card.timelineOrder}</span>
+              </div>
+              {timeline.length === 0 ? (
+                <p className="muted" data-testid="timeline-empty">
+                  {ru.orders.card.timelineEmpty}
+                </p>
+              ) : (
+                <ol className="timeline" data-testid="timeline">
+                  {timeline.map((t) => (
+                    <TimelineItem key={t.id} entry={t} />
+                  ))}
+                </ol>
+              )}
+            </section>
+          </>
+        )}
+      </div>
+    </dialog>
+  );
+}
+
+function Fact({ label, value }: { label: string; value: string }) {
+  return (
+    <div className="facts__row">
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}
+
+function TimelineItem({ entry: t }: { entry: TimelineEntry }) {
+  return (
+    <li className={`timeline__item timeline__item--${t.outcome}`} data-testid={`timeline-${t.id}`}>
+      <span className="timeline__dot" aria-hidden="true" />
+      <div className="timeline__head">
+        <span className="timeline__action">{t.action}</span>
+        <span className={`timeline__outcome timeline__outcome--${t.outcome}`}>{ru.orders.card.outcome[t.outcome]}</span>
+      </div>
+      <div className="timeline__meta">
+        <time dateTime={new Date(t.at).toISOString()} title={formatTime(t.at)}>
+          {formatDateTime(t.at)}
+        </time>
+        <span>{systemTitles[t.system]}</span>
+        {t.durationMs !== null && <span>{ru.orders.card.durationMs(t.durationMs)}</span>}
+        {t.attempt !== null && t.attempt > 1 && <span>{ru.orders.card.attempt(t.attempt)}</span>}
+      </div>
+      {t.outcome === 'error' && (t.errorMessage || t.errorKind) && (
+        <div className="timeline__error">
+          {t.errorKind && <strong>{errorKindTitles[t.errorKind]}: </strong>}
+          {t.errorMessage}
+          {t.errorKind && (
+            <p className="timeline__fix">
+              <span className="timeline__fix-label">{ru.orders.card.fixTitle}: </span>
+              {ru.orders.card.fix[t.errorKind]}
+            </p>
+          )}
+        </div>
+      )}
+      {(t.sent || t.received) && (
+        <div className="timeline__payloads">
+          {t.sent && <Payload label={ru.orders.card.sent} text={t.sent} />}
+          {t.received && <Payload label={ru.orders.card.received} text={t.received} />}
+        </div>
+      )}
+    </li>
+  );
+}
+
+function Payload({ label, text }: { label: string; text: string }) {
+  return (
+    <details className="timeline__payload">
+      <summary>
+        {label}
+        <span className="timeline__preview">{text.length > 90 ? `${text.slice(0, 90)}…` : text}</span>
+      </summary>
+      <pre className="detail">{text}</pre>
+    </details>
+  );
+}
