@@ -1,11 +1,21 @@
 import { useActions, useApi, useTransientNotice } from '../hooks/useApi';
-import { ERROR_LOG_LIMIT, useErrorLog } from '../hooks/useErrorLog';
+import { useErrorLog } from '../hooks/useErrorLog';
+import { navigate } from '../hooks/useNavigation';
+import { openOrder } from '../hooks/useOpenOrder';
 import { ru } from '../i18n/ru';
 import { Alert } from './Alert';
 import { ErrorRow } from './ErrorRow';
 import { Empty, LoadFailed, Loading } from './States';
 
-/** The newest entries of the error log, live, with «Прочитано» and «Повторить». */
+/** How many of the newest entries the dashboard shows; the whole log is its own screen. */
+const RECENT = 5;
+
+function openInQueue(orderId: number): void {
+  openOrder.open(orderId);
+  navigate('queue');
+}
+
+/** The dashboard's short panel: the newest entries of the error log, live, with «Прочитано» and «Повторить». */
 export function ErrorLogPanel({ connected, engineUnread }: { connected: boolean; engineUnread: number | undefined }) {
   const api = useApi();
   const log = useErrorLog(api, { connected, engineUnread });
@@ -23,7 +33,7 @@ export function ErrorLogPanel({ connected, engineUnread }: { connected: boolean;
     <section className="card error-log" aria-labelledby="errors-title" data-testid="error-log">
       <div className="error-log__head">
         <h2 id="errors-title" className="section__title">
-          {ru.errors.title}
+          {ru.errorLog.recentTitle}
         </h2>
         {log.unread > 0 && (
           <>
@@ -45,6 +55,9 @@ export function ErrorLogPanel({ connected, engineUnread }: { connected: boolean;
         >
           {ru.errors.ackAll}
         </button>
+        <button type="button" className="btn btn--small btn--ghost error-log__open" onClick={() => navigate('errors')} data-testid="error-log-open">
+          {ru.errorLog.openAll}
+        </button>
       </div>
       {failure && (
         <Alert tone="error" onDismiss={clearFailure}>
@@ -61,7 +74,7 @@ export function ErrorLogPanel({ connected, engineUnread }: { connected: boolean;
         <>
           {log.failure && <LoadFailed failure={log.failure} onRetry={() => void log.reload()} />}
           <ol className="error-list">
-            {log.items.map((entry) => (
+            {log.items.slice(0, RECENT).map((entry) => (
               <ErrorRow
                 key={entry.id}
                 entry={entry}
@@ -69,10 +82,17 @@ export function ErrorLogPanel({ connected, engineUnread }: { connected: boolean;
                 retryBusy={isBusy(`retry:${entry.id}`)}
                 onAcknowledge={() => void acknowledge(entry.id)}
                 onRetry={() => void retry(entry.id)}
+                onOpenOrder={entry.orderId !== null ? () => openInQueue(entry.orderId!) : undefined}
               />
             ))}
           </ol>
-          {log.items.length >= ERROR_LOG_LIMIT && <p className="muted error-log__more">{ru.errors.showingLast(ERROR_LOG_LIMIT)}</p>}
+          {log.items.length > RECENT && (
+            <p className="error-log__more">
+              <button type="button" className="btn btn--small btn--ghost" onClick={() => navigate('errors')}>
+                {ru.errorLog.moreInLog}
+              </button>
+            </p>
+          )}
         </>
       )}
     </section>
