@@ -23,6 +23,12 @@ test.afterAll(async () => {
 
 const step = (page: Page, id: string) => page.getByTestId(`step-${id}`);
 
+/** A full-page picture from the top (the header and the step list are sticky). */
+async function shot(page: Page, name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: `${shots}/wizard-${name}.png`, fullPage: true });
+}
+
 async function openSetup(page: Page) {
   await page.goto(world.h.ui);
   await page.getByRole('navigation', { name: 'Разделы' }).getByRole('button', { name: 'Настройки' }).click();
@@ -45,12 +51,12 @@ test('мастер настройки: от пустой установки до
   const crm = step(page, 'retailcrm');
   await expect(crm).toBeVisible();
   await expect(page.getByTestId('step-link-retailcrm')).toContainText('Не настроено');
-  await page.screenshot({ path: `${shots}/wizard-retailcrm-empty.png`, fullPage: true });
+  await shot(page, 'retailcrm-empty');
 
   // The courier mapping cannot be filled before RetailCRM is connected: it says so and leads back.
   await page.getByTestId('step-link-courier').click();
   await expect(step(page, 'courier').getByTestId('needs-crm')).toContainText('Сначала подключите RetailCRM');
-  await page.screenshot({ path: `${shots}/wizard-courier-needs-crm.png`, fullPage: true });
+  await shot(page, 'courier-needs-crm');
   await step(page, 'courier').getByRole('button', { name: 'Перейти к шагу RetailCRM' }).click();
   await expect(crm).toBeVisible();
 
@@ -64,13 +70,15 @@ test('мастер настройки: от пустой установки до
   // The key is write-only once saved.
   await expect(crm.getByTestId('secret-saved')).toContainText('ключ сохранён');
   await expect(crm.getByLabel('API-ключ')).toHaveCount(0);
-  await page.screenshot({ path: `${shots}/wizard-retailcrm-wrong-key.png`, fullPage: true });
+  await expect(page.getByTestId('step-link-retailcrm')).toContainText('Не подключается');
+  await shot(page, 'retailcrm-wrong-key');
 
   // An address that is not a URL is refused by the engine, next to the form, and the field is marked.
   await crm.getByLabel('Адрес RetailCRM').fill('moy-magazin');
   await crm.getByTestId('save').click();
   await expect(crm.getByTestId('save-error')).toContainText('Настройки не сохранены');
   await expect(crm.getByLabel('Адрес RetailCRM')).toHaveAttribute('aria-invalid', 'true');
+  await shot(page, 'retailcrm-invalid');
   await crm.getByLabel('Адрес RetailCRM').fill(world.emu.crm.url);
 
   // «Заменить» → the right key → ok; the store dropdown fills from RetailCRM.
@@ -82,7 +90,7 @@ test('мастер настройки: от пустой установки до
   await expect(crm.getByLabel('Магазин')).toBeEnabled();
   await expect(page.getByTestId('step-link-retailcrm')).toContainText('Готово');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Настройки');
-  await page.screenshot({ path: `${shots}/wizard-retailcrm.png`, fullPage: true });
+  await shot(page, 'retailcrm');
 
   // MeaSoft: service code, login, password.
   await crm.getByTestId('next').click();
@@ -97,7 +105,7 @@ test('мастер настройки: от пустой установки до
   await ms.getByTestId('test-connection').click();
   await expect(ms.getByTestId('test-result')).toHaveAttribute('data-ok', 'true', { timeout: 15_000 });
   await expect(ms.getByTestId('test-message')).toHaveText('MeaSoft подключён: код службы, логин и пароль приняты.');
-  await page.screenshot({ path: `${shots}/wizard-measoft.png`, fullPage: true });
+  await shot(page, 'measoft');
 
   // The courier mapping: everything chosen from RetailCRM's reference books.
   await ms.getByTestId('next').click();
@@ -123,6 +131,8 @@ test('мастер настройки: от пустой установки до
   await expect(courier.getByTestId('map-WMSASSEMBLED')).toHaveCount(0);
   await courier.getByRole('button', { name: /Показать все статусы MeaSoft/ }).click();
   await expect(courier.getByTestId('map-WMSASSEMBLED')).toBeVisible();
+  await courier.getByRole('button', { name: 'Показать только основные' }).click();
+  await expect(courier.getByTestId('map-WMSASSEMBLED')).toHaveCount(0);
 
   await courier.getByTestId('field-courier-cod-types').getByRole('combobox').selectOption({ label: 'Наложенный платёж' });
   await courier.getByTestId('field-courier-cod-types').getByRole('combobox').selectOption({ label: 'Наличные' });
@@ -135,7 +145,7 @@ test('мастер настройки: от пустой установки до
   await courier.getByTestId('save').click();
   await expect(courier.getByRole('status').filter({ hasText: 'Сохранено' })).toBeVisible();
   await expect(page.getByTestId('step-link-courier')).toContainText('Готово');
-  await page.screenshot({ path: `${shots}/wizard-courier.png`, fullPage: true });
+  await shot(page, 'courier');
 
   // What was saved is what the engine now holds.
   const saved = await page.evaluate(async () => {
@@ -161,7 +171,7 @@ test('мастер настройки: от пустой установки до
   await expect(general).toBeVisible();
   await general.getByTestId('test-connection').click();
   await expect(general.getByTestId('test-result')).toHaveAttribute('data-ok', 'true', { timeout: 15_000 });
-  await page.screenshot({ path: `${shots}/wizard-general.png`, fullPage: true });
+  await shot(page, 'general');
 
   // The triggers to create in RetailCRM, with our URL and copy buttons.
   await general.getByTestId('next').click();
@@ -178,7 +188,7 @@ test('мастер настройки: от пустой установки до
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(url);
   await triggers.getByTestId('trigger-1').getByRole('button', { name: 'Копировать: Значение id' }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe('{{ order.getId() }}');
-  await page.screenshot({ path: `${shots}/wizard-triggers.png`, fullPage: true });
+  await shot(page, 'triggers');
 
   // End to end: a manager moves a new order to «Передан в доставку»; «Синхронизировать сейчас» brings it to MeaSoft.
   const [seed] = makeOrders(1, { seed: 20260415, statuses: ['new'] });
@@ -238,7 +248,7 @@ test('настройки после мастера: сохранённое на 
   await ms.getByLabel('Логин').fill('test');
   await expect(page.getByTestId('step-link-measoft')).not.toContainText('несохранённые');
 
-  await page.screenshot({ path: `${shots}/wizard-settings.png`, fullPage: true });
+  await shot(page, 'settings');
 
   // With RetailCRM connected, «Открывать настройку при запуске» no longer takes over: the window opens on the overview.
   await page.getByTestId('open-on-start').check();

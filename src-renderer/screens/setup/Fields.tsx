@@ -371,18 +371,20 @@ function SecretField(p: FieldProps & { id: string; field: Extract<Field, { kind:
           )}
         </span>
       ) : (
-        <span className="setup-secret setup-secret--saved" data-testid="secret-saved">
-          <span className="setup-secret__state">
-            <span className="setup-secret__dot" aria-hidden="true" />
-            {t.secret.saved}
-            {state.updatedAt !== null && <span className="setup-secret__when">{t.secret.savedAt(formatDateTime(state.updatedAt))}</span>}
+        <span className="setup-secret--saved" data-testid="secret-saved">
+          <span className="setup-secret">
+            <span className="setup-secret__state">
+              <span className="setup-secret__dot" aria-hidden="true" />
+              {f.savedText ?? t.secret.saved}
+            </span>
+            <button type="button" className="btn btn--small" disabled={p.busy} onClick={() => p.onSecretDraft('')}>
+              {t.secret.replace}
+            </button>
+            <button type="button" className="btn btn--small btn--ghost setup-secret__remove" disabled={p.busy} onClick={() => p.onSecretClear(f.key)}>
+              {t.secret.remove}
+            </button>
           </span>
-          <button type="button" className="btn btn--small" disabled={p.busy} onClick={() => p.onSecretDraft('')}>
-            {t.secret.replace}
-          </button>
-          <button type="button" className="btn btn--small btn--ghost" disabled={p.busy} onClick={() => p.onSecretClear(f.key)}>
-            {t.secret.remove}
-          </button>
+          {state.updatedAt !== null && <span className="setup-field__hint">{t.secret.savedAt(formatDateTime(state.updatedAt))}</span>}
         </span>
       )}
     </Frame>

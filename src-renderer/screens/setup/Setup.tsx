@@ -11,7 +11,7 @@ import { useReferences, useSettingsView } from './useSetup';
 const t = ru.setup;
 
 function firstOpenStep(view: SettingsView): string {
-  return (setupSteps.find((s) => !s.done(view)) ?? setupSteps[0]!).id;
+  return (setupSteps.find((s) => !s.done(view) && !(s.kind === 'custom' && s.info)) ?? setupSteps[0]!).id;
 }
 
 /**
@@ -38,6 +38,8 @@ export function SetupScreen() {
 function Wizard({ view, onView }: { view: SettingsView; onView(view: SettingsView): void }) {
   const [current, setCurrent] = useState(() => firstOpenStep(view));
   const [dirty, setDirty] = useState<Record<string, boolean>>({});
+  // The last «Проверить подключение» of each step in this visit: a saved but refused key is not «Готово».
+  const [tested, setTested] = useState<Record<string, boolean>>({});
   const openOnStart = useOpenSetupOnStart();
   const heading = useRef<HTMLHeadingElement>(null);
   const moved = useRef(false);
@@ -74,7 +76,7 @@ function Wizard({ view, onView }: { view: SettingsView; onView(view: SettingsVie
           <ol>
             {setupSteps.map((s, i) => (
               <li key={s.id}>
-                <StepLink step={s} n={i + 1} view={view} current={s.id === step.id} dirty={!!dirty[s.id]} onClick={() => goTo(s.id)} />
+                <StepLink step={s} n={i + 1} view={view} current={s.id === step.id} dirty={!!dirty[s.id]} failed={tested[s.id] === false} onClick={() => goTo(s.id)} />
               </li>
             ))}
           </ol>
@@ -104,6 +106,7 @@ function Wizard({ view, onView }: { view: SettingsView; onView(view: SettingsVie
                     onBack={i > 0 ? () => goTo(setupSteps[i - 1]!.id) : null}
                     onNext={i < setupSteps.length - 1 ? () => goTo(setupSteps[i + 1]!.id) : null}
                     onTested={(ok) => {
+                      setTested((m) => ({ ...m, [s.id]: ok }));
                       if (ok && s.id === 'retailcrm') void references.reload(true);
                     }}
                   />
@@ -140,21 +143,23 @@ function Wizard({ view, onView }: { view: SettingsView; onView(view: SettingsVie
   );
 }
 
-function StepLink(props: { step: SetupStep; n: number; view: SettingsView; current: boolean; dirty: boolean; onClick(): void }) {
+function StepLink(props: { step: SetupStep; n: number; view: SettingsView; current: boolean; dirty: boolean; failed: boolean; onClick(): void }) {
   const { step } = props;
-  const done = step.done(props.view);
-  const info = step.kind === 'custom' && step.info;
-  const state = done ? t.stepDone : info ? t.stepInfo : t.stepTodo;
+  // An instruction is never «Готово»: only the merchant knows whether the triggers were created.
+  const info = step.kind === 'custom' && !!step.info;
+  const done = step.done(props.view) && !props.failed && !info;
+  const state = props.failed ? t.stepFailed : done ? t.stepDone : info ? t.stepInfo : t.stepTodo;
+  const tone = props.failed ? ' setup-steps__item--failed' : done ? ' setup-steps__item--done' : '';
   return (
     <button
       type="button"
-      className={`setup-steps__item${done ? ' setup-steps__item--done' : ''}`}
+      className={`setup-steps__item${tone}`}
       aria-current={props.current ? 'step' : undefined}
       onClick={props.onClick}
       data-testid={`step-link-${step.id}`}
     >
       <span className="setup-steps__n" aria-hidden="true">
-        {done ? '' : props.n}
+        {done || props.failed ? '' : props.n}
       </span>
       <span className="setup-steps__text">
         <span className="setup-steps__title">{step.title}</span>

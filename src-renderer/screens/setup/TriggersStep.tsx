@@ -169,7 +169,7 @@ export function TriggersStep(props: StepContext) {
                             <Copyable value={p.name} what={`${t.paramName} ${p.name}`} testId={`trigger-param-name-${p.name}`} />
                           </td>
                           <td>
-                            <Copyable value={p.value} what={`${t.paramValue} ${p.name}`} testId={`trigger-param-${p.name}`} />
+                            <Copyable value={p.value} what={`${t.paramValue} ${p.name}`} testId={`trigger-param-${p.name}`} block />
                           </td>
                         </tr>
                       ))}

@@ -40,7 +40,7 @@ export type Field =
   /** A code of ours (rows) → a code from a reference book, as a table with a dropdown per row. */
   | (PathField & { kind: 'refMap'; ref: RefBook; rows: ReadonlyArray<{ code: string; title: string; common: boolean }> })
   /** Write-only: shown as «ключ сохранён» once set. */
-  | (FieldBase & { kind: 'secret'; key: SecretKey });
+  | (FieldBase & { kind: 'secret'; key: SecretKey; savedText?: string });
 
 export interface FieldGroup {
   title?: string;
@@ -115,7 +115,7 @@ export const setupSteps: SetupStep[] = [
         fields: [
           { kind: 'text', path: 'extra', label: r.measoft.extra, hint: r.measoft.extraHint, nullable: true, testId: 'ms-extra' },
           { kind: 'text', path: 'login', label: r.measoft.login, nullable: true, testId: 'ms-login' },
-          { kind: 'secret', key: 'measoft.password', label: r.measoft.password, testId: 'ms-password' },
+          { kind: 'secret', key: 'measoft.password', label: r.measoft.password, savedText: r.secret.savedPassword, testId: 'ms-password' },
           { kind: 'text', path: 'url', type: 'url', label: r.measoft.url, hint: r.measoft.urlHint, testId: 'ms-url', wide: true },
           { kind: 'number', path: 'streamId', label: r.measoft.streamId, hint: r.measoft.streamIdHint, min: 100, max: 10000, testId: 'ms-stream' },
           { kind: 'number', path: 'pollIntervalSec', label: r.measoft.pollInterval, unit: seconds, min: 5, max: 3600, testId: 'ms-interval' },
