@@ -4,6 +4,7 @@
  */
 import { benchCatchup, benchStatusLatency } from './courier.js';
 import { benchQueue } from './queue.js';
+import { benchQueueUi } from './queue-ui.js';
 import { benchUiEvents } from './ui-events.js';
 import { benchWebhook } from './webhook.js';
 
@@ -16,6 +17,7 @@ const benches: Bench[] = [
   { ids: ['retailcrm.catchup_requests_ratio', 'retailcrm.catchup_time_ratio'], run: benchCatchup },
   { ids: ['measoft.status_latency_ms'], run: benchStatusLatency },
   { ids: ['ui.event_latency_ms'], run: benchUiEvents },
+import { benchQueueUi } from './queue-ui.js';
 ];
 
 const prefix = process.argv[2] ?? '';
