@@ -221,6 +221,8 @@ export const ru = {
     stepDone: 'Готово',
     stepTodo: 'Не настроено',
     stepInfo: 'Инструкция',
+    stepFailed: 'Не подключается',
+    stepDirty: 'не сохранено',
     openOnStart: 'Открывать настройку при запуске, пока RetailCRM не подключён',
     back: 'Назад',
     next: 'Далее',
@@ -242,6 +244,7 @@ export const ru = {
     inactive: (name: string) => `${name} (неактивен)`,
     secret: {
       saved: 'ключ сохранён',
+      savedPassword: 'пароль сохранён',
       savedAt: (when: string) => `сохранён ${when}`,
       replace: 'Заменить',
       remove: 'Удалить',

@@ -78,6 +78,7 @@ test('мастер настройки: от пустой установки до
   await crm.getByTestId('save').click();
   await expect(crm.getByTestId('save-error')).toContainText('Настройки не сохранены');
   await expect(crm.getByLabel('Адрес RetailCRM')).toHaveAttribute('aria-invalid', 'true');
+  await expect(crm.getByTestId('field-crm-url').getByTestId('field-error')).toHaveText('Неверный URL');
   await shot(page, 'retailcrm-invalid');
   await crm.getByLabel('Адрес RetailCRM').fill(world.emu.crm.url);
 
@@ -242,11 +243,11 @@ test('настройки после мастера: сохранённое на 
   await expect(ms.getByLabel('Логин')).toHaveValue('test');
   await ms.getByLabel('Логин').fill('test2');
   await page.getByTestId('step-link-courier').click();
-  await expect(page.getByTestId('step-link-measoft')).toContainText('есть несохранённые изменения');
+  await expect(page.getByTestId('step-link-measoft')).toContainText('не сохранено');
   await page.getByTestId('step-link-measoft').click();
   await expect(ms.getByLabel('Логин')).toHaveValue('test2');
   await ms.getByLabel('Логин').fill('test');
-  await expect(page.getByTestId('step-link-measoft')).not.toContainText('несохранённые');
+  await expect(page.getByTestId('step-link-measoft')).not.toContainText('не сохранено');
 
   await shot(page, 'settings');
 

@@ -26,6 +26,8 @@ function Frame(props: {
   hint?: string | undefined;
   wide?: boolean | undefined;
   testId: string;
+  /** Why the engine refused the value, under the field. */
+  error?: string | null | undefined;
   children: ReactNode;
   asGroup?: boolean;
   /** Nothing to type (a saved secret): the title is text, not a label. */
@@ -33,11 +35,17 @@ function Frame(props: {
 }) {
   const hintId = `${props.id}-hint`;
   const className = `setup-field${props.wide ? ' setup-field--wide' : ''}`;
-  const hint = props.hint ? (
-    <p className="setup-field__hint" id={hintId}>
-      {props.hint}
-    </p>
-  ) : null;
+  const hint =
+    props.hint || props.error ? (
+      <p className="setup-field__hint" id={hintId}>
+        {props.error && (
+          <span className="setup-field__error" data-testid="field-error">
+            {props.error}
+          </span>
+        )}
+        {props.hint}
+      </p>
+    ) : null;
   if (props.asGroup) {
     return (
       <fieldset className={`${className} setup-field--group`} data-testid={`field-${props.testId}`} aria-describedby={props.hint ? hintId : undefined}>
@@ -66,7 +74,8 @@ export interface FieldProps {
   field: Field;
   value: unknown;
   onChange(value: unknown): void;
-  invalid: boolean;
+  /** The engine's reason when it refused this field. */
+  error: string | null;
   refs: CrmReferences | null;
   view: SettingsView;
   /** Typed but not yet saved secret values; `null` = the secret is not being edited. */
@@ -79,13 +88,14 @@ export interface FieldProps {
 export function FieldView(p: FieldProps) {
   const id = useId();
   const f = p.field;
-  const describedBy = f.hint ? `${id}-hint` : undefined;
-  const common = { id, 'aria-invalid': p.invalid || undefined, 'aria-describedby': describedBy, disabled: p.busy };
+  const invalid = p.error !== null;
+  const describedBy = f.hint || invalid ? `${id}-hint` : undefined;
+  const common = { id, 'aria-invalid': invalid || undefined, 'aria-describedby': describedBy, disabled: p.busy };
 
   switch (f.kind) {
     case 'text':
       return (
-        <Frame id={id} label={f.label} hint={f.hint} wide={f.wide} testId={f.testId}>
+        <Frame id={id} label={f.label} hint={f.hint} wide={f.wide} testId={f.testId} error={p.error}>
           <input
             {...common}
             className="setup-input"
@@ -100,7 +110,7 @@ export function FieldView(p: FieldProps) {
       );
     case 'number':
       return (
-        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId}>
+        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error}>
           <span className="setup-number">
             <NumberInput {...common} value={p.value} nullable={!!f.nullable} step={f.step} min={f.min} max={f.max} onChange={p.onChange} />
             {f.unit && <span className="setup-number__unit">{f.unit}</span>}
@@ -130,7 +140,7 @@ export function FieldView(p: FieldProps) {
       );
     case 'choice':
       return (
-        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId}>
+        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error}>
           <select {...common} className="setup-select" value={String(p.value ?? '')} onChange={(e) => p.onChange(e.target.value)}>
             {f.options.map((o) => (
               <option key={o.value} value={o.value}>
@@ -144,7 +154,7 @@ export function FieldView(p: FieldProps) {
       const value = typeof p.value === 'string' ? p.value : '';
       const options = refOptions(p.refs, f.ref, [value]);
       return (
-        <Frame id={id} label={f.label} hint={p.refs ? f.hint : t.refs.unavailable} testId={f.testId}>
+        <Frame id={id} label={f.label} hint={p.refs ? f.hint : t.refs.unavailable} testId={f.testId} error={p.error}>
           <select
             {...common}
             disabled={p.busy || !p.refs}
@@ -164,13 +174,13 @@ export function FieldView(p: FieldProps) {
     }
     case 'refList':
       return (
-        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} wide asGroup>
-          <RefList id={id} value={Array.isArray(p.value) ? (p.value as string[]) : []} refs={p.refs} book={f.ref} label={f.label} invalid={p.invalid} busy={p.busy} onChange={p.onChange} />
+        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error} wide asGroup>
+          <RefList id={id} value={Array.isArray(p.value) ? (p.value as string[]) : []} refs={p.refs} book={f.ref} label={f.label} invalid={invalid} busy={p.busy} onChange={p.onChange} />
         </Frame>
       );
     case 'refMap':
       return (
-        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} wide asGroup>
+        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error} wide asGroup>
           <RefMap value={(p.value ?? {}) as Record<string, string>} rows={f.rows} refs={p.refs} book={f.ref} busy={p.busy} onChange={p.onChange} />
         </Frame>
       );
@@ -345,7 +355,7 @@ function SecretField(p: FieldProps & { id: string; field: Extract<Field, { kind:
   const state = p.view.secrets[f.key];
   const editing = p.secretDraft !== null || !state?.set;
   return (
-    <Frame id={p.id} label={f.label} hint={editing ? (f.hint ?? t.secret.hint) : undefined} testId={f.testId} plain={!editing}>
+    <Frame id={p.id} label={f.label} hint={editing ? (f.hint ?? t.secret.hint) : undefined} testId={f.testId} error={p.error} plain={!editing}>
       {editing ? (
         <span className="setup-secret">
           <input
@@ -356,7 +366,7 @@ function SecretField(p: FieldProps & { id: string; field: Extract<Field, { kind:
             spellCheck={false}
             placeholder={t.secret.placeholder}
             value={p.secretDraft ?? ''}
-            aria-invalid={p.invalid || undefined}
+            aria-invalid={p.error !== null || undefined}
             aria-describedby={`${p.id}-hint`}
             disabled={p.busy}
             onChange={(e) => p.onSecretDraft(e.target.value)}

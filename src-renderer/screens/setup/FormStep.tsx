@@ -29,12 +29,20 @@ function sectionOf(view: SettingsView, step: FormStep): Values {
   return view.values[step.section] as Values;
 }
 
-/** Paths the engine refused, from the zod issues it sends as the technical detail. */
-function invalidPaths(failure: unknown): string[] {
+interface Issue {
+  path: string;
+  message: string;
+}
+
+/** What the engine refused, field by field, from the zod issues it sends as the technical detail. */
+function issuesOf(failure: unknown): Issue[] {
   if (!(failure instanceof ApiCallError) || !failure.error.detail) return [];
   try {
-    const issues = JSON.parse(failure.error.detail) as Array<{ path?: unknown[] }>;
-    return Array.isArray(issues) ? issues.map((i) => (Array.isArray(i.path) ? i.path.join('.') : '')).filter(Boolean) : [];
+    const issues = JSON.parse(failure.error.detail) as Array<{ path?: unknown[]; message?: unknown }>;
+    if (!Array.isArray(issues)) return [];
+    return issues
+      .map((i) => ({ path: Array.isArray(i.path) ? i.path.join('.') : '', message: typeof i.message === 'string' ? i.message : '' }))
+      .filter((i) => i.path !== '');
   } catch {
     return [];
   }
@@ -61,7 +69,7 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
   const [secrets, setSecrets] = useState<Partial<Record<SecretKey, string | null>>>({});
   const [busy, setBusy] = useState<'save' | 'test' | 'next' | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
-  const [invalid, setInvalid] = useState<string[]>([]);
+  const [issues, setIssues] = useState<Issue[]>([]);
   const [result, setResult] = useState<TestResult | null>(null);
   const { notice, show } = useTransientNotice();
 
@@ -74,7 +82,7 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
 
   const save = useCallback(async (): Promise<SettingsView | null> => {
     setFailure(null);
-    setInvalid([]);
+    setIssues([]);
     try {
       let next = view;
       if (JSON.stringify(draft) !== JSON.stringify(saved)) {
@@ -88,7 +96,7 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
       return next;
     } catch (err) {
       setFailure(toFailure(err));
-      setInvalid(invalidPaths(err));
+      setIssues(issuesOf(err));
       return null;
     }
   }, [api, draft, saved, fields, typedSecrets, step, view, onView]);
@@ -142,9 +150,10 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
     setBusy(null);
   };
 
-  const isInvalid = (f: Field) => {
+  const errorOf = (f: Field): string | null => {
     const p = fieldPath(f);
-    return p !== null && invalid.some((i) => i === p || i.startsWith(`${p}.`) || p.startsWith(`${i}.`));
+    const hit = p === null ? undefined : issues.find((i) => i.path === p || i.path.startsWith(`${p}.`) || p.startsWith(`${i.path}.`));
+    return hit ? hit.message || t.saveFailed : null;
   };
 
   const blocked = step.needsCrm && !crmConnected(view);
@@ -202,7 +211,7 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
                     field={f}
                     value={fieldPath(f) ? getPath(draft, fieldPath(f)!) : undefined}
                     onChange={(v) => setDraft((d) => setPath(d, fieldPath(f)!, v))}
-                    invalid={isInvalid(f)}
+                    error={errorOf(f)}
                     refs={references.refs}
                     view={view}
                     secretDraft={f.kind === 'secret' ? (secrets[f.key] ?? null) : null}
@@ -218,7 +227,7 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
       )}
 
       {failure && (
-        <Alert tone="error" title={t.saveFailed} testId="save-error" onDismiss={() => setFailure(null)}>
+        <Alert tone="error" testId="save-error" onDismiss={() => setFailure(null)}>
           {failure.message}
         </Alert>
       )}

@@ -165,8 +165,8 @@ function StepLink(props: { step: SetupStep; n: number; view: SettingsView; curre
         <span className="setup-steps__title">{step.title}</span>
         <span className="setup-steps__state">
           {state}
-          {props.dirty && <span className="setup-steps__dirty"> · {t.unsaved.toLowerCase()}</span>}
         </span>
+        {props.dirty && <span className="setup-steps__dirty">{t.stepDirty}</span>}
       </span>
     </button>
   );
