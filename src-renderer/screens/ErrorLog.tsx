@@ -1,6 +1,5 @@
 import { useCallback, useEffect, useId, useRef, useState } from 'react';
 import type { ErrorEntry, PrilavokApi } from '../../src-shared/api';
-import { errorKindTitles } from '../../src-shared/errors';
 import { systems, systemTitles, type SystemId } from '../../src-shared/systems';
 import { Alert } from '../components/Alert';
 import { downloadBlob } from '../components/download';
@@ -11,6 +10,7 @@ import { useEngine } from '../hooks/useEngineStatus';
 import { navigate } from '../hooks/useNavigation';
 import { openOrder } from '../hooks/useOpenOrder';
 import { ru } from '../i18n/ru';
+import { localStamp, toCsv } from './errorLogCsv';
 
 const PAGE = 100;
 const MAX_PAGE = 500;
@@ -190,6 +190,10 @@ function useFullErrorLog(api: PrilavokApi, opts: { unreadOnly: boolean; connecte
   const unreadRef = useRef(0);
   const inFlight = useRef(false);
   const seq = useRef(0);
+  const itemsRef = useRef(items);
+  useEffect(() => {
+    itemsRef.current = items;
+  }, [items]);
   const { unreadOnly } = opts;
 
   const reload = useCallback(async () => {
@@ -243,6 +247,7 @@ function useFullErrorLog(api: PrilavokApi, opts: { unreadOnly: boolean; connecte
     setLoading(true);
     void reload();
     return api.on('errors.logged', (entry) => {
+      if (itemsRef.current.some((e) => e.id === entry.id)) return;
       if (!entry.acknowledged) unreadRef.current += 1;
       setUnread(unreadRef.current);
       setItems((prev) => {
@@ -297,29 +302,4 @@ async function fetchAll(api: PrilavokApi, unreadOnly: boolean): Promise<ErrorEnt
     if (res.items.length < MAX_PAGE || !last) return all;
     beforeId = last.id;
   }
-}
-
-/** «2025-03-14 09:41:05» in local time: Excel reads it as a date. */
-function localStamp(ms: number): string {
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
-}
-
-/** CSV as Excel opens it in a Russian locale: UTF-8 with a BOM, `;` between fields, CRLF between rows. */
-export function toCsv(entries: ErrorEntry[]): string {
-  const c = ru.errorLog.csv;
-  const cell = (v: string) => (/[";\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const head = [c.at, c.severity, c.system, c.kind, c.order, c.message, c.detail, c.acknowledged];
-  const rows = entries.map((e) => [
-    localStamp(e.at),
-    ru.errors.severity[e.severity],
-    systemTitles[e.system],
-    errorKindTitles[e.kind],
-    e.orderNumber ?? '',
-    e.message,
-    e.detail ?? '',
-    e.acknowledged ? c.yes : c.no,
-  ]);
-  return `\uFEFF${[head, ...rows].map((r) => r.map(cell).join(';')).join('\r\n')}\r\n`;
 }

@@ -86,6 +86,8 @@ test('этикетка: точный предпросмотр, штрихкод 
   await expect(page.getByText('Выберите заказы слева')).toBeVisible();
   await expect(page.getByTestId(`print-order-${a!.number}`)).toBeVisible();
   await expect(page.getByTestId(`print-order-${refused.number}`)).toBeVisible();
+  await expect(page.getByTestId('print-pdf')).toBeDisabled();
+  await page.screenshot({ path: `${shots}/print-choose.png` });
 
   // Search narrows the list to the order.
   await page.getByTestId('print-search').fill(a!.number);
