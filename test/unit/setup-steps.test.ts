@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { settingsSchemas, secretKeys } from '../../src-shared/settings.js';
+
+/** The descriptors as far as this test reads them (the module itself is type-checked with the window's settings). */
+type Field =
+  | { kind: 'secret'; key: string; testId: string }
+  | { kind: 'text' | 'number' | 'toggle' | 'choice'; path: string; testId: string }
+  | { kind: 'ref' | 'refList'; path: string; ref: string; testId: string }
+  | { kind: 'refMap'; path: string; ref: string; rows: Array<{ code: string }>; testId: string };
+type Step = { id: string; kind: 'form'; section: keyof typeof settingsSchemas; groups: Array<{ fields: Field[] }> } | { id: string; kind: 'custom' };
+
+// A path in a variable: the window's modules (with JSX) stay out of the Node type-check.
+const stepsModule = '../../src-renderer/screens/setup/steps.js';
+const { setupSteps } = (await import(stepsModule)) as { setupSteps: Step[] };
+
+/** The wizard is data: every field must point at a real setting, secret or reference book. */
+describe('setup wizard steps', () => {
+  const books = ['statuses', 'deliveryTypes', 'paymentTypes', 'paymentStatuses', 'stores', 'sites', 'userGroups'];
+
+  it('have unique ids and field handles', () => {
+    const ids = setupSteps.map((s) => s.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const handles = setupSteps.flatMap((s) => (s.kind === 'form' ? s.groups.flatMap((g) => g.fields.map((f) => f.testId)) : []));
+    expect(new Set(handles).size).toBe(handles.length);
+  });
+
+  it('name only settings that exist in their section, with a value of the kind the field edits', () => {
+    for (const step of setupSteps) {
+      if (step.kind !== 'form') continue;
+      const defaults = settingsSchemas[step.section].parse({}) as Record<string, unknown>;
+      for (const f of step.groups.flatMap((g) => g.fields)) {
+        if (f.kind === 'secret') {
+          expect(secretKeys).toContain(f.key);
+          continue;
+        }
+        const parts = f.path.split('.');
+        let value: unknown = defaults;
+        for (const p of parts) {
+          expect(value && typeof value === 'object' && p in (value as object), `${step.id}: ${f.path}`).toBe(true);
+          value = (value as Record<string, unknown>)[p];
+        }
+        if (f.kind === 'refList') expect(Array.isArray(value), f.path).toBe(true);
+        if (f.kind === 'refMap') expect(typeof value === 'object' && !Array.isArray(value), f.path).toBe(true);
+        if (f.kind === 'toggle') expect(typeof value, f.path).toBe('boolean');
+        if (f.kind === 'number') expect(value === null || typeof value === 'number', f.path).toBe(true);
+        if (f.kind === 'ref' || f.kind === 'refList' || f.kind === 'refMap') expect(books).toContain(f.ref);
+      }
+    }
+  });
+
+  it('the status map rows are codes the courier settings accept', () => {
+    const courier = setupSteps.find((s) => s.id === 'courier');
+    expect(courier?.kind).toBe('form');
+    if (courier?.kind !== 'form') return;
+    const map = courier.groups.flatMap((g) => g.fields).find((f) => f.kind === 'refMap');
+    if (map?.kind !== 'refMap') throw new Error('no status map');
+    const all = Object.fromEntries(map.rows.map((r) => [r.code, 'delivering']));
+    expect(settingsSchemas.courier.safeParse({ statusMap: all }).success).toBe(true);
+  });
+});
