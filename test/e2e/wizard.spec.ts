@@ -26,7 +26,7 @@ const step = (page: Page, id: string) => page.getByTestId(`step-${id}`);
 /** A full-page picture from the top (the header and the step list are sticky). */
 async function shot(page: Page, name: string) {
   await page.evaluate(() => window.scrollTo(0, 0));
-  await page.screenshot({ path: `${shots}/wizard-${name}.png`, fullPage: true });
+  await page.screenshot({ path: `${shots}/wizard-${name}.png`, fullPage: true, animations: 'disabled' });
 }
 
 async function openSetup(page: Page) {

@@ -68,7 +68,7 @@ function Wizard({ view, onView }: { view: SettingsView; onView(view: SettingsVie
       <div className="setup__head">
         <div>
           <h1 className="page-title">{connected ? t.title : t.wizardTitle}</h1>
-          <p className="setup__caption">{t.caption}</p>
+          <p className="setup__caption">{connected ? t.settingsCaption : t.caption}</p>
         </div>
       </div>
       <div className="setup__body">
