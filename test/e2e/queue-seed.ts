@@ -39,7 +39,7 @@ const MINUTE = 60_000;
 /**
  * Seeds `count` orders. Order i is updated i minutes before `now`, so the queue (newest change first) lists
  * them by i. Every 3rd is at the courier, every 41st of those has a courier problem; every 53rd has a POS chip
- * waiting for the merchant. The first order gets a timeline with a failed step.
+ * waiting for the merchant. The first order was refused by MeaSoft: its chip says so and its timeline shows why.
  */
 export function seedOrders(engine: Engine, count: number, now = Date.now()): SeededOrder[] {
   const out: SeededOrder[] = [];
@@ -54,11 +54,11 @@ export function seedOrders(engine: Engine, count: number, now = Date.now()): See
       const crmStatus = seedStatuses[i % seedStatuses.length]!;
       const number = `${1000 + i}A`;
       const id = engine.orders.upsert({ ref: `retailcrm:${5000 + i}`, number, customer, phone, crmStatus });
-      engine.orders.setChip(id, 'retailcrm', { state: crmStatus, label: 'Получен', attention: false });
-      const measoft = i % 3 === 0;
+      // Order 1 is the one whose MeaSoft step failed (its timeline below).
+      const measoft = i % 3 === 0 || i === 1;
       let attention = false;
       if (measoft) {
-        attention = i % 41 === 0;
+        attention = i % 41 === 0 || i === 1;
         engine.orders.setChip(
           id,
           'measoft',

@@ -51,12 +51,17 @@ export function OrderList(props: {
 
   const focusRow = (index: number) => {
     const target = Math.max(0, Math.min(total - 1, index));
+    const find = () => scrollRef.current?.querySelector<HTMLButtonElement>(`[data-index="${target}"] button`);
     virtualizer.scrollToIndex(target, { align: 'auto' });
+    // A row already in the page takes focus at once (the next key may follow immediately); a far one once it is
+    // rendered, or once its page has arrived.
+    const near = find();
+    if (near) return near.focus();
     let tries = 0;
     const attempt = () => {
-      const el = scrollRef.current?.querySelector<HTMLButtonElement>(`[data-index="${target}"] button`);
+      const el = find();
       if (el) el.focus();
-      else if (tries++ < 10) requestAnimationFrame(attempt);
+      else if (tries++ < 60) requestAnimationFrame(attempt);
     };
     requestAnimationFrame(attempt);
   };

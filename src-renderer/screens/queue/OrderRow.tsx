@@ -4,14 +4,17 @@ import { systems, systemTitles, type SystemId } from '../../../src-shared/system
 import { formatDateTime } from '../../i18n/format';
 import { ru } from '../../i18n/ru';
 
-/** Chips in the order systems are listed everywhere else (RetailCRM first, then courier, POS, cash register…). */
+/**
+ * Chips with a problem first (a narrow row must still show it), then in the order systems are listed everywhere
+ * else (RetailCRM, courier, POS, cash register…).
+ */
 export function orderedChips(order: OrderSummary) {
   const rank = (s: string) => {
     const i = systems.indexOf(s as SystemId);
     return i === -1 ? systems.length : i;
   };
   return Object.entries(order.systems)
-    .sort(([a], [b]) => rank(a) - rank(b))
+    .sort(([a, x], [b, y]) => Number(y.attention) - Number(x.attention) || rank(a) - rank(b))
     .map(([system, chip]) => ({ system, title: systemTitles[system as SystemId] ?? system, ...chip }));
 }
 
@@ -60,7 +63,7 @@ export const OrderRow = memo(function OrderRow(props: {
       <span className="orders-row__phone">{o.phone ?? ru.orders.none}</span>
       <span className="orders-row__date">{formatDateTime(o.createdAt)}</span>
       <span className="orders-row__status">{o.crmStatus ? props.statusName(o.crmStatus) : ru.orders.none}</span>
-      <SystemChips order={o} />
+      {Object.keys(o.systems).length ? <SystemChips order={o} /> : <span className="muted">{ru.orders.none}</span>}
     </button>
   );
 });
