@@ -180,6 +180,12 @@ export function OrderQueue() {
             onChange={(e) => set('search', e.target.value)}
           />
         </div>
+        <label className={`orders-toggle${filters.attention ? ' orders-toggle--on' : ''}`}>
+          <input type="checkbox" checked={filters.attention} data-testid="orders-attention" onChange={(e) => set('attention', e.target.checked)} />
+          <span className="orders-attention" aria-hidden="true" />
+          {ru.orders.attention}
+        </label>
+        <span className="orders-filters__break" aria-hidden="true" />
         <div className="orders-field">
           <label htmlFor={`${ids}-system`}>{ru.orders.system}</label>
           <select
@@ -240,11 +246,6 @@ export function OrderQueue() {
             />
           </div>
         </div>
-        <label className={`orders-toggle${filters.attention ? ' orders-toggle--on' : ''}`}>
-          <input type="checkbox" checked={filters.attention} data-testid="orders-attention" onChange={(e) => set('attention', e.target.checked)} />
-          <span className="orders-attention" aria-hidden="true" />
-          {ru.orders.attention}
-        </label>
         <button
           type="button"
           className="btn btn--small btn--ghost orders-reset"

@@ -95,6 +95,9 @@ export function seedOrders(engine: Engine, count: number, now = Date.now()): See
       attempt: 2,
       error: new SyncError({ kind: 'needsAttention', system: 'measoft', message: 'MeaSoft не принял заказ: не указан адрес получателя.' }),
     });
+    engine.errors.record(new SyncError({ kind: 'needsAttention', system: 'measoft', message: 'MeaSoft не принял заказ: не указан адрес получателя.' }), {
+      orderId: first.id,
+    });
   })();
   return out;
 }

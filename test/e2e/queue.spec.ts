@@ -92,6 +92,7 @@ test('поиск по номеру, телефону и имени без учё
   await search.fill('Нет такого покупателя');
   await expectTotal(page, 0);
   await expect(page.getByTestId('orders-empty')).toContainText('Ничего не найдено');
+  await page.screenshot({ path: `${shots}/queue-nothing-found.png` });
   await page.getByTestId('orders-reset').click();
   await expectTotal(page, COUNT);
   await expect(search).toHaveValue('');
@@ -201,4 +202,18 @@ test('с клавиатуры: стрелки по строкам, Enter отк�
   await expect(card).toBeHidden();
   await expect(page.getByRole('heading', { name: 'Печатные формы', level: 1 })).toBeVisible();
   await expect(page.getByRole('navigation').getByRole('button', { name: 'Печатные формы' })).toHaveAttribute('aria-current', 'page');
+});
+
+test('из журнала ошибок «Заказ …» открывает очередь с карточкой этого заказа', async ({ page }) => {
+  await page.goto(world.h.ui);
+  await page.getByRole('navigation').getByRole('button', { name: /Журнал ошибок/ }).click();
+  const first = seeded[0]!;
+  await page.getByTestId(`error-order-${first.id}`).first().click();
+  await expect(page.getByTestId('orders-screen')).toBeVisible();
+  await expect(page.getByTestId('order-card').getByRole('heading', { name: `Заказ ${first.number}` })).toBeVisible();
+  await expect(page.getByTestId('order-card').getByTestId('timeline')).toContainText('Создание заказа в MeaSoft');
+  // Closing the card leaves the merchant in the queue, with the list behind it.
+  await page.getByTestId('order-card-close').click();
+  await expect(page.getByTestId('order-card')).toBeHidden();
+  await expectTotal(page, COUNT);
 });
