@@ -22,7 +22,7 @@ const RUNS = 7;
 export async function benchQueueUi(): Promise<Figure[]> {
   const root = path.resolve(import.meta.dirname, '..');
   const staticDir = process.env.PRILAVOK_RENDERER_DIR ?? path.join(root, 'out', 'renderer');
-  if (!fs.existsSync(path.join(staticDir, 'index.html'))) {
+  if (!hasQueueScreen(staticDir)) {
     execFileSync(process.execPath, ['scripts/build.mjs', 'renderer'], { cwd: root, stdio: 'inherit' });
   }
   const { dir, cleanup } = tempDir('prilavok-bench-');
@@ -106,4 +106,14 @@ export async function benchQueueUi(): Promise<Figure[]> {
     await engine.stop();
     cleanup();
   }
+}
+
+/** A built window that already has «Очередь заказов» (an older build would not). */
+function hasQueueScreen(dir: string): boolean {
+  const assets = path.join(dir, 'assets');
+  if (!fs.existsSync(path.join(dir, 'index.html')) || !fs.existsSync(assets)) return false;
+  return fs
+    .readdirSync(assets)
+    .filter((f) => f.endsWith('.js'))
+    .some((f) => fs.readFileSync(path.join(assets, f), 'utf8').includes('orders-scroll'));
 }
