@@ -7,15 +7,14 @@ import { SetupScreen } from './screens/setup/Setup';
 import { ErrorLog } from './screens/ErrorLog';
 import { PrintPreview } from './screens/PrintPreview';
 
-/**
- * The window's sections, in the order of the left menu. A new screen («Очередь заказов», «Печатные формы»,
- * «Журнал ошибок», «Настройки») is one more entry here.
- */
-export const screens = [{ id: 'overview', title: ru.nav.overview, Component: Dashboard },
+/** The window's sections, in the order of the left menu; a new screen is one more entry here. */
+export const screens = [
+  { id: 'overview', title: ru.nav.overview, Component: Dashboard },
   { id: 'queue', title: ru.orders.nav, Component: OrderQueue },
   { id: 'print', title: ru.print.nav, Component: PrintPreview },
+  { id: 'errors', title: ru.errorLog.nav, Component: ErrorLog, badge: (s: EngineStatus) => s.errors.unread },
   { id: 'setup', title: ru.setup.nav, Component: SetupScreen },
-  { id: 'errors', title: ru.errorLog.nav, Component: ErrorLog, badge: (s: EngineStatus) => s.errors.unread }] as const satisfies ReadonlyArray<{
+] as const satisfies ReadonlyArray<{
   id: string;
   title: string;
   Component: ComponentType;

@@ -15,6 +15,7 @@ class FakeChild extends EventEmitter {
   }
 }
 const appEvents = new EventEmitter();
+const opened: string[] = [];
 vi.mock('electron', () => ({
   utilityProcess: {
     fork: vi.fn(() => {
@@ -24,6 +25,7 @@ vi.mock('electron', () => ({
     }),
   },
   app: { on: (event: string, fn: (...a: unknown[]) => void) => appEvents.on(event, fn) },
+  shell: { openExternal: (url: string) => (opened.push(url), Promise.resolve()) },
 }));
 
 const { registerIpcGateway } = await import('../../src-main/shell/ipc-gateway.js');
@@ -131,7 +133,10 @@ describe('engine host', () => {
 describe('window lock-down', () => {
   it('blocks navigation away, new windows and webviews', () => {
     lockDown((url) => url.startsWith('file:///app/'));
-    const contents = new EventEmitter() as EventEmitter & { setWindowOpenHandler: (fn: () => unknown) => void; openHandler?: () => unknown };
+    const contents = new EventEmitter() as EventEmitter & {
+      setWindowOpenHandler: (fn: (d: { url: string }) => unknown) => void;
+      openHandler?: (d: { url: string }) => unknown;
+    };
     contents.setWindowOpenHandler = (fn) => (contents.openHandler = fn);
     appEvents.emit('web-contents-created', {}, contents);
     const away = { prevented: false, preventDefault() { this.prevented = true; } };
@@ -141,6 +146,9 @@ describe('window lock-down', () => {
     contents.emit('will-navigate', home, 'file:///app/index.html#/orders');
     contents.emit('will-attach-webview', webview);
     expect([away.prevented, home.prevented, webview.prevented]).toEqual([true, false, true]);
-    expect(contents.openHandler!()).toEqual({ action: 'deny' });
+    // A link to RetailCRM opens in the system browser, never in an Electron window; other schemes go nowhere.
+    expect(contents.openHandler!({ url: 'https://shop.retailcrm.ru/orders/5/edit' })).toEqual({ action: 'deny' });
+    expect(contents.openHandler!({ url: 'file:///etc/passwd' })).toEqual({ action: 'deny' });
+    expect(opened).toEqual(['https://shop.retailcrm.ru/orders/5/edit']);
   });
 });
