@@ -49,8 +49,10 @@ export interface LifePosClientOptions {
   config: LifePosConfig;
   redactor: Redactor;
   limiters?: RateLimiters;
-  /** Requests per second for the account (default 5, burst 5). */
+  /** Requests per second for the account (default 5; the vendor's per-second limit is not published). */
   ratePerSec?: number;
+  /** Requests that may go at once after a quiet period (default 1). */
+  burst?: number;
   timeoutMs?: number;
 }
 
@@ -156,7 +158,7 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
   const ttlMs = (config.tokenTtlHours ?? 24) * 3_600_000;
   const org = config.orgGuid;
   redactor.addSecret(config.password);
-  const limiter = opts.limiters?.get(`lifepos:${base}:${config.phone}`, opts.ratePerSec ?? 5, 5);
+  const limiter = opts.limiters?.get(`lifepos:${base}:${config.phone}`, opts.ratePerSec ?? 5, opts.burst ?? 1);
   const http = createHttpClient({
     system: 'lifepos',
     baseUrl: base,
