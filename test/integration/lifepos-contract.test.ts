@@ -8,7 +8,7 @@ import {
 import { SyncError } from '../../src-main/engine/errors.js';
 import { RateLimiters } from '../../src-main/engine/http/rate-limit.js';
 import { Redactor } from '../../src-main/engine/redact.js';
-import { startLifePosEmulator, type LifePosEmulator, type LifePosEmulatorOptions } from '../emulators/lifepos/server.js';
+import { startLifePosEmulator, type LifePosEmulatorOptions } from '../emulators/lifepos/server.js';
 import { listen, readBody, type TestServer } from '../helpers/servers.js';
 import { waitFor } from '../helpers/temp.js';
 
