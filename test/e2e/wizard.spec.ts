@@ -225,6 +225,14 @@ test('мастер настройки: от пустой установки до
   const sent = inMeasoft()[0]!;
   expect(sent.receiver.phone).toBe('+7 916 555-12-34');
   await expect(page.getByTestId('system-retailcrm')).not.toContainText('Не настроено');
+
+  // The merchant sees it arrive in the order queue, with its courier status.
+  await page.getByTestId('nav-queue').click();
+  await page.getByTestId('orders-search').fill(order.number);
+  const row = page.locator('[data-testid^="order-"]').filter({ hasText: order.number }).first();
+  await expect(row).toBeVisible();
+  await expect(row.getByTestId('chip-measoft')).toBeVisible();
+  await shot(page, 'order-arrived');
 });
 
 test('настройки после мастера: сохранённое на месте, ключ не показывается, черновик переживает переход между шагами', async ({ page }) => {
