@@ -67,11 +67,47 @@ export const courierSettingsSchema = z.object({
     .default({ company: null, person: null, phone: null, town: null, address: null }),
 });
 
+export const lifeposSettingsSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }).default('https://api.life-pos.ru'),
+  /** Phone of an Owner or Administrator employee («Владелец» / «Администратор»). */
+  phone: z.string().trim().min(10).max(18).nullable().default(null),
+  /** Organisation id: in the LIFE POS cabinet address after …/orgs/. */
+  orgGuid: z.string().trim().min(1).max(64).nullable().default(null),
+  /** This installation's X-LP-Client-Identifier; generated once. */
+  clientId: z.string().trim().min(1).max(64).nullable().default(null),
+  /** Money on the wire: kopecks (the default, what LIFE POS is understood to use) or roubles. */
+  moneyUnit: z.enum(['minor', 'major']).default('minor'),
+  tokenTtlHours: z.number().int().min(1).max(24 * 30).default(24),
+  /** How often sales are re-read (payments, states); notifications make it instant when a public URL exists. */
+  pollIntervalSec: z.number().int().min(5).max(3600).default(60),
+});
+
+export const posSettingsSchema = z.object({
+  enabled: z.boolean().default(false),
+  /** RetailCRM statuses that create the sale (the seed's trigger «new»). */
+  createStatuses: z.array(code).max(50).default(['new']),
+  /** Statuses that cancel a sale not paid in LIFE POS (the seed's «closed»: Отменен, Возвращен). */
+  closeStatuses: z.array(code).max(50).default(['cancel-other']),
+  /** Payment statuses that refund a paid sale (the seed's «refund»: Возвращён). */
+  refundPaymentStatuses: z.array(code).max(50).default(['returned']),
+  /** RetailCRM payment types for payments taken in LIFE POS. */
+  cashPaymentType: code.nullable().default(null),
+  cardPaymentType: code.nullable().default(null),
+  /** Payment status for those payments. */
+  paidPaymentStatus: code.nullable().default('paid'),
+  /** LIFE POS sale state → RetailCRM status; unmapped states change nothing. */
+  statusMap: z.partialRecord(z.enum(['New', 'InProgress', 'Completed', 'Cancelled']), code).default({}),
+  /** RetailCRM user group whose members get a task for every integration problem (one per order and problem). */
+  taskUserGroup: code.nullable().default(null),
+});
+
 export const settingsSchemas = {
   general: generalSettingsSchema,
   retailcrm: retailcrmSettingsSchema,
   measoft: measoftSettingsSchema,
   courier: courierSettingsSchema,
+  lifepos: lifeposSettingsSchema,
+  pos: posSettingsSchema,
 } as const;
 
 export type SettingsSection = keyof typeof settingsSchemas;

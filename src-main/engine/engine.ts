@@ -242,7 +242,7 @@ export class Engine {
   /** Connection state per external system, from its pollers (the last successful read is the last sync). */
   private systemsStatus(pollers: EngineStatus['pollers']): EngineStatus['systems'] {
     const c = this.flowsRef?.connections;
-    const configured: Partial<Record<SystemId, boolean>> = { retailcrm: c?.retailcrmConfigured() ?? false, measoft: c?.measoftConfigured() ?? false };
+    const configured: Partial<Record<SystemId, boolean>> = { retailcrm: c?.retailcrmConfigured() ?? false, measoft: c?.measoftConfigured() ?? false, lifepos: c?.lifeposConfigured() ?? false };
     return (Object.keys(configured) as SystemId[]).map((id) => {
       const own = pollers.filter((p) => p.system === id);
       const lastOkAt = own.reduce<number | null>((m, p) => (p.lastOkAt !== null && (m === null || p.lastOkAt > m) ? p.lastOkAt : m), null);

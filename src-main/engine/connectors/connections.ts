@@ -4,6 +4,8 @@ import type { Redactor } from '../redact.js';
 import { SyncError } from '../errors.js';
 import { createRetailCrmClient, type RetailCrmClient } from './retailcrm/index.js';
 import { createMeasoftClient, type MeasoftClient } from './measoft/index.js';
+import { createLifePosClient, type LifePosClient } from './lifepos/index.js';
+import { randomUUID } from 'node:crypto';
 
 interface Deps {
   settings: SettingsStore;
@@ -20,6 +22,7 @@ interface Deps {
 export class Connections {
   private crm: { key: string; client: RetailCrmClient } | null = null;
   private ms: { key: string; client: MeasoftClient } | null = null;
+  private lp: { key: string; client: LifePosClient } | null = null;
 
   constructor(private readonly deps: Deps) {}
 
@@ -79,5 +82,36 @@ export class Connections {
       };
     }
     return this.ms.client;
+  }
+
+  lifeposConfigured(): boolean {
+    const s = this.deps.settings.get('lifepos');
+    return !!(s.phone && s.orgGuid && this.deps.secrets.get('lifepos.password'));
+  }
+
+  lifepos(): LifePosClient {
+    let s = this.deps.settings.get('lifepos');
+    const password = this.deps.secrets.get('lifepos.password');
+    if (!s.phone || !s.orgGuid || !password) {
+      throw new SyncError({
+        kind: 'auth',
+        system: 'lifepos',
+        message: 'LIFE POS не подключён: укажите ID организации, телефон и пароль сотрудника (Владелец или Администратор) в настройках.',
+      });
+    }
+    // LIFE POS asks every client to introduce itself with a stable id: made once per installation.
+    if (!s.clientId) s = this.deps.settings.update('lifepos', { clientId: randomUUID() });
+    const key = JSON.stringify([s, password]);
+    if (this.lp?.key !== key) {
+      this.lp = {
+        key,
+        client: createLifePosClient({
+          config: { url: s.url, phone: s.phone!, password, orgGuid: s.orgGuid!, clientId: s.clientId!, moneyUnit: s.moneyUnit, tokenTtlHours: s.tokenTtlHours },
+          redactor: this.deps.redactor,
+          limiters: this.deps.rateLimiters,
+        }),
+      };
+    }
+    return this.lp.client;
   }
 }

@@ -190,4 +190,40 @@ UPDATE orders SET search = lower(number || ' ' || coalesce(customer, ''));
 ALTER TABLE courier_orders ADD COLUMN hold INTEGER NOT NULL DEFAULT 0;
 `,
   },
+  {
+    id: 4,
+    name: 'LIFE POS: sales, couriers, payments written back, RetailCRM tasks',
+    sql: `
+CREATE TABLE pos_sales (
+  order_id INTEGER PRIMARY KEY REFERENCES orders (id) ON DELETE CASCADE,
+  crm_id INTEGER NOT NULL UNIQUE,
+  crm_number TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('creating', 'created', 'cancelled', 'refunded')),
+  sale_guid TEXT UNIQUE,
+  outlet_guid TEXT,
+  store_code TEXT,
+  courier_guid TEXT,
+  lp_state TEXT,
+  lp_payment_status TEXT,
+  updated_at INTEGER NOT NULL
+) STRICT;
+
+-- A RetailCRM courier becomes one LIFE POS employee with one mobile workplace, whatever the number of orders.
+CREATE TABLE pos_couriers (
+  crm_courier_id INTEGER PRIMARY KEY,
+  employee_guid TEXT NOT NULL,
+  workplace_guid TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+-- Payments taken in LIFE POS that became RetailCRM payments (each exactly once).
+CREATE TABLE pos_payments (
+  payment_guid TEXT PRIMARY KEY,
+  sale_guid TEXT NOT NULL,
+  crm_id INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+`,
+  },
 ];
+

@@ -3,6 +3,7 @@ import { Connections } from '../connectors/connections.js';
 import type { PdfRenderer } from '../printforms/pdf.js';
 import { CourierFlow } from './courier/flow.js';
 import { CrmSync } from './crm-sync.js';
+import { PosFlow } from './pos/flow.js';
 import { PrintService } from './print.js';
 import { SetupService } from './setup.js';
 
@@ -12,6 +13,7 @@ export interface Flows {
   courier: CourierFlow;
   print: PrintService;
   setup: SetupService;
+  pos: PosFlow;
 }
 
 /** Connectors and flows on top of the engine core: every route, job kind, poller and connection test. */
@@ -21,7 +23,9 @@ export async function installFlows(engine: Engine, opts: { pdfRenderer?: PdfRend
   await crm.install();
   const courier = new CourierFlow(engine, connections);
   courier.install(crm);
+  const pos = new PosFlow(engine, connections);
+  await pos.install(crm);
   const print = new PrintService(engine, connections, courier, opts.pdfRenderer ?? null);
   const setup = new SetupService(engine, connections, courier);
-  return { connections, crm, courier, print, setup };
+  return { connections, crm, courier, print, setup, pos };
 }

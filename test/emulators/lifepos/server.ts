@@ -790,6 +790,17 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
         if (!s) throw notFound('Продажа');
         return { status: 200, body: saleWire(mm[2] === '/cancel' ? cancel(s) : refund(s)) };
       }
+      if (method === 'PATCH' && !mm[2]) {
+        if (!canWrite(me.role, 'sales')) throw forbid();
+        if (!s) throw notFound('Продажа');
+        const outlet = obj(obj(jsonBody(raw)).outlet ?? {});
+        const guid = typeof outlet.guid === 'string' ? outlet.guid : '';
+        if (!outlets.has(guid)) throw invalid([{ field: 'outlet', message: 'outlet not found' }]);
+        s.outletGuid = guid;
+        touch(s);
+        notify('sale.updated', s);
+        return { status: 200, body: saleWire(s) };
+      }
     }
 
     if (rest === '/transactions' && method === 'GET') {

@@ -339,7 +339,7 @@ export function buildReceipt(input: ReceiptInput): ReceiptDraft {
       sumKop: delivery,
       vat: rateFor(vat, 'deliveryVat'),
       object: input.settlement === 'advance' ? 'payment' : 'service',
-      measure: 'piece',
+      measure: undefined,
     });
   }
   if (flat.length > RECEIPT_LIMITS.itemsMax) refuse('items', `В чеке ${flat.length} позиций, а касса принимает не больше 100. Разделите заказ.`);

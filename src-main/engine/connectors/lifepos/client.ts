@@ -92,6 +92,8 @@ export interface LifePosClient {
   listSales(q: ListSalesQuery, o?: CallOptions): Promise<{ items: LpSale[]; nextPageToken: string | null }>;
   cancelSale(guid: string, o?: CallOptions): Promise<LpSale>;
   refundSale(guid: string, o?: CallOptions): Promise<LpSale>;
+  /** Moves a sale to another outlet (the shop changed in RetailCRM): `PATCH …/deals/sales/{guid}` (design contract). */
+  updateSaleOutlet(guid: string, outletGuid: string, o?: CallOptions): Promise<LpSale>;
   transactions(q: { from?: string }, o?: CallOptions): Promise<LpTransaction[]>;
   subscribe(urls: { primary: string; secondary?: string | null }, o?: CallOptions): Promise<void>;
 }
@@ -459,6 +461,16 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
 
     async cancelSale(guid, o) {
       const body = await call('POST', LIFEPOS_PATHS.cancelSale(org, guid), { json: {}, idempotent: true, action: 'отмена продажи', signal: o?.signal });
+      return sale(unwrap(body), 'sale');
+    },
+
+    async updateSaleOutlet(guid, outletGuid, o) {
+      const body = await call('PATCH', LIFEPOS_PATHS.sale(org, guid), {
+        json: { outlet: { guid: outletGuid, type_of: 'Outlet' } },
+        idempotent: true,
+        action: 'смена торговой точки',
+        signal: o?.signal,
+      });
       return sale(unwrap(body), 'sale');
     },
 

@@ -1,0 +1,4 @@
+export * from './types.js';
+export * from './receipt.js';
+export * from './schema.js';
+export * from './atol.js';

@@ -1,0 +1,481 @@
+import { z } from 'zod';
+import { sql, type Db } from '../../db/open.js';
+import { SyncError, toSyncError } from '../../errors.js';
+import type { Engine } from '../../engine.js';
+import type { Connections } from '../../connectors/connections.js';
+import { crmOrderSchema, fromKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js';
+import { parseLifePosNotification, type LpSale } from '../../connectors/lifepos/index.js';
+import { contentId } from '../../jobs/inbox.js';
+import type { PollerContext } from '../../jobs/scheduler.js';
+import { crmOrderRef, type CrmSync } from '../crm-sync.js';
+import { crmCourierId, decidePos, toSaleInput, type PosRowView } from './mapping.js';
+
+export const LIFEPOS_POLLER = 'lifepos.sales';
+export const LIFEPOS_WEBHOOK_SOURCE = 'lifepos';
+const REFS_TTL_MS = 5 * 60_000;
+
+interface Row {
+  order_id: number;
+  crm_id: number;
+  crm_number: string;
+  state: PosRowView['state'];
+  sale_guid: string | null;
+  outlet_guid: string | null;
+  store_code: string | null;
+  courier_guid: string | null;
+  lp_state: string | null;
+  lp_payment_status: string | null;
+}
+
+export interface OutletMatch {
+  store: string;
+  storeName: string;
+  inn: string | null;
+  outletGuid: string | null;
+  outletName: string | null;
+  problem: string | null;
+}
+
+const STATE_TITLES: Record<string, string> = { New: 'Новая продажа', InProgress: 'В работе', Completed: 'Завершена', Cancelled: 'Отменена' };
+const PAY_TITLES: Record<string, string> = { NotPaid: 'не оплачена', Paid: 'оплачена', PartiallyPaid: 'оплачена частично', Refunded: 'возврат', PartiallyRefunded: 'частичный возврат' };
+
+function chipFor(sale: Pick<LpSale, 'state' | 'paymentStatus'>): { state: string; label: string; attention: boolean } {
+  const st = sale.state ?? 'New';
+  const pay = sale.paymentStatus ? PAY_TITLES[sale.paymentStatus] : null;
+  return { state: st, label: `${STATE_TITLES[st] ?? st}${pay ? `, ${pay}` : ''}`, attention: false };
+}
+
+const orderPayload = z.object({ crmId: z.number().int().positive(), order: z.unknown() });
+const crmIdPayload = z.object({ crmId: z.number().int().positive() });
+
+/**
+ * RetailCRM ↔ LIFE POS, as the vendor's connector does it and a merchant expects: the creating status makes one
+ * sale (its number is the RetailCRM order number, so a repeat is adopted), closing cancels an unpaid sale and
+ * refuses a paid one with a clear message, a returned payment refunds; outlets come from the store's legal
+ * entity INN; each courier becomes one employee with one mobile workplace; payments taken in LIFE POS come back
+ * as RetailCRM payments; every problem becomes one RetailCRM task for the configured group.
+ */
+export class PosFlow {
+  private refs: { at: number; key: string; matches: OutletMatch[] } | null = null;
+  private readonly courierLocks = new Map<number, Promise<{ employeeGuid: string; workplaceGuid: string }>>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly connections: Connections,
+  ) {}
+
+  async install(crm: CrmSync): Promise<void> {
+    const e = this.engine;
+    crm.addReconciler('pos', (order, localId, db) => this.reconcile(order, localId, db));
+
+    e.runner.register({ kind: 'lifepos.createSale', connector: 'lifepos', title: 'Создание продажи в LIFE POS', payload: orderPayload, run: (ctx) => this.createSale(ctx.payload, ctx.signal, ctx.note) });
+    e.runner.register({ kind: 'lifepos.closeSale', connector: 'lifepos', title: 'Отмена продажи в LIFE POS', payload: crmIdPayload, run: (ctx) => this.closeSale(ctx.payload.crmId, ctx.signal, ctx.note) });
+    e.runner.register({ kind: 'lifepos.refundSale', connector: 'lifepos', title: 'Возврат продажи в LIFE POS', payload: crmIdPayload, run: (ctx) => this.refundSale(ctx.payload.crmId, ctx.signal, ctx.note) });
+    e.runner.register({
+      kind: 'lifepos.moveOutlet',
+      connector: 'lifepos',
+      title: 'Смена торговой точки в LIFE POS',
+      payload: z.object({ crmId: z.number().int().positive(), store: z.string() }),
+      run: (ctx) => this.moveOutlet(ctx.payload.crmId, ctx.payload.store, ctx.signal, ctx.note),
+    });
+    e.runner.register({
+      kind: 'lifepos.syncSale',
+      connector: 'lifepos',
+      title: 'Чтение продажи из LIFE POS',
+      payload: z.object({ guid: z.string() }),
+      run: async (ctx) => {
+        const sale = await this.connections.lifepos().getSale(ctx.payload.guid, { signal: ctx.signal });
+        if (!sale) return { result: { missing: true } };
+        ctx.note({ received: { number: sale.number, state: sale.state, payment: sale.paymentStatus, payments: sale.payments.length } });
+        return { commit: (db: Db) => void this.applySale(sale, db) };
+      },
+    });
+    e.runner.register({
+      kind: 'retailcrm.posPayment',
+      connector: 'retailcrm',
+      title: 'Оплата из LIFE POS в RetailCRM',
+      payload: z.object({ crmId: z.number().int().positive(), paymentGuid: z.string(), type: z.string(), kopecks: z.number().int() }),
+      run: (ctx) => this.writePayment(ctx.payload, ctx.signal, ctx.note),
+    });
+    e.runner.register({
+      kind: 'retailcrm.posStatus',
+      connector: 'retailcrm',
+      title: 'Статус из LIFE POS в RetailCRM',
+      payload: z.object({ crmId: z.number().int().positive(), status: z.string() }),
+      run: async (ctx) => {
+        ctx.note({ sent: { status: ctx.payload.status } });
+        await this.connections.retailcrm().orderEdit(ctx.payload.crmId, 'id', { status: ctx.payload.status }, undefined, { signal: ctx.signal });
+        return { commit: () => void this.engine.orders.upsert({ ref: crmOrderRef(ctx.payload.crmId), number: this.row(ctx.payload.crmId)?.crm_number ?? String(ctx.payload.crmId), crmStatus: ctx.payload.status }) };
+      },
+    });
+    e.runner.register({
+      kind: 'retailcrm.task',
+      connector: 'retailcrm',
+      title: 'Задача в RetailCRM о проблеме',
+      payload: z.object({ crmId: z.number().int().positive(), text: z.string(), commentary: z.string() }),
+      run: (ctx) => this.createTask(ctx.payload, ctx.signal, ctx.note),
+    });
+
+    const settings = e.settings;
+    e.scheduler.register({
+      id: LIFEPOS_POLLER,
+      title: 'Продажи и оплаты LIFE POS',
+      system: 'lifepos',
+      get intervalMs() {
+        return settings.get('lifepos').pollIntervalSec * 1000;
+      },
+      run: (ctx) => this.pollSales(ctx),
+    });
+
+    await e.addWebhookRoute({
+      source: LIFEPOS_WEBHOOK_SOURCE,
+      system: 'lifepos',
+      toInbox: (req) => {
+        const n = parseLifePosNotification(req.body);
+        if (!n?.guid) {
+          throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: 'Уведомление LIFE POS без продажи: сохранено в журнале, продажи перечитаются по расписанию.', detail: req.rawBody.toString('utf8').slice(0, 500) });
+        }
+        return [{ source: LIFEPOS_WEBHOOK_SOURCE, externalId: contentId(req.rawBody), kind: n.event ?? 'sale.updated', payload: { guid: n.guid, number: n.number ?? null } }];
+      },
+    });
+    e.inbox.handle(LIFEPOS_WEBHOOK_SOURCE, 'lifepos', (item) => {
+      const { guid } = item.payload as { guid: string };
+      e.queue.enqueue({ kind: 'lifepos.syncSale', connector: 'lifepos', key: `lp:sync:${guid}:${item.id}`, payload: { guid } });
+    });
+
+    // Every problem with an order becomes one RetailCRM task for the configured group — one per order and
+    // problem, however many retries or repeats.
+    e.events.on('errors.logged', (entry) => {
+      if (!entry.orderId || !entry.jobId || (entry.system !== 'lifepos' && entry.kind === 'retryable')) return;
+      const job = e.queue.get(entry.jobId);
+      if (!job || !(job.kind.startsWith('lifepos.') || job.kind.startsWith('retailcrm.pos'))) return;
+      const row = sql(e.db, 'SELECT crm_id, crm_number FROM pos_sales WHERE order_id = ?').get(entry.orderId) as { crm_id: number; crm_number: string } | undefined;
+      if (!row || !e.settings.get('pos').taskUserGroup) return;
+      e.queue.enqueue({
+        kind: 'retailcrm.task',
+        connector: 'retailcrm',
+        key: `crm:task:${entry.orderId}:${job.kind}`,
+        payload: { crmId: row.crm_id, text: `Прилавок: заказ №${row.crm_number} — ${entry.message}`.slice(0, 250), commentary: entry.message },
+        orderId: entry.orderId,
+      });
+    });
+
+    e.connectionTests.set('lifepos', () => this.testConnection());
+  }
+
+  private row(crmId: number): Row | null {
+    return (sql(this.engine.db, 'SELECT * FROM pos_sales WHERE crm_id = ?').get(crmId) as Row | undefined) ?? null;
+  }
+
+  // ── decisions ─────────────────────────────────────────────────────────────────────────────────────────
+
+  private reconcile(order: CrmOrder, localId: number, db: Db): void {
+    const s = this.engine.settings.get('pos');
+    const row = this.row(order.id);
+    const d = decidePos(order, row ? { state: row.state, storeCode: row.store_code } : null, s);
+    const q = this.engine.queue;
+    switch (d.kind) {
+      case 'create':
+        sql(db, `INSERT INTO pos_sales (order_id, crm_id, crm_number, state, store_code, updated_at) VALUES (?, ?, ?, 'creating', ?, ?)`).run(localId, order.id, order.number, order.shipmentStore ?? null, Date.now());
+        // The order as just read travels with the job: no second read of RetailCRM for the sale.
+        q.enqueue({ kind: 'lifepos.createSale', connector: 'lifepos', key: `lifepos:create:${order.id}`, payload: { crmId: order.id, order }, orderId: localId });
+        this.engine.orders.setChip(localId, 'lifepos', { state: 'creating', label: 'Создаётся', attention: false });
+        break;
+      case 'retryCreate': {
+        const job = q.byKey(`lifepos:create:${order.id}`);
+        if (job && (job.state === 'attention' || job.state === 'dead')) {
+          sql(db, `UPDATE jobs SET payload = ? WHERE id = ?`).run(JSON.stringify({ crmId: order.id, order }), job.id);
+          if (q.retry(job.id)) this.engine.orders.refreshAttention(localId);
+        }
+        break;
+      }
+      case 'close':
+        q.enqueue({ kind: 'lifepos.closeSale', connector: 'lifepos', key: `lifepos:close:${order.id}`, payload: { crmId: order.id }, orderId: localId });
+        break;
+      case 'refund':
+        q.enqueue({ kind: 'lifepos.refundSale', connector: 'lifepos', key: `lifepos:refund:${order.id}`, payload: { crmId: order.id }, orderId: localId });
+        break;
+      case 'moveOutlet':
+        q.enqueue({ kind: 'lifepos.moveOutlet', connector: 'lifepos', key: `lifepos:outlet:${order.id}:${d.store}`, payload: { crmId: order.id, store: d.store }, orderId: localId });
+        break;
+      case 'none':
+        break;
+    }
+  }
+
+  // ── outlets by legal-entity INN ───────────────────────────────────────────────────────────────────────
+
+  /** RetailCRM stores matched to LIFE POS outlets through the INN of the store's legal entity. */
+  async outletMatches(refresh = false, signal?: AbortSignal): Promise<OutletMatch[]> {
+    const key = JSON.stringify([this.engine.settings.get('retailcrm'), this.engine.settings.get('lifepos')]);
+    if (!refresh && this.refs && this.refs.key === key && Date.now() - this.refs.at < REFS_TTL_MS) return this.refs.matches;
+    const crm = this.connections.retailcrm();
+    const lp = this.connections.lifepos();
+    const opts = signal ? { signal } : {};
+    const [stores, legal, lpLegal, outlets] = await Promise.all([crm.stores(opts), crm.legalEntities(opts), lp.legalEntities(opts), lp.outlets(opts)]);
+    const innOf = new Map(legal.map((l) => [l.code, l.inn?.replace(/\D/g, '') || null]));
+    const matches = stores.map((st): OutletMatch => {
+      const legalCode = (st as Record<string, unknown>).legalEntity;
+      const inn = typeof legalCode === 'string' ? (innOf.get(legalCode) ?? null) : null;
+      const base = { store: st.code, storeName: st.name || st.code, inn };
+      if (!inn) return { ...base, outletGuid: null, outletName: null, problem: `У склада «${base.storeName}» в RetailCRM не указано юрлицо с ИНН.` };
+      const entity = lpLegal.find((l) => (l.inn ?? '').replace(/\D/g, '') === inn);
+      if (!entity) return { ...base, outletGuid: null, outletName: null, problem: `В LIFE POS нет юрлица с ИНН ${inn} (склад «${base.storeName}»). Добавьте его: Структура бизнеса → Юридические лица.` };
+      const outlet = outlets.find((o) => o.legalEntityGuid === entity.guid);
+      if (!outlet) return { ...base, outletGuid: null, outletName: null, problem: `У юрлица с ИНН ${inn} в LIFE POS нет торговой точки (склад «${base.storeName}»).` };
+      return { ...base, outletGuid: outlet.guid, outletName: outlet.name ?? null, problem: null };
+    });
+    this.refs = { at: Date.now(), key, matches };
+    return matches;
+  }
+
+  private async outletFor(order: CrmOrder, signal: AbortSignal): Promise<string> {
+    const matches = await this.outletMatches(false, signal);
+    const m = order.shipmentStore ? matches.find((x) => x.store === order.shipmentStore) : matches.find((x) => x.outletGuid) ?? matches[0];
+    if (!m) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: `У заказа №${order.number} не указан склад, а в RetailCRM нет складов для сопоставления с LIFE POS.` });
+    if (!m.outletGuid) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: m.problem ?? 'Торговая точка LIFE POS не найдена.' });
+    return m.outletGuid;
+  }
+
+  // ── couriers ──────────────────────────────────────────────────────────────────────────────────────────
+
+  /** One LIFE POS employee with the courier role and one mobile workplace per RetailCRM courier, ever. */
+  private ensureCourier(courierId: number, signal: AbortSignal): Promise<{ employeeGuid: string; workplaceGuid: string }> {
+    const known = sql(this.engine.db, 'SELECT employee_guid, workplace_guid FROM pos_couriers WHERE crm_courier_id = ?').get(courierId) as
+      | { employee_guid: string; workplace_guid: string }
+      | undefined;
+    if (known) return Promise.resolve({ employeeGuid: known.employee_guid, workplaceGuid: known.workplace_guid });
+    // Orders of one courier run in parallel: they wait for the same creation instead of making two.
+    const running = this.courierLocks.get(courierId);
+    if (running) return running;
+    const p = this.createCourier(courierId, signal).finally(() => this.courierLocks.delete(courierId));
+    this.courierLocks.set(courierId, p);
+    return p;
+  }
+
+  private async createCourier(courierId: number, signal: AbortSignal): Promise<{ employeeGuid: string; workplaceGuid: string }> {
+    const crm = this.connections.retailcrm();
+    const lp = this.connections.lifepos();
+    const opts = { signal };
+    const c = (await crm.couriers(opts)).find((x) => x.id === courierId);
+    if (!c) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: `Курьер с id ${courierId} не найден в справочнике курьеров RetailCRM.` });
+    const phone = c.phone ?? '';
+    const name = [c.lastName, c.firstName, c.patronymic].filter(Boolean).join(' ') || `Курьер ${courierId}`;
+    const username = `courier-${courierId}`;
+    // Adopt what an interrupted earlier attempt created, by its username, before creating anything.
+    let employee = (await lp.employees(opts)).find((x) => x.username === username);
+    if (!employee) {
+      const role = (await lp.roles(opts)).find((r) => r.code === 'Courier' || /курьер/i.test(r.name ?? ''));
+      if (!role) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: 'В LIFE POS нет роли «Курьер»: курьера нельзя завести сотрудником.' });
+      employee = await lp.createEmployee({ name: name.padEnd(5, ' ').slice(0, 64), username, phone, roleGuid: role.guid }, opts);
+    }
+    let workplace = (await lp.workplaces(opts)).find((w) => w.employeeGuid === employee.guid && w.workplaceType === 'Mobile');
+    if (!workplace) workplace = await lp.createWorkplace({ workplaceType: 'Mobile', name: `Мобильное место: ${name}`.slice(0, 64), employeeGuid: employee.guid }, opts);
+    const out = { employeeGuid: employee.guid, workplaceGuid: workplace.guid };
+    sql(this.engine.db, 'INSERT INTO pos_couriers (crm_courier_id, employee_guid, workplace_guid, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(courierId, out.employeeGuid, out.workplaceGuid, Date.now());
+    return out;
+  }
+
+  // ── jobs ──────────────────────────────────────────────────────────────────────────────────────────────
+
+  private async createSale(p: { crmId: number; order: unknown }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+    const row = this.row(p.crmId);
+    if (!row || row.state !== 'creating') return { result: { skipped: row?.state ?? 'no row' } };
+    const order = crmOrderSchema.parse(p.order);
+    const outletGuid = await this.outletFor(order, signal);
+    const courierId = crmCourierId(order);
+    const courier = courierId ? await this.ensureCourier(courierId, signal) : null;
+    const input = toSaleInput(order, outletGuid, courier);
+    note({ sent: { number: input.number, outlet: outletGuid, courier: courier?.employeeGuid ?? null, positions: input.positions.length, total: fromKopecks(input.totalKopecks ?? 0) } });
+    const { outcome, sale } = await this.connections.lifepos().createSale(input, { signal });
+    note({ received: { outcome, guid: sale.guid, state: sale.state } });
+    return {
+      result: { guid: sale.guid, outcome },
+      commit: (db: Db) => {
+        sql(db, `UPDATE pos_sales SET state = 'created', sale_guid = ?, outlet_guid = ?, courier_guid = ?, lp_state = ?, lp_payment_status = ?, updated_at = ? WHERE crm_id = ?`)
+          .run(sale.guid, outletGuid, courier?.employeeGuid ?? null, sale.state, sale.paymentStatus, Date.now(), p.crmId);
+        this.engine.orders.setChip(row.order_id, 'lifepos', chipFor(sale));
+      },
+    };
+  }
+
+  private async saleOf(crmId: number, signal: AbortSignal): Promise<{ row: Row; sale: LpSale }> {
+    const row = this.row(crmId);
+    if (!row?.sale_guid) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: 'Продажа ещё не создана в LIFE POS.' });
+    const sale = await this.connections.lifepos().getSale(row.sale_guid, { signal });
+    if (!sale) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: `Продажа заказа №${row.crm_number} не найдена в LIFE POS: возможно, её удалили вручную.` });
+    return { row, sale };
+  }
+
+  private async closeSale(crmId: number, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+    const { row, sale } = await this.saleOf(crmId, signal);
+    if (sale.state === 'Cancelled') return { commit: (db: Db) => this.setRow(db, row, 'cancelled', sale) };
+    if (sale.state === 'Completed' || sale.paymentStatus === 'Paid' || sale.paymentStatus === 'PartiallyPaid') {
+      throw new SyncError({
+        kind: 'needsAttention',
+        system: 'lifepos',
+        message: `Заказ №${row.crm_number} закрыт в RetailCRM, но в LIFE POS он ${sale.state === 'Completed' ? 'уже завершён' : 'оплачен'}: отменять оплаченную продажу нельзя. Если деньги нужно вернуть, оформите возврат (статус оплаты «Возвращён»).`,
+        detail: `sale ${sale.guid} state ${sale.state} payment ${sale.paymentStatus}`,
+      });
+    }
+    note({ sent: { cancel: sale.guid } });
+    const after = await this.connections.lifepos().cancelSale(sale.guid, { signal });
+    return { commit: (db: Db) => this.setRow(db, row, 'cancelled', after) };
+  }
+
+  private async refundSale(crmId: number, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+    const { row, sale } = await this.saleOf(crmId, signal);
+    if (sale.paymentStatus === 'Refunded' || sale.paymentStatus === 'Returned') return { commit: (db: Db) => this.setRow(db, row, 'refunded', sale) };
+    if (sale.paymentStatus !== 'Paid' && sale.paymentStatus !== 'PartiallyPaid') {
+      throw new SyncError({
+        kind: 'needsAttention',
+        system: 'lifepos',
+        message: `Возврат по заказу №${row.crm_number} невозможен: в LIFE POS по нему не было оплаты.`,
+        detail: `sale ${sale.guid} payment ${sale.paymentStatus}`,
+      });
+    }
+    note({ sent: { refund: sale.guid } });
+    const after = await this.connections.lifepos().refundSale(sale.guid, { signal });
+    return { commit: (db: Db) => this.setRow(db, row, 'refunded', after) };
+  }
+
+  private async moveOutlet(crmId: number, store: string, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+    const row = this.row(crmId);
+    if (!row?.sale_guid) return { result: { skipped: 'no sale' } };
+    const m = (await this.outletMatches(false, signal)).find((x) => x.store === store);
+    if (!m?.outletGuid) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: m?.problem ?? `Склад «${store}» не сопоставлен с торговой точкой LIFE POS.` });
+    note({ sent: { sale: row.sale_guid, outlet: m.outletGuid } });
+    await this.connections.lifepos().updateSaleOutlet(row.sale_guid, m.outletGuid, { signal });
+    return {
+      commit: (db: Db) => void sql(db, 'UPDATE pos_sales SET outlet_guid = ?, store_code = ?, updated_at = ? WHERE crm_id = ?').run(m.outletGuid, store, Date.now(), crmId),
+    };
+  }
+
+  private setRow(db: Db, row: Row, state: Row['state'], sale: LpSale): void {
+    sql(db, 'UPDATE pos_sales SET state = ?, lp_state = ?, lp_payment_status = ?, updated_at = ? WHERE crm_id = ?').run(state, sale.state, sale.paymentStatus, Date.now(), row.crm_id);
+    this.engine.orders.setChip(row.order_id, 'lifepos', chipFor(sale));
+  }
+
+  /** A sale as LIFE POS has it now: state, chips, and the follow-ups (payments, status) — once each. */
+  private applySale(sale: LpSale, db: Db): number | null {
+    const row = sql(db, 'SELECT * FROM pos_sales WHERE sale_guid = ?').get(sale.guid) as Row | undefined;
+    if (!row) return null;
+    const s = this.engine.settings.get('pos');
+    const stateChanged = row.lp_state !== sale.state;
+    sql(db, 'UPDATE pos_sales SET lp_state = ?, lp_payment_status = ?, updated_at = ? WHERE crm_id = ?').run(sale.state, sale.paymentStatus, Date.now(), row.crm_id);
+    this.engine.orders.setChip(row.order_id, 'lifepos', chipFor(sale));
+    for (const pay of sale.payments) {
+      if (!pay.guid || pay.amountKopecks <= 0) continue;
+      const fresh = sql(db, 'INSERT INTO pos_payments (payment_guid, sale_guid, crm_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(pay.guid, sale.guid, row.crm_id, Date.now()).changes;
+      if (!fresh) continue;
+      this.engine.queue.enqueue({
+        kind: 'retailcrm.posPayment',
+        connector: 'retailcrm',
+        key: `crm:pos-payment:${pay.guid}`,
+        payload: { crmId: row.crm_id, paymentGuid: pay.guid, type: pay.type ?? 'Cash', kopecks: pay.amountKopecks },
+        orderId: row.order_id,
+      });
+    }
+    const mapped = sale.state ? s.statusMap[sale.state as keyof typeof s.statusMap] : undefined;
+    if (stateChanged && mapped) {
+      this.engine.queue.enqueue({ kind: 'retailcrm.posStatus', connector: 'retailcrm', key: `crm:pos-status:${row.crm_id}:${sale.state}`, payload: { crmId: row.crm_id, status: mapped }, orderId: row.order_id });
+    }
+    return row.order_id;
+  }
+
+  private async writePayment(p: { crmId: number; paymentGuid: string; type: string; kopecks: number }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+    const s = this.engine.settings.get('pos');
+    const cash = /cash|налич/i.test(p.type);
+    const type = cash ? s.cashPaymentType : s.cardPaymentType;
+    if (!type) {
+      throw new SyncError({
+        kind: 'needsAttention',
+        system: 'retailcrm',
+        message: `Оплата ${cash ? 'наличными' : 'картой'} из LIFE POS не записана: укажите в настройках тип оплаты RetailCRM для оплаты ${cash ? 'наличными' : 'безналичными'}.`,
+      });
+    }
+    const crm = this.connections.retailcrm();
+    const order = await crm.orderGet(p.crmId, 'id', undefined, { signal });
+    const externalId = `lifepos-${p.paymentGuid}`;
+    if (order.payments.some((x) => x.externalId === externalId)) return { result: { already: true } };
+    // An open payment of the same type is the one the customer just paid; otherwise a new payment.
+    const open = order.payments.find((x) => x.type === type && x.status !== s.paidPaymentStatus && !x.paidAt && x.id !== null);
+    const amount = fromKopecks(p.kopecks);
+    if (open) {
+      note({ sent: { edit: open.id, amount, status: s.paidPaymentStatus } });
+      await crm.paymentEdit(open.id!, 'id', { amount, externalId, ...(s.paidPaymentStatus ? { status: s.paidPaymentStatus } : {}) }, undefined, { signal });
+    } else {
+      note({ sent: { create: type, amount } });
+      await crm.paymentCreate({ order: { id: p.crmId }, type, amount, externalId, ...(s.paidPaymentStatus ? { status: s.paidPaymentStatus } : {}), comment: 'Оплата в LIFE POS' }, undefined, { signal });
+    }
+    return {};
+  }
+
+  private async createTask(p: { crmId: number; text: string; commentary: string }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+    const group = this.engine.settings.get('pos').taskUserGroup;
+    if (!group) return { result: { skipped: 'no group' } };
+    const crm = this.connections.retailcrm();
+    const users = await crm.users({ groups: [group], active: true }, { signal });
+    const performer = users.find((u) => u.active && (u.groups ?? []).some((g) => g.code === group)) ?? users[0];
+    if (!performer) throw new SyncError({ kind: 'needsAttention', system: 'retailcrm', message: `В группе пользователей «${group}» RetailCRM нет активных сотрудников: задачу о проблеме некому поставить.` });
+    note({ sent: { performer: performer.id, text: p.text } });
+    const { id } = await crm.taskCreate({ text: p.text, commentary: p.commentary, performerId: performer.id, order: { id: p.crmId } }, undefined, { signal });
+    return { result: { taskId: id } };
+  }
+
+  // ── polling and the connection test ───────────────────────────────────────────────────────────────────
+
+  private async pollSales(ctx: PollerContext): Promise<void> {
+    if (!this.engine.settings.get('pos').enabled || !this.connections.lifeposConfigured()) return;
+    const lp = this.connections.lifepos();
+    let cursor = ctx.cursor();
+    let pageToken: string | undefined;
+    for (let pages = 0; pages < 200; pages++) {
+      const page = await lp.listSales({ ...(cursor ? { updatedFrom: cursor } : {}), orderBy: 'updated_at_asc', itemsPerPage: 100, ...(pageToken ? { pageToken } : {}) }, { signal: ctx.signal });
+      const db = this.engine.db;
+      const touched: number[] = [];
+      db.transaction(() => {
+        for (const sale of page.items) {
+          const id = this.applySale(sale, db);
+          if (id !== null) touched.push(id);
+          if (sale.updatedAt && (!cursor || sale.updatedAt > cursor)) cursor = sale.updatedAt;
+        }
+        ctx.setCursor(cursor);
+      })();
+      if (touched.length) this.engine.events.emit('orders.changed', { ids: touched });
+      if (!page.nextPageToken) break;
+      pageToken = page.nextPageToken;
+    }
+  }
+
+  private async testConnection(): Promise<{ ok: boolean; message: string; detail: string | null }> {
+    const lp = this.connections.lifepos();
+    await lp.signIn();
+    const me = await lp.me();
+    if (me.role && !/owner|admin|владел|администр/i.test(me.role)) {
+      return { ok: false, message: `Сотрудник «${me.name}» в LIFE POS — «${me.role}». Нужен Владелец или Администратор.`, detail: null };
+    }
+    const orgGuid = this.engine.settings.get('lifepos').orgGuid;
+    const orgs = await lp.orgs();
+    if (!orgs.some((o) => o.guid === orgGuid)) {
+      return { ok: false, message: `Организация с ID ${orgGuid ?? '—'} не найдена у этого сотрудника. Доступны: ${orgs.map((o) => `${o.name} (${o.guid})`).join(', ') || 'нет'}.`, detail: null };
+    }
+    if (this.connections.retailcrmConfigured()) {
+      const matches = await this.outletMatches(true);
+      const problems = matches.filter((m) => m.problem).map((m) => m.problem!);
+      if (problems.length) return { ok: false, message: `LIFE POS подключён, но склады не сопоставлены по ИНН: ${problems.join(' ')}`, detail: null };
+    }
+    const s = this.engine.settings.get('pos');
+    const publicUrl = this.engine.settings.get('general').publicUrl;
+    const hook = this.engine.webhookUrl(LIFEPOS_WEBHOOK_SOURCE);
+    if (publicUrl && hook) {
+      try {
+        await lp.subscribe({ primary: hook });
+      } catch (err) {
+        const e = toSyncError(err, 'lifepos');
+        return { ok: false, message: `LIFE POS подключён, но подписка на уведомления не удалась: ${e.message}`, detail: e.detail };
+      }
+    }
+    return { ok: true, message: `LIFE POS подключён: ${me.name}${me.role ? `, ${me.role}` : ''}.${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
+  }
+}

@@ -1,0 +1,73 @@
+import type { Settings } from '../../../../src-shared/settings.js';
+import { toKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js';
+import type { LpSaleInput } from '../../connectors/lifepos/index.js';
+
+/** The RetailCRM ↔ LIFE POS rules, pure: what a sale looks like, which order change does what. */
+
+export type PosSettings = Settings['pos'];
+
+export interface PosRowView {
+  state: 'creating' | 'created' | 'cancelled' | 'refunded';
+  storeCode: string | null;
+}
+
+export type PosDecision =
+  | { kind: 'create' }
+  | { kind: 'retryCreate' }
+  | { kind: 'close' }
+  | { kind: 'refund' }
+  | { kind: 'moveOutlet'; store: string }
+  | { kind: 'none'; reason: string };
+
+/**
+ * The courier RetailCRM assigned to the order. Where RetailCRM keeps it is not documented in the contract:
+ * the order's `courierId`, a `courier` object, or the delivery's data — the first one present wins.
+ */
+export function crmCourierId(order: CrmOrder): number | null {
+  const o = order as Record<string, unknown>;
+  const d = (order.delivery ?? {}) as Record<string, unknown>;
+  const data = (order.delivery?.data ?? {}) as Record<string, unknown>;
+  const candidates = [o.courierId, (o.courier as { id?: unknown } | null | undefined)?.id, (d.courier as { id?: unknown } | null | undefined)?.id, data.courierId];
+  for (const c of candidates) {
+    const n = Number(c);
+    if (c !== null && c !== undefined && c !== '' && Number.isSafeInteger(n) && n > 0) return n;
+  }
+  return null;
+}
+
+/** Level-triggered like the courier flow: from the order as it is now and what was done before. */
+export function decidePos(order: CrmOrder, row: PosRowView | null, s: PosSettings): PosDecision {
+  if (!s.enabled) return { kind: 'none', reason: 'disabled' };
+  if (!row) return s.createStatuses.includes(order.status) ? { kind: 'create' } : { kind: 'none', reason: 'not a creating status' };
+  if (row.state === 'creating') return { kind: 'retryCreate' };
+  if (row.state !== 'created') return { kind: 'none', reason: row.state };
+  if (order.payments.some((p) => p.status !== null && s.refundPaymentStatuses.includes(p.status))) return { kind: 'refund' };
+  if (s.closeStatuses.includes(order.status)) return { kind: 'close' };
+  if (order.shipmentStore && row.storeCode && order.shipmentStore !== row.storeCode) return { kind: 'moveOutlet', store: order.shipmentStore };
+  return { kind: 'none', reason: 'unchanged' };
+}
+
+/** The LIFE POS sale for a RetailCRM order: number (the idempotency key), positions, customer, delivery. */
+export function toSaleInput(order: CrmOrder, outletGuid: string, courier: { employeeGuid: string; workplaceGuid: string } | null): LpSaleInput {
+  const positions: LpSaleInput['positions'] = order.items
+    .filter((i) => (i.quantity ?? 0) > 0)
+    .map((i) => ({
+      name: (i.offer?.displayName || i.offer?.name || i.productName || 'Товар').slice(0, 128),
+      quantity: i.quantity,
+      priceKopecks: Math.max(0, toKopecks(i.initialPrice ?? 0) - toKopecks(i.discountTotal ?? 0)),
+    }));
+  const delivery = toKopecks(order.delivery?.cost ?? 0);
+  if (delivery > 0) positions.push({ name: 'Доставка', quantity: 1, priceKopecks: delivery, type: 'Service' });
+  const a = order.delivery?.address;
+  const address = a ? (a.text?.trim() || [a.city, a.street, a.building ? `д. ${a.building}` : null, a.flat ? `кв. ${a.flat}` : null].filter(Boolean).join(', ')) : null;
+  return {
+    number: order.number,
+    outletGuid,
+    ...(courier ? { employeeGuid: courier.employeeGuid, workplaceGuid: courier.workplaceGuid } : {}),
+    comment: order.customerComment?.slice(0, 512) ?? null,
+    totalKopecks: toKopecks(order.totalSumm ?? 0),
+    positions,
+    customer: { name: [order.lastName, order.firstName].filter(Boolean).join(' ') || null, phone: order.phone ?? null, email: order.email ?? null },
+    delivery: order.delivery?.code ? { address: address || null, date: order.delivery.date ?? null, timeFrom: order.delivery.time?.from ?? null, timeTo: order.delivery.time?.to ?? null } : null,
+  };
+}

@@ -1,0 +1,202 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Engine } from '../../src-main/engine/engine.js';
+import { sql } from '../../src-main/engine/db/open.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
+import { LIFEPOS_POLLER } from '../../src-main/engine/flows/pos/flow.js';
+import { OTHER_KEY, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
+import { startLifePosEmulator, type LifePosEmulator } from '../emulators/lifepos/server.js';
+import { makeOrders, type SeedOrder } from '../emulators/retailcrm/seed.js';
+import { tempDir, waitFor } from '../helpers/temp.js';
+
+let emu: Emulators;
+let lp: LifePosEmulator;
+let engine: Engine;
+let dataDir: string;
+let cleanup: () => void;
+
+async function openEngine(): Promise<Engine> {
+  const e = await Engine.open({ dataDir, webhookPort: 0, backoff: { baseMs: 40, maxMs: 400, maxRetryAfterMs: 500 }, runner: { idleMs: 50 } });
+  await connectEngine(e, emu, { historyIntervalSec: 3600, pollIntervalSec: 3600, courier: { enabled: false } });
+  e.settings.update('lifepos', { url: lp.url, phone: '+7 999 000-00-01', orgGuid: lp.orgGuid, pollIntervalSec: 3600 });
+  e.settings.update('pos', {
+    enabled: true,
+    createStatuses: ['new'],
+    closeStatuses: ['cancel-other'],
+    refundPaymentStatuses: ['returned'],
+    cashPaymentType: 'cash',
+    cardPaymentType: 'bank-card',
+    paidPaymentStatus: 'paid',
+    statusMap: { Completed: 'complete' },
+    taskUserGroup: 'integration-support',
+  });
+  await e.secrets.set('lifepos.password', 'owner-pass');
+  await e.start();
+  return e;
+}
+
+beforeEach(async () => {
+  const t = tempDir();
+  dataDir = t.dir;
+  cleanup = t.cleanup;
+  emu = await startEmulators();
+  lp = await startLifePosEmulator();
+  // The shop's two legal entities exist in LIFE POS too (same INN), each with an outlet.
+  const ip = lp.addLegalEntity({ inn: '772814390271', name: 'ИП Соколова' });
+  lp.addOutlet({ name: 'Склад на Автозаводской', legalEntityGuid: ip, address: 'Москва, ул. Ленинская Слобода, 19' });
+  const ooo = lp.addLegalEntity({ inn: '7813629154', name: 'ООО «Прилавок»' });
+  lp.addOutlet({ name: 'Магазин на Петроградской', legalEntityGuid: ooo, address: 'Санкт-Петербург, Каменноостровский пр-т, 26' });
+  engine = await openEngine();
+  await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+});
+
+afterEach(async () => {
+  await engine.stop(0);
+  await emu.close();
+  await lp.close();
+  cleanup();
+});
+
+let seq = 0;
+/** A new order as a manager creates it: status «Новый», so the trigger status of the POS flow. */
+function newOrder(over: Partial<SeedOrder> & Record<string, unknown> = {}) {
+  const [base] = makeOrders(1, { seed: 9000 + seq++, statuses: ['new'] });
+  return emu.crm.createOrder({ ...base!, externalId: undefined, status: 'new', shipmentStore: 'main', payments: [{ type: 'cash', amount: 0, status: 'not-paid' }], ...over } as never, { source: 'user' });
+}
+
+const idle = () => waitFor(() => { const d = engine.queue.depth(); return d.queued + d.running + d.retrying === 0; }, 'the queue to drain', 20_000);
+const salesOf = (number: string) => lp.sales().filter((s) => s.number === number);
+const sync = async () => {
+  await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+  await idle();
+};
+const jobs = (kind: string) => sql(engine.db, 'SELECT state, last_error FROM jobs WHERE kind = ?').all(kind) as Array<{ state: string; last_error: string | null }>;
+
+describe('RetailCRM → LIFE POS', () => {
+  it('a new order becomes one sale, again after duplicate triggers, a re-read and a restart', async () => {
+    const o = newOrder();
+    await sync();
+    expect(salesOf(o.number)).toHaveLength(1);
+    const sale = salesOf(o.number)[0]!;
+    expect(sale.outletGuid).toBe(lp.outlets().find((x) => x.name === 'Склад на Автозаводской')!.guid);
+    expect(sale.totalKopecks).toBe(Math.round((o.totalSumm as number) * 100));
+    emu.crm.editOrder(o.id, { managerComment: 'перезвонить' }, { source: 'user' });
+    await sync();
+    const id = engine.orders.idByRef(`retailcrm:${o.id}`)!;
+    await engine.api('orders.action', { id, action: 'refresh' });
+    await idle();
+    await engine.stop(0);
+    engine = await openEngine();
+    await sync();
+    expect(salesOf(o.number)).toHaveLength(1);
+    expect(engine.orders.get(id)!.systems.lifepos).toMatchObject({ state: 'New', attention: false });
+  });
+
+  it('closed and unpaid → cancelled; closed but paid → refused with a clear message and exactly one RetailCRM task', async () => {
+    const unpaid = newOrder();
+    const paid = newOrder();
+    await sync();
+    lp.pay(paid.number, { method: 'Card' });
+    emu.crm.editOrder(unpaid.id, { status: 'cancel-other' }, { source: 'user' });
+    emu.crm.editOrder(paid.id, { status: 'cancel-other' }, { source: 'user' });
+    await sync();
+    expect(salesOf(unpaid.number)[0]!.state).toBe('Cancelled');
+    expect(salesOf(paid.number)[0]!.state).not.toBe('Cancelled');
+    const refused = jobs('lifepos.closeSale').find((j) => j.state === 'attention')!;
+    expect(refused.last_error).toMatch(new RegExp(`Заказ №${paid.number} закрыт в RetailCRM, но в LIFE POS он оплачен: отменять оплаченную продажу нельзя`));
+    await waitFor(() => emu.crm.tasks().length === 1, 'the task in RetailCRM');
+    // More changes and a manual retry of the same problem do not flood the group with tasks.
+    emu.crm.editOrder(paid.id, { managerComment: 'клиент звонил' }, { source: 'user' });
+    await sync();
+    await engine.api('orders.retry', { id: engine.orders.idByRef(`retailcrm:${paid.id}`)! });
+    await idle();
+    expect(emu.crm.tasks()).toHaveLength(1);
+    const task = emu.crm.tasks()[0] as { text: string; performerId: number; order?: { id?: number } };
+    expect(task.text).toContain(`заказ №${paid.number}`);
+    expect(task.performerId).toBe(12); // the active member of «integration-support»
+  });
+
+  it('a returned payment refunds a paid sale; without a LIFE POS payment the refund is a clear error', async () => {
+    const a = newOrder();
+    const b = newOrder();
+    await sync();
+    lp.pay(a.number, { method: 'Cash' });
+    // A manager marks each order's payment «Возвращён» (payments change through their own endpoint).
+    for (const o of [a, b]) {
+      const p = Object.values(emu.crm.getOrder(o.id)!.payments)[0]!;
+      const res = await fetch(`${emu.crm.url}/api/v5/orders/payments/${p.id}/edit`, {
+        method: 'POST',
+        headers: { 'x-api-key': OTHER_KEY, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ by: 'id', payment: JSON.stringify({ status: 'returned' }) }),
+      });
+      expect(res.status).toBe(200);
+    }
+    await sync();
+    expect(salesOf(a.number)[0]!.payment_status).toBe('Refunded');
+    const failed = jobs('lifepos.refundSale').find((j) => j.state === 'attention');
+    expect(failed?.last_error).toBe(`Возврат по заказу №${b.number} невозможен: в LIFE POS по нему не было оплаты.`);
+  });
+
+  it('stores and outlets are matched by legal-entity INN; a store whose INN LIFE POS lacks is shown, not guessed', async () => {
+    const matches = await engine.flows.pos.outletMatches(true);
+    expect(matches.find((m) => m.store === 'main')).toMatchObject({ inn: '772814390271', problem: null });
+    expect(matches.find((m) => m.store === 'spb')).toMatchObject({ inn: '7813629154', problem: null });
+    // The other INN disappears from LIFE POS's view: the connection test and the order both say why.
+    await lp.close();
+    lp = await startLifePosEmulator();
+    const ip = lp.addLegalEntity({ inn: '772814390271', name: 'ИП Соколова' });
+    lp.addOutlet({ name: 'Склад', legalEntityGuid: ip, address: 'Москва' });
+    engine.settings.update('lifepos', { url: lp.url, orgGuid: lp.orgGuid });
+    const test = await engine.api('connections.test', { system: 'lifepos' });
+    expect(test).toMatchObject({ ok: true, result: { ok: false } });
+    expect((test as { result: { message: string } }).result.message).toContain('В LIFE POS нет юрлица с ИНН 7813629154');
+    const o = newOrder({ shipmentStore: 'spb' });
+    await sync();
+    const [job] = jobs('lifepos.createSale');
+    expect(job!.state).toBe('attention');
+    expect(job!.last_error).toMatch(/В LIFE POS нет юрлица с ИНН 7813629154 \(склад «Магазин на Петроградской»\)/);
+    expect(salesOf(o.number)).toHaveLength(0);
+  });
+
+  it('a courier on 20 orders becomes one employee with one mobile workplace', async () => {
+    const orders = Array.from({ length: 20 }, () => newOrder({ delivery: { code: 'courier', cost: 300, data: { courierId: 2 } } } as never));
+    await sync();
+    for (const o of orders) expect(salesOf(o.number)).toHaveLength(1);
+    const couriers = lp.employees().filter((x) => x.username === 'courier-2');
+    expect(couriers).toHaveLength(1);
+    const places = lp.workplaces().filter((w) => w.employeeGuid === couriers[0]!.guid);
+    expect(places).toHaveLength(1);
+    expect(places[0]!.workplace_type).toBe('Mobile');
+    expect(new Set(orders.map((o) => salesOf(o.number)[0]!.delivery?.courierGuid))).toEqual(new Set([couriers[0]!.guid]));
+  });
+
+  it('cash and card payments taken in LIFE POS become RetailCRM payments of the configured types, once', async () => {
+    const cash = newOrder();
+    const card = newOrder({ payments: [] } as never);
+    await sync();
+    lp.pay(cash.number, { method: 'Cash' });
+    lp.pay(card.number, { method: 'Card' });
+    lp.setState(card.number, { state: 'Completed' });
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    const cashPays = Object.values(emu.crm.getOrder(cash.id)!.payments);
+    expect(cashPays).toHaveLength(1);
+    expect(cashPays[0]).toMatchObject({ type: 'cash', status: 'paid' });
+    const cardPays = Object.values(emu.crm.getOrder(card.id)!.payments);
+    expect(cardPays).toHaveLength(1);
+    expect(cardPays[0]).toMatchObject({ type: 'bank-card', status: 'paid', amount: card.totalSumm });
+    expect(emu.crm.getOrder(card.id)!.status).toBe('complete');
+  });
+
+  it('an expired LIFE POS token is renewed without the merchant noticing', async () => {
+    const a = newOrder();
+    await sync();
+    lp.expireTokens();
+    const b = newOrder();
+    await sync();
+    expect(salesOf(a.number)).toHaveLength(1);
+    expect(salesOf(b.number)).toHaveLength(1);
+    expect(jobs('lifepos.createSale').every((j) => j.state === 'done')).toBe(true);
+  });
+});
