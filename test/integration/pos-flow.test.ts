@@ -199,4 +199,37 @@ describe('RetailCRM → LIFE POS', () => {
     expect(salesOf(b.number)).toHaveLength(1);
     expect(jobs('lifepos.createSale').every((j) => j.state === 'done')).toBe(true);
   });
+
+  it('checking the connection says exactly what is wrong: password, org id, payment-type code; ok when all is right', async () => {
+    const check = async () => ((await engine.api('connections.test', { system: 'lifepos' })) as { result: { ok: boolean; message: string } }).result;
+    expect(await check()).toMatchObject({ ok: true });
+    engine.settings.update('pos', { cashPaymentType: 'cash-in-shop' });
+    expect((await check()).message).toBe('Тип оплаты наличными «cash-in-shop» не найден в RetailCRM: выберите существующий.');
+    engine.settings.update('pos', { cashPaymentType: 'cash' });
+    engine.settings.update('lifepos', { orgGuid: 'no-such-org' });
+    expect((await check()).message).toMatch(/^Организация с ID no-such-org не найдена у этого сотрудника/);
+    engine.settings.update('lifepos', { orgGuid: lp.orgGuid });
+    await engine.secrets.set('lifepos.password', 'wrong-pass');
+    const wrong = await check();
+    expect(wrong.ok).toBe(false);
+    expect(wrong.message).toMatch(/LIFE POS/);
+    expect(wrong.message).not.toContain('wrong-pass');
+  });
+
+  it('LIFE POS notifications (subscribed on the connection check) bring a payment at once; a duplicate changes nothing', async () => {
+    const o = newOrder();
+    await sync();
+    // The shop's public address (here the local one): the check subscribes LIFE POS to our webhook route.
+    engine.settings.update('general', { publicUrl: engine.webhooks.localUrl });
+    expect(await engine.api('connections.test', { system: 'lifepos' })).toMatchObject({ result: { ok: true } });
+    expect(lp.subscription()?.primary_url_for_notifications).toBe(engine.webhookUrl('lifepos'));
+    lp.duplicateNotifications(1);
+    lp.pay(o.number, { method: 'Cash' });
+    await lp.notificationsSettled();
+    await waitFor(() => Object.values(emu.crm.getOrder(o.id)!.payments).some((p) => p.status === 'paid'), 'the payment in RetailCRM', 10_000);
+    await idle();
+    expect(Object.values(emu.crm.getOrder(o.id)!.payments)).toHaveLength(1);
+    expect(lp.notifications.every((n) => n.status === 200)).toBe(true);
+  });
 });
+

@@ -451,16 +451,28 @@ export class PosFlow {
   private async testConnection(): Promise<{ ok: boolean; message: string; detail: string | null }> {
     const lp = this.connections.lifepos();
     await lp.signIn();
-    const me = await lp.me();
-    if (me.role && !/owner|admin|владел|администр/i.test(me.role)) {
-      return { ok: false, message: `Сотрудник «${me.name}» в LIFE POS — «${me.role}». Нужен Владелец или Администратор.`, detail: null };
-    }
     const orgGuid = this.engine.settings.get('lifepos').orgGuid;
     const orgs = await lp.orgs();
     if (!orgs.some((o) => o.guid === orgGuid)) {
       return { ok: false, message: `Организация с ID ${orgGuid ?? '—'} не найдена у этого сотрудника. Доступны: ${orgs.map((o) => `${o.name} (${o.guid})`).join(', ') || 'нет'}.`, detail: null };
     }
+    const me = await lp.me();
+    if (me.role && !/owner|admin|владел|администр/i.test(me.role)) {
+      return { ok: false, message: `Сотрудник «${me.name}» в LIFE POS — «${me.role}». Нужен Владелец или Администратор.`, detail: null };
+    }
     if (this.connections.retailcrmConfigured()) {
+      // As the vendor's connector form does on save: the RetailCRM key's rights and the codes chosen.
+      const crm = this.connections.retailcrm();
+      const scopes = await crm.checkScopes(['order_read', 'order_write', 'customer_read', 'reference_read', 'user_read', 'task_write']);
+      if (!scopes.ok) return { ok: false, message: `У API-ключа RetailCRM не хватает прав для LIFE POS: ${scopes.missing.join(', ')}.`, detail: null };
+      const pos = this.engine.settings.get('pos');
+      const types = new Set((await crm.paymentTypes()).map((t) => t.code));
+      for (const [label, code] of [['наличными', pos.cashPaymentType], ['безналичными', pos.cardPaymentType]] as const) {
+        if (code && !types.has(code)) return { ok: false, message: `Тип оплаты ${label} «${code}» не найден в RetailCRM: выберите существующий.`, detail: null };
+      }
+      if (pos.taskUserGroup && !(await crm.userGroups()).some((g) => g.code === pos.taskUserGroup)) {
+        return { ok: false, message: `Группа пользователей «${pos.taskUserGroup}» для задач не найдена в RetailCRM.`, detail: null };
+      }
       const matches = await this.outletMatches(true);
       const problems = matches.filter((m) => m.problem).map((m) => m.problem!);
       if (problems.length) return { ok: false, message: `LIFE POS подключён, но склады не сопоставлены по ИНН: ${problems.join(' ')}`, detail: null };
