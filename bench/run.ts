@@ -3,6 +3,7 @@
  * one line per figure: `BENCH <id> <value> <unit>`. Targets and the latest figures live in BENCHMARKS.md.
  */
 import { benchCatchup, benchStatusLatency } from './courier.js';
+import { benchPos } from './pos.js';
 import { benchQueue } from './queue.js';
 import { benchQueueUi } from './queue-ui.js';
 import { benchUiEvents } from './ui-events.js';
@@ -17,6 +18,7 @@ const benches: Bench[] = [
   { ids: ['retailcrm.catchup_requests_ratio', 'retailcrm.catchup_time_ratio'], run: benchCatchup },
   { ids: ['measoft.status_latency_ms'], run: benchStatusLatency },
   { ids: ['ui.event_latency_ms'], run: benchUiEvents },
+  { ids: ['lifepos.orders_1000_s', 'lifepos.requests_per_order'], run: benchPos },
   { ids: ['ui.queue_first_render_ms', 'ui.queue_filter_ms'], run: benchQueueUi },
 ];
 

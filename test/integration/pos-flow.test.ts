@@ -231,5 +231,22 @@ describe('RetailCRM → LIFE POS', () => {
     expect(Object.values(emu.crm.getOrder(o.id)!.payments)).toHaveLength(1);
     expect(lp.notifications.every((n) => n.status === 200)).toBe(true);
   });
+
+  it('after hand-off only the shop may change: the store moves the sale to its outlet; «cancel and resend» makes a new sale', async () => {
+    const o = newOrder();
+    await sync();
+    const first = salesOf(o.number)[0]!;
+    emu.crm.editOrder(o.id, { shipmentStore: 'spb' }, { source: 'user' });
+    await sync();
+    expect(lp.getSale(first.guid)!.outletGuid).toBe(lp.outlets().find((x) => x.name === 'Магазин на Петроградской')!.guid);
+    // The seed's workaround for other edits: a status that cancels in LIFE POS, then back to the sending status.
+    emu.crm.editOrder(o.id, { status: 'cancel-other' }, { source: 'user' });
+    await sync();
+    expect(lp.getSale(first.guid)!.state).toBe('Cancelled');
+    emu.crm.editOrder(o.id, { status: 'new', managerComment: 'состав изменён' }, { source: 'user' });
+    await sync();
+    expect(salesOf(`${o.number}-2`)).toHaveLength(1);
+    expect(salesOf(`${o.number}-2`)[0]!.state).toBe('New');
+  });
 });
 

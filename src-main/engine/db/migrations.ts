@@ -225,5 +225,13 @@ CREATE TABLE pos_payments (
 ) STRICT;
 `,
   },
+  {
+    id: 5,
+    name: 'LIFE POS: the «cancel and resend» cycle',
+    sql: `
+-- A sale cancelled in LIFE POS and sent again becomes a new sale: LIFE POS keeps sale numbers unique.
+ALTER TABLE pos_sales ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
+`,
+  },
 ];
 

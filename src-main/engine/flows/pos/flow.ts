@@ -25,6 +25,7 @@ interface Row {
   courier_guid: string | null;
   lp_state: string | null;
   lp_payment_status: string | null;
+  generation: number;
 }
 
 export interface OutletMatch {
@@ -175,14 +176,18 @@ export class PosFlow {
     const d = decidePos(order, row ? { state: row.state, storeCode: row.store_code } : null, s);
     const q = this.engine.queue;
     switch (d.kind) {
-      case 'create':
-        sql(db, `INSERT INTO pos_sales (order_id, crm_id, crm_number, state, store_code, updated_at) VALUES (?, ?, ?, 'creating', ?, ?)`).run(localId, order.id, order.number, order.shipmentStore ?? null, Date.now());
+      case 'create': {
+        const generation = row ? row.generation + 1 : 1;
+        sql(db, `INSERT INTO pos_sales (order_id, crm_id, crm_number, state, store_code, generation, updated_at) VALUES (?, ?, ?, 'creating', ?, ?, ?)
+                 ON CONFLICT (crm_id) DO UPDATE SET state = 'creating', sale_guid = NULL, generation = excluded.generation, store_code = excluded.store_code, updated_at = excluded.updated_at`)
+          .run(localId, order.id, order.number, order.shipmentStore ?? null, generation, Date.now());
         // The order as just read travels with the job: no second read of RetailCRM for the sale.
-        q.enqueue({ kind: 'lifepos.createSale', connector: 'lifepos', key: `lifepos:create:${order.id}`, payload: { crmId: order.id, order }, orderId: localId });
+        q.enqueue({ kind: 'lifepos.createSale', connector: 'lifepos', key: `lifepos:create:${order.id}:${generation}`, payload: { crmId: order.id, order }, orderId: localId });
         this.engine.orders.setChip(localId, 'lifepos', { state: 'creating', label: 'Создаётся', attention: false });
         break;
+      }
       case 'retryCreate': {
-        const job = q.byKey(`lifepos:create:${order.id}`);
+        const job = q.byKey(`lifepos:create:${order.id}:${row!.generation}`);
         if (job && (job.state === 'attention' || job.state === 'dead')) {
           sql(db, `UPDATE jobs SET payload = ? WHERE id = ?`).run(JSON.stringify({ crmId: order.id, order }), job.id);
           if (q.retry(job.id)) this.engine.orders.refreshAttention(localId);
@@ -190,10 +195,10 @@ export class PosFlow {
         break;
       }
       case 'close':
-        q.enqueue({ kind: 'lifepos.closeSale', connector: 'lifepos', key: `lifepos:close:${order.id}`, payload: { crmId: order.id }, orderId: localId });
+        q.enqueue({ kind: 'lifepos.closeSale', connector: 'lifepos', key: `lifepos:close:${order.id}:${row!.generation}`, payload: { crmId: order.id }, orderId: localId });
         break;
       case 'refund':
-        q.enqueue({ kind: 'lifepos.refundSale', connector: 'lifepos', key: `lifepos:refund:${order.id}`, payload: { crmId: order.id }, orderId: localId });
+        q.enqueue({ kind: 'lifepos.refundSale', connector: 'lifepos', key: `lifepos:refund:${order.id}:${row!.generation}`, payload: { crmId: order.id }, orderId: localId });
         break;
       case 'moveOutlet':
         q.enqueue({ kind: 'lifepos.moveOutlet', connector: 'lifepos', key: `lifepos:outlet:${order.id}:${d.store}`, payload: { crmId: order.id, store: d.store }, orderId: localId });
@@ -285,7 +290,7 @@ export class PosFlow {
     const outletGuid = await this.outletFor(order, signal);
     const courierId = crmCourierId(order);
     const courier = courierId ? await this.ensureCourier(courierId, signal) : null;
-    const input = toSaleInput(order, outletGuid, courier);
+    const input = toSaleInput(order, outletGuid, courier, row.generation);
     note({ sent: { number: input.number, outlet: outletGuid, courier: courier?.employeeGuid ?? null, positions: input.positions.length, total: fromKopecks(input.totalKopecks ?? 0) } });
     const { outcome, sale } = await this.connections.lifepos().createSale(input, { signal });
     note({ received: { outcome, guid: sale.guid, state: sale.state } });

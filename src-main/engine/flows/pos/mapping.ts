@@ -38,7 +38,8 @@ export function crmCourierId(order: CrmOrder): number | null {
 /** Level-triggered like the courier flow: from the order as it is now and what was done before. */
 export function decidePos(order: CrmOrder, row: PosRowView | null, s: PosSettings): PosDecision {
   if (!s.enabled) return { kind: 'none', reason: 'disabled' };
-  if (!row) return s.createStatuses.includes(order.status) ? { kind: 'create' } : { kind: 'none', reason: 'not a creating status' };
+  // The seed's «cancel and resend» cycle: a cancelled sale and the creating status again make a new sale.
+  if (!row || row.state === 'cancelled') return s.createStatuses.includes(order.status) ? { kind: 'create' } : { kind: 'none', reason: 'not a creating status' };
   if (row.state === 'creating') return { kind: 'retryCreate' };
   if (row.state !== 'created') return { kind: 'none', reason: row.state };
   if (order.payments.some((p) => p.status !== null && s.refundPaymentStatuses.includes(p.status))) return { kind: 'refund' };
@@ -48,7 +49,11 @@ export function decidePos(order: CrmOrder, row: PosRowView | null, s: PosSetting
 }
 
 /** The LIFE POS sale for a RetailCRM order: number (the idempotency key), positions, customer, delivery. */
-export function toSaleInput(order: CrmOrder, outletGuid: string, courier: { employeeGuid: string; workplaceGuid: string } | null): LpSaleInput {
+export function saleNumber(crmNumber: string, generation: number): string {
+  return generation <= 1 ? crmNumber : `${crmNumber}-${generation}`;
+}
+
+export function toSaleInput(order: CrmOrder, outletGuid: string, courier: { employeeGuid: string; workplaceGuid: string } | null, generation = 1): LpSaleInput {
   const positions: LpSaleInput['positions'] = order.items
     .filter((i) => (i.quantity ?? 0) > 0)
     .map((i) => ({
@@ -61,7 +66,7 @@ export function toSaleInput(order: CrmOrder, outletGuid: string, courier: { empl
   const a = order.delivery?.address;
   const address = a ? (a.text?.trim() || [a.city, a.street, a.building ? `д. ${a.building}` : null, a.flat ? `кв. ${a.flat}` : null].filter(Boolean).join(', ')) : null;
   return {
-    number: order.number,
+    number: saleNumber(order.number, generation),
     outletGuid,
     ...(courier ? { employeeGuid: courier.employeeGuid, workplaceGuid: courier.workplaceGuid } : {}),
     comment: order.customerComment?.slice(0, 512) ?? null,
