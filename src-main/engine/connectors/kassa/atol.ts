@@ -396,8 +396,11 @@ export function parseAtolCallback(raw: string): AtolReport {
 // ------------------------------------------------------------------------------------------- provider
 
 const UUID_RE = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
-/** Statuses whose ATOL body the provider reads itself; 429 and 5xx stay with the HTTP client. */
-const readOwn = (s: number): boolean => s >= 400 && s < 500 && s !== 429;
+/**
+ * Statuses whose ATOL body the provider reads itself: 4xx and ATOL's own 500 (error 50). 429 and the other
+ * 5xx (gateways) stay with the HTTP client.
+ */
+const readOwn = (s: number): boolean => (s >= 400 && s < 500 && s !== 429) || s === 500;
 
 export function createAtolProvider(o: AtolProviderOptions): AtolProvider {
   const { config, redactor } = o;
@@ -429,7 +432,22 @@ export function createAtolProvider(o: AtolProviderOptions): AtolProvider {
   const detailOf = (method: string, path: string, res: HttpResponse): string =>
     redactor.summarize(`${method} ${base}/${path} → HTTP ${res.status}\n${res.body}`, 4000) ?? '';
 
-  const parse = (res: HttpResponse): Json => obj(res.json());
+  const parse = (res: HttpResponse): Json => {
+    if (res.status === 500) {
+      try {
+        return obj(JSON.parse(res.body));
+      } catch {
+        throw new SyncError({
+          kind: 'retryable',
+          system: 'kassa',
+          code: 500,
+          message: `${TITLE} ответила ошибкой сервера (HTTP 500). Повторим автоматически.`,
+          detail: redactor.summarize(res.body, 2000),
+        });
+      }
+    }
+    return obj(res.json());
+  };
 
   async function signIn(signal?: AbortSignal): Promise<string> {
     const res = await http.request({
