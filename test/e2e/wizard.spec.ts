@@ -166,8 +166,15 @@ test('мастер настройки: от пустой установки до
   expect(JSON.stringify(saved)).not.toContain(PRILAVOK_KEY);
   expect(saved.result.secrets['retailcrm.apiKey']?.set).toBe(true);
 
-  // Incoming requests: the local server answers.
+  // LIFE POS is optional: both its steps can be passed by.
   await courier.getByTestId('next').click();
+  await expect(step(page, 'lifepos')).toBeVisible();
+  await expect(page.getByTestId('step-link-lifepos')).toContainText('Не настроено');
+  await step(page, 'lifepos').getByTestId('next').click();
+  await expect(step(page, 'pos')).toBeVisible();
+  await step(page, 'pos').getByTestId('next').click();
+
+  // Incoming requests: the local server answers.
   const general = step(page, 'general');
   await expect(general).toBeVisible();
   await general.getByTestId('test-connection').click();

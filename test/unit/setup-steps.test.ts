@@ -57,4 +57,17 @@ describe('setup wizard steps', () => {
     const all = Object.fromEntries(map.rows.map((r) => [r.code, 'delivering']));
     expect(settingsSchemas.courier.safeParse({ statusMap: all }).success).toBe(true);
   });
+
+  it('LIFE POS comes after the courier mapping and before incoming requests; its sale states are codes the settings accept', () => {
+    const ids = setupSteps.map((s) => s.id);
+    expect(ids.slice(ids.indexOf('courier'), ids.indexOf('general') + 1)).toEqual(['courier', 'lifepos', 'pos', 'general']);
+    const pos = setupSteps.find((s) => s.id === 'pos');
+    if (pos?.kind !== 'form') throw new Error('no POS step');
+    expect(pos.section).toBe('pos');
+    const map = pos.groups.flatMap((g) => g.fields).find((f) => f.kind === 'refMap');
+    if (map?.kind !== 'refMap') throw new Error('no sale state map');
+    expect(map.rows.map((r) => r.code)).toEqual(['New', 'InProgress', 'Completed', 'Cancelled']);
+    const all = Object.fromEntries(map.rows.map((r) => [r.code, 'complete']));
+    expect(settingsSchemas.pos.safeParse({ statusMap: all }).success).toBe(true);
+  });
 });

@@ -181,7 +181,7 @@ export function FieldView(p: FieldProps) {
     case 'refMap':
       return (
         <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error} wide asGroup>
-          <RefMap value={(p.value ?? {}) as Record<string, string>} rows={f.rows} refs={p.refs} book={f.ref} busy={p.busy} onChange={p.onChange} />
+          <RefMap value={(p.value ?? {}) as Record<string, string>} rows={f.rows} column={f.column ?? t.statusMap.colMeasoft} refs={p.refs} book={f.ref} busy={p.busy} onChange={p.onChange} />
         </Frame>
       );
     case 'secret':
@@ -287,6 +287,8 @@ function RefList(props: {
 function RefMap(props: {
   value: Record<string, string>;
   rows: ReadonlyArray<{ code: string; title: string; common: boolean }>;
+  /** Heads the column of our codes. */
+  column: string;
   refs: CrmReferences | null;
   book: RefBook;
   busy: boolean;
@@ -301,7 +303,7 @@ function RefMap(props: {
       <table className="setup-map__table">
         <thead>
           <tr>
-            <th scope="col">{t.statusMap.colMeasoft}</th>
+            <th scope="col">{props.column}</th>
             <th scope="col">{t.statusMap.colCrm}</th>
           </tr>
         </thead>

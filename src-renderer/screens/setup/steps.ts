@@ -37,8 +37,8 @@ export type Field =
   | (PathField & { kind: 'ref'; ref: RefBook; emptyLabel: string })
   /** Several codes from a reference book, added from a dropdown and shown as removable chips. */
   | (PathField & { kind: 'refList'; ref: RefBook })
-  /** A code of ours (rows) → a code from a reference book, as a table with a dropdown per row. */
-  | (PathField & { kind: 'refMap'; ref: RefBook; rows: ReadonlyArray<{ code: string; title: string; common: boolean }> })
+  /** A code of ours (rows) → a code from a reference book, as a table with a dropdown per row; `column` heads our codes. */
+  | (PathField & { kind: 'refMap'; ref: RefBook; rows: ReadonlyArray<{ code: string; title: string; common: boolean }>; column?: string })
   /** Write-only: shown as «ключ сохранён» once set. */
   | (FieldBase & { kind: 'secret'; key: SecretKey; savedText?: string });
 
@@ -79,7 +79,19 @@ export function crmConnected(view: SettingsView): boolean {
   return !!view.values.retailcrm.url && !!view.secrets['retailcrm.apiKey']?.set;
 }
 
+export function lifeposConnected(view: SettingsView): boolean {
+  return !!view.values.lifepos.orgGuid && !!view.values.lifepos.phone && !!view.secrets['lifepos.password']?.set;
+}
+
 const r = ru.setup;
+
+/** LIFE POS sale states (`state`), as the status map lists them. */
+const posSaleStates = [
+  { code: 'New', title: r.pos.stateNew, common: true },
+  { code: 'InProgress', title: r.pos.stateInProgress, common: true },
+  { code: 'Completed', title: r.pos.stateCompleted, common: true },
+  { code: 'Cancelled', title: r.pos.stateCancelled, common: true },
+] as const;
 const seconds = r.units.seconds;
 
 export const setupSteps: SetupStep[] = [
@@ -177,6 +189,78 @@ export const setupSteps: SetupStep[] = [
           { kind: 'text', path: 'sender.phone', type: 'tel', label: r.courier.phone, nullable: true, testId: 'sender-phone' },
           { kind: 'text', path: 'sender.town', label: r.courier.town, nullable: true, testId: 'sender-town' },
           { kind: 'text', path: 'sender.address', label: r.courier.address, nullable: true, testId: 'sender-address', wide: true },
+        ],
+      },
+    ],
+  },
+  {
+    kind: 'form',
+    id: 'lifepos',
+    title: r.lifepos.title,
+    intro: r.lifepos.intro,
+    section: 'lifepos',
+    testSystem: 'lifepos',
+    done: lifeposConnected,
+    groups: [
+      {
+        fields: [
+          { kind: 'text', path: 'orgGuid', label: r.lifepos.orgGuid, hint: r.lifepos.orgGuidHint, nullable: true, testId: 'lp-org', wide: true },
+          { kind: 'text', path: 'phone', type: 'tel', label: r.lifepos.phone, hint: r.lifepos.phoneHint, placeholder: '+7 999 123-45-67', nullable: true, testId: 'lp-phone' },
+          { kind: 'secret', key: 'lifepos.password', label: r.lifepos.password, savedText: r.secret.savedPassword, testId: 'lp-password' },
+          { kind: 'text', path: 'url', type: 'url', label: r.lifepos.url, hint: r.lifepos.urlHint, testId: 'lp-url', wide: true },
+          {
+            kind: 'choice',
+            path: 'moneyUnit',
+            label: r.lifepos.moneyUnit,
+            hint: r.lifepos.moneyUnitHint,
+            options: [
+              { value: 'minor', label: r.lifepos.moneyMinor },
+              { value: 'major', label: r.lifepos.moneyMajor },
+            ],
+            testId: 'lp-money',
+          },
+          { kind: 'number', path: 'pollIntervalSec', label: r.lifepos.pollInterval, hint: r.lifepos.pollIntervalHint, unit: seconds, min: 5, max: 3600, testId: 'lp-interval' },
+        ],
+      },
+    ],
+  },
+  {
+    kind: 'form',
+    id: 'pos',
+    title: r.pos.title,
+    intro: r.pos.intro,
+    section: 'pos',
+    needsCrm: true,
+    done: (v) => v.values.pos.enabled && v.values.pos.createStatuses.length > 0 && lifeposConnected(v),
+    groups: [
+      {
+        title: r.pos.sales,
+        fields: [
+          { kind: 'toggle', path: 'enabled', label: r.pos.enabled, hint: r.pos.enabledHint, testId: 'pos-enabled' },
+          { kind: 'refList', path: 'createStatuses', ref: 'statuses', label: r.pos.createStatuses, hint: r.pos.createStatusesHint, testId: 'pos-create-statuses' },
+          { kind: 'refList', path: 'closeStatuses', ref: 'statuses', label: r.pos.closeStatuses, hint: r.pos.closeStatusesHint, testId: 'pos-close-statuses' },
+          { kind: 'refList', path: 'refundPaymentStatuses', ref: 'paymentStatuses', label: r.pos.refundStatuses, hint: r.pos.refundStatusesHint, testId: 'pos-refund-statuses' },
+        ],
+      },
+      {
+        title: r.pos.statuses,
+        fields: [
+          { kind: 'refMap', path: 'statusMap', ref: 'statuses', rows: posSaleStates, column: r.pos.stateColumn, label: r.pos.statusMap, hint: r.pos.statusMapHint, testId: 'pos-status-map' },
+        ],
+      },
+      {
+        title: r.pos.payments,
+        hint: r.pos.paymentsHint,
+        fields: [
+          { kind: 'ref', path: 'cashPaymentType', ref: 'paymentTypes', label: r.pos.cashType, emptyLabel: r.none, testId: 'pos-cash-type' },
+          { kind: 'ref', path: 'cardPaymentType', ref: 'paymentTypes', label: r.pos.cardType, emptyLabel: r.none, testId: 'pos-card-type' },
+          { kind: 'ref', path: 'paidPaymentStatus', ref: 'paymentStatuses', label: r.pos.paidStatus, hint: r.pos.paidStatusHint, emptyLabel: r.none, testId: 'pos-paid-status' },
+        ],
+      },
+      {
+        title: r.pos.tasks,
+        fields: [
+          { kind: 'ref', path: 'taskUserGroup', ref: 'userGroups', label: r.pos.taskGroup, hint: r.pos.taskGroupHint, emptyLabel: r.pos.taskGroupNone, testId: 'pos-task-group' },
         ],
       },
     ],
