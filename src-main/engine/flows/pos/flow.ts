@@ -493,6 +493,8 @@ export class PosFlow {
         return { ok: false, message: `LIFE POS подключён, но подписка на уведомления не удалась: ${e.message}`, detail: e.detail };
       }
     }
-    return { ok: true, message: `LIFE POS подключён: ${me.name}${me.role ? `, ${me.role}` : ''}.${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
+    const roles: Record<string, string> = { Owner: 'Владелец', Administrator: 'Администратор', Admin: 'Администратор' };
+    const role = me.role ? (roles[me.role] ?? me.role) : null;
+    return { ok: true, message: `LIFE POS подключён: ${me.name}${role ? `, ${role}` : ''}.${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
   }
 }
