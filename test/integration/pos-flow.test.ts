@@ -248,5 +248,22 @@ describe('RetailCRM → LIFE POS', () => {
     expect(salesOf(`${o.number}-2`)).toHaveLength(1);
     expect(salesOf(`${o.number}-2`)[0]!.state).toBe('New');
   });
+
+  it('RetailCRM triggers reach the flow at once: duplicates of the same trigger still make one sale', async () => {
+    const t = await engine.api('setup.triggers', {});
+    const pos = (t as { result: { triggers: Array<{ name: string; url: string }> } }).result.triggers.find((x) => x.name === 'Прилавок: продажи LIFE POS');
+    expect(pos?.url).toBe(engine.webhookUrl('retailcrm'));
+    emu.crm.addTrigger({ name: 'LIFE POS', fields: ['status'], url: pos!.url, params: { id: '{{ order.getId() }}', status: '{{ order.getStatus().getCode() }}' } });
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'assembling' }, { source: 'user' });
+    emu.crm.editOrder(o.id, { status: 'new' }, { source: 'user' });
+    await emu.crm.triggersSettled();
+    for (let i = 0; i < 3; i++) {
+      await fetch(pos!.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `id=${o.id}&status=new&copy=${i}` });
+    }
+    await waitFor(() => salesOf(o.number).length === 1, 'the sale from the trigger', 10_000);
+    await idle();
+    expect(salesOf(o.number)).toHaveLength(1);
+  });
 });
 

@@ -54,6 +54,22 @@ export class SetupService {
     const publicUrl = this.engine.settings.get('general').publicUrl;
     const codes = JSON.stringify(this.engine.settings.get('courier').deliveryTypes);
     const target = url ?? '';
+    const pos = this.engine.settings.get('pos');
+    const posTriggers: TriggerInstruction[] = pos.enabled
+      ? [
+          {
+            name: 'Прилавок: продажи LIFE POS',
+            event: 'Изменение заказа',
+            condition: 'changeSet.hasChangedField("status") or changeSet.hasChangedField("shipment_store") or changeSet.hasChangedField("payments.status")',
+            url: target,
+            method: 'POST',
+            params: [
+              { name: 'id', value: '{{ order.getId() }}' },
+              { name: 'status', value: '{{ order.getStatus().getCode() }}' },
+            ],
+          },
+        ]
+      : [];
     return {
       url,
       publicUrl,
@@ -77,6 +93,7 @@ export class SetupService {
           method: 'POST',
           params: [{ name: 'id', value: '{{ order.getId() }}' }],
         },
+        ...posTriggers,
       ],
     };
   }
