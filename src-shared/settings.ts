@@ -101,6 +101,58 @@ export const posSettingsSchema = z.object({
   taskUserGroup: code.nullable().default(null),
 });
 
+const taxSystem = z.enum(['osn', 'usn_income', 'usn_income_outcome', 'envd', 'esn', 'patent']);
+const vatRate = z.enum(['none', 'vat0', 'vat5', 'vat7', 'vat10', 'vat20', 'vat22']);
+const profileId = z.string().trim().regex(/^[a-z0-9-]{1,32}$/, 'латинские буквы, цифры и дефис');
+
+/** One cash register of the ATOL Online account (its group code) with the company it fiscalises for. */
+export const kassaProfileSchema = z.object({
+  id: profileId,
+  name: z.string().trim().min(1).max(100),
+  /** v4 = FFD 1.05, v5 = FFD 1.2. */
+  version: z.enum(['v4', 'v5']).default('v5'),
+  groupCode: z.string().trim().min(1).max(100),
+  inn: z.string().trim().regex(/^(\d{10}|\d{12})$/, 'ИНН — 10 или 12 цифр'),
+  sno: taxSystem,
+  email: z.email(),
+  /** The site address the register was registered with. */
+  paymentAddress: z.string().trim().min(1).max(256),
+  /** Goods' VAT when RetailCRM gives none. */
+  vat: vatRate.default('none'),
+});
+
+export const kassaSettingsSchema = z.object({
+  enabled: z.boolean().default(false),
+  /** `https://online.atol.ru` (test: `https://testonline.atol.ru`). */
+  baseUrl: z.url({ protocol: /^https?$/ }).default('https://online.atol.ru'),
+  login: z.string().trim().min(1).max(100).nullable().default(null),
+  profiles: z.array(kassaProfileSchema).max(20).default([]),
+  /** RetailCRM payment type → profile: a payment of that type becoming paid gets a sell receipt. */
+  crmPaymentTypes: z.record(z.string(), profileId).default({}),
+  paidPaymentStatuses: z.array(code).max(20).default(['paid']),
+  refundPaymentStatuses: z.array(code).max(20).default(['returned']),
+  /** Goods handed over later: a prepayment receipt when paid, a settlement receipt when the order completes. */
+  prepaymentUntilComplete: z.boolean().default(false),
+  completeStatuses: z.array(code).max(20).default(['complete']),
+  /** Cash on delivery (courier flow): a full-settlement receipt on delivery, unless the courier prints one. */
+  cod: z
+    .object({ enabled: z.boolean().default(false), profileId: profileId.nullable().default(null), courierPrints: z.boolean().default(false) })
+    .default({ enabled: false, profileId: null, courierPrints: false }),
+  /** RetailCRM custom field that receives the fiscal attributes; empty = kept in Prilavok and the timeline only. */
+  writeBackField: code.nullable().default(null),
+});
+
+export const leelooSettingsSchema = z.object({
+  enabled: z.boolean().default(false),
+  /** Leeloo `payment_method` (id of the merchant's payment integration) → cash-register profile. */
+  paymentMethods: z.record(z.string().trim().min(1).max(64), profileId).default({}),
+  /** RetailCRM store (site) for the orders, its payment type and paid status. */
+  site: code.nullable().default(null),
+  paymentType: code.nullable().default(null),
+  paidStatus: code.default('paid'),
+  orderStatus: code.nullable().default(null),
+});
+
 export const settingsSchemas = {
   general: generalSettingsSchema,
   retailcrm: retailcrmSettingsSchema,
@@ -108,6 +160,8 @@ export const settingsSchemas = {
   courier: courierSettingsSchema,
   lifepos: lifeposSettingsSchema,
   pos: posSettingsSchema,
+  kassa: kassaSettingsSchema,
+  leeloo: leelooSettingsSchema,
 } as const;
 
 export type SettingsSection = keyof typeof settingsSchemas;

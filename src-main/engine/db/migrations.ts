@@ -233,5 +233,31 @@ CREATE TABLE pos_payments (
 ALTER TABLE pos_sales ADD COLUMN generation INTEGER NOT NULL DEFAULT 1;
 `,
   },
+  {
+    id: 6,
+    name: 'fiscal receipts',
+    sql: `
+-- One row per receipt Prilavok owes: unique per (operation, order, payment) through \`key\`. \`external_id\` is what
+-- the cash register deduplicates by; it changes only when the merchant re-sends a receipt the register refused.
+CREATE TABLE receipts (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL UNIQUE,
+  order_id INTEGER REFERENCES orders (id) ON DELETE SET NULL,
+  crm_id INTEGER,
+  op TEXT NOT NULL CHECK (op IN ('sell', 'sell_refund', 'sell_correction')),
+  profile TEXT NOT NULL,
+  external_id TEXT NOT NULL UNIQUE,
+  attempt INTEGER NOT NULL DEFAULT 1,
+  state TEXT NOT NULL CHECK (state IN ('pending', 'registered', 'done', 'failed')),
+  uuid TEXT,
+  total INTEGER NOT NULL,
+  draft TEXT NOT NULL,
+  fiscal TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX receipts_order ON receipts (order_id);
+`,
+  },
 ];
 

@@ -1,9 +1,11 @@
 import type { Engine } from '../engine.js';
+import { toSyncError } from '../errors.js';
 import { Connections } from '../connectors/connections.js';
 import type { PdfRenderer } from '../printforms/pdf.js';
 import { CourierFlow } from './courier/flow.js';
 import { CrmSync } from './crm-sync.js';
 import { PosFlow } from './pos/flow.js';
+import { FiscalFlow } from './fiscal/flow.js';
 import { PrintService } from './print.js';
 import { SetupService } from './setup.js';
 
@@ -14,6 +16,7 @@ export interface Flows {
   print: PrintService;
   setup: SetupService;
   pos: PosFlow;
+  fiscal: FiscalFlow;
 }
 
 /** Connectors and flows on top of the engine core: every route, job kind, poller and connection test. */
@@ -25,7 +28,18 @@ export async function installFlows(engine: Engine, opts: { pdfRenderer?: PdfRend
   courier.install(crm);
   const pos = new PosFlow(engine, connections);
   await pos.install(crm);
+  const fiscal = new FiscalFlow(engine, connections);
+  await fiscal.install(crm);
+  courier.onDelivered = (db, o) => {
+    try {
+      fiscal.requestCod(db, o);
+    } catch (err) {
+      // A receipt that cannot be built must not hold up the delivery status: it is the merchant's to fix.
+      engine.errors.record(toSyncError(err, 'kassa'), { orderId: o.orderId });
+      engine.orders.setChip(o.orderId, 'kassa', { state: 'invalid', label: 'Чек не сформирован', attention: true });
+    }
+  };
   const print = new PrintService(engine, connections, courier, opts.pdfRenderer ?? null);
   const setup = new SetupService(engine, connections, courier);
-  return { connections, crm, courier, print, setup, pos };
+  return { connections, crm, courier, print, setup, pos, fiscal };
 }

@@ -71,6 +71,9 @@ const statusPayload = z.object({
  * changes feed, which is committed only after our own transaction.
  */
 export class CourierFlow {
+  /** Called in the transaction that records a delivery (the fiscal flow's cash-on-delivery receipt). */
+  onDelivered: ((db: Db, o: { orderId: number; crmId: number; number: string; paytype: string | null; priceKopecks: number; items: Array<{ name: string; quantity: number; retpriceKopecks: number }>; email: string | null; phone: string | null }) => void) | null = null;
+
   constructor(
     private readonly engine: Engine,
     private readonly connections: Connections,
@@ -435,6 +438,19 @@ export class CourierFlow {
       : row.delivered;
     sql(db, `UPDATE courier_orders SET measoft_status = ?, measoft_status_at = ?, barcode = coalesce(?, barcode), delivered = ?, updated_at = ? WHERE crm_id = ?`)
       .run(code, c.status.eventTime, c.barcode, delivered, Date.now(), row.crm_id);
+    if (DELIVERED_STATUSES.has(code) && row.measoft_status !== code && row.sent && this.onDelivered) {
+      const sent = JSON.parse(row.sent) as MeasoftOrderInput;
+      this.onDelivered(db, {
+        orderId: row.order_id,
+        crmId: row.crm_id,
+        number: row.crm_number,
+        paytype: c.paytype ?? sent.paytype,
+        priceKopecks: c.priceKopecks ?? sent.priceKopecks,
+        items: sent.items.filter((i) => i.type !== 4),
+        email: null,
+        phone: sent.receiver.phone || null,
+      });
+    }
     const attention = code === 'UNCONFIRM' || code === 'COURIERCANCELED' || code === 'LOST';
     this.engine.orders.setChip(row.order_id, 'measoft', { state: code, label: statusTitle(code), attention });
     this.engine.queue.enqueue({

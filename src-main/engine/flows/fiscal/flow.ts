@@ -1,0 +1,354 @@
+import { z } from 'zod';
+import type { Settings } from '../../../../src-shared/settings.js';
+import { sql, type Db } from '../../db/open.js';
+import { SyncError, toSyncError } from '../../errors.js';
+import type { Engine } from '../../engine.js';
+import type { Connections } from '../../connectors/connections.js';
+import { buildReceipt, type ReceiptInput } from '../../connectors/kassa/receipt.js';
+import { createAtolProvider, kassaErrorToSyncError, parseAtolCallback, type AtolProvider } from '../../connectors/kassa/atol.js';
+import type { FiscalData, FiscalOp, VatRate } from '../../connectors/kassa/types.js';
+import { toKopecks, type CrmOrder, type CrmPayment } from '../../connectors/retailcrm/index.js';
+import { crmOrderRef, type CrmSync } from '../crm-sync.js';
+
+export const KASSA_CALLBACK_SOURCE = 'kassa';
+type Profile = Settings['kassa']['profiles'][number];
+
+/** What a flow asks for: the receipt's business identity and its contents (company and FFD come from the profile). */
+export interface ReceiptRequest {
+  /** `receipt:<op>:<order>:<payment>` — one receipt per operation, order and payment, whatever happens. */
+  key: string;
+  op: FiscalOp;
+  profileId: string;
+  orderId: number | null;
+  crmId: number | null;
+  input: Omit<ReceiptInput, 'op' | 'externalId' | 'company' | 'ffd' | 'createdAt'>;
+}
+
+interface Row {
+  id: number;
+  key: string;
+  order_id: number | null;
+  crm_id: number | null;
+  op: FiscalOp;
+  profile: string;
+  external_id: string;
+  attempt: number;
+  state: 'pending' | 'registered' | 'done' | 'failed';
+  uuid: string | null;
+  total: number;
+  draft: string;
+  fiscal: string | null;
+}
+
+const VAT: Record<string, VatRate> = { none: 'none', '0': 'vat0', '5': 'vat5', '7': 'vat7', '10': 'vat10', '20': 'vat20', '22': 'vat22' };
+
+/** ATOL limits external_id to 128 characters; a short hash keeps long keys unique. */
+function externalIdFor(key: string, attempt: number): string {
+  const base = key.replace(/[^\w:.-]/g, '_');
+  return `${base.length > 110 ? base.slice(0, 110) : base}${attempt > 1 ? `:r${attempt}` : ''}`;
+}
+
+/**
+ * 54-FZ receipts through the cloud cash register. Exactly one receipt per (operation, order, payment): the row
+ * and its first job commit together, the register deduplicates by our external_id (error 33 = adoption of
+ * the receipt it already has), and a receipt is re-sent under a new id only when the merchant asks after the
+ * register refused it for good.
+ */
+export class FiscalFlow {
+  private readonly providers = new Map<string, { key: string; provider: AtolProvider }>();
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly connections: Connections,
+  ) {}
+
+  async install(crm: CrmSync): Promise<void> {
+    const e = this.engine;
+    crm.addReconciler('fiscal', (order, localId, db) => this.reconcile(order, localId, db));
+    e.runner.register({
+      kind: 'kassa.register',
+      connector: 'kassa',
+      title: 'Регистрация чека в онлайн-кассе',
+      payload: z.object({ receiptId: z.number().int() }),
+      run: (ctx) => this.register(ctx.payload.receiptId, ctx.signal, ctx.note),
+    });
+    e.runner.register({
+      kind: 'kassa.report',
+      connector: 'kassa',
+      title: 'Результат чека онлайн-кассы',
+      payload: z.object({ receiptId: z.number().int() }),
+      run: (ctx) => this.report(ctx.payload.receiptId, ctx.job.lastErrorKind === 'needsAttention', ctx.signal, ctx.note),
+    });
+    e.runner.register({
+      kind: 'retailcrm.receiptWriteBack',
+      connector: 'retailcrm',
+      title: 'Реквизиты чека в RetailCRM',
+      payload: z.object({ receiptId: z.number().int() }),
+      run: async (ctx) => {
+        const row = this.row(ctx.payload.receiptId);
+        const field = e.settings.get('kassa').writeBackField;
+        if (!row?.crm_id || !row.fiscal || !field) return { result: { skipped: true } };
+        const f = JSON.parse(row.fiscal) as FiscalData;
+        const text = `${row.op === 'sell' ? 'Чек' : 'Чек возврата'} №${f.fiscal_receipt_number}, смена ${f.shift_number}, ${f.receipt_datetime}, ФН ${f.fn_number}, ФД ${f.fiscal_document_number}, ФП ${f.fiscal_document_attribute}${f.ofd_receipt_url ? `, ${f.ofd_receipt_url}` : ''}`;
+        ctx.note({ sent: { [field]: text } });
+        await this.connections.retailcrm().orderEdit(row.crm_id, 'id', { customFields: { [field]: text } }, undefined, { signal: ctx.signal });
+        return {};
+      },
+    });
+    await e.addWebhookRoute({
+      source: KASSA_CALLBACK_SOURCE,
+      system: 'kassa',
+      toInbox: (req) => {
+        const cb = parseAtolCallback(req.rawBody.toString('utf8'));
+        if (!cb.uuid) throw new SyncError({ kind: 'needsAttention', system: 'kassa', message: 'Онлайн-касса прислала уведомление без номера чека; чек проверим запросом.', detail: req.rawBody.toString('utf8').slice(0, 500) });
+        return [{ source: KASSA_CALLBACK_SOURCE, externalId: `${cb.uuid}:${cb.state}`, kind: 'callback', payload: { uuid: cb.uuid } }];
+      },
+    });
+    // The callback is a hint: the receipt's report job is woken to read the result now.
+    e.inbox.handle(KASSA_CALLBACK_SOURCE, 'kassa', (item, db) => {
+      const { uuid } = item.payload as { uuid: string };
+      const row = sql(db, 'SELECT id, attempt FROM receipts WHERE uuid = ?').get(uuid) as { id: number; attempt: number } | undefined;
+      const job = row ? e.queue.byKey(`kassa:report:${row.id}:${row.attempt}`) : null;
+      if (job && job.state === 'retrying') sql(db, `UPDATE jobs SET run_after = ? WHERE id = ?`).run(Date.now(), job.id);
+    });
+    e.connectionTests.set('kassa', async () => {
+      const s = e.settings.get('kassa');
+      if (s.profiles.length === 0) return { ok: false, message: 'Добавьте хотя бы одну кассу (группу ККТ) в настройках.', detail: null };
+      for (const p of s.profiles) await this.provider(p).status('00000000-0000-0000-0000-000000000000');
+      return { ok: true, message: `Онлайн-касса подключена: ${s.profiles.map((p) => p.name).join(', ')}.`, detail: null };
+    });
+  }
+
+  private row(id: number): Row | null {
+    return (sql(this.engine.db, 'SELECT * FROM receipts WHERE id = ?').get(id) as Row | undefined) ?? null;
+  }
+
+  profile(id: string): Profile {
+    const p = this.engine.settings.get('kassa').profiles.find((x) => x.id === id);
+    if (!p) throw new SyncError({ kind: 'needsAttention', system: 'kassa', message: `Касса «${id}» не найдена в настройках онлайн-кассы.` });
+    return p;
+  }
+
+  private provider(p: Profile): AtolProvider {
+    const s = this.engine.settings.get('kassa');
+    const password = this.engine.secrets.get('kassa.password');
+    if (!s.login || !password) throw new SyncError({ kind: 'auth', system: 'kassa', message: 'Онлайн-касса не подключена: укажите логин и пароль ATOL Online в настройках.' });
+    const callback = this.engine.settings.get('general').publicUrl ? this.engine.webhookUrl(KASSA_CALLBACK_SOURCE) : null;
+    const key = JSON.stringify([s.baseUrl, s.login, password, p.version, p.groupCode, callback]);
+    const hit = this.providers.get(p.id);
+    if (hit?.key === key) return hit.provider;
+    const provider = createAtolProvider({
+      config: { version: p.version, baseUrl: s.baseUrl, login: s.login, password, groupCode: p.groupCode, callbackUrl: callback },
+      redactor: this.engine.redactor,
+      limiters: this.engine.rateLimiters,
+    });
+    this.providers.set(p.id, { key, provider });
+    return provider;
+  }
+
+  /** Records the receipt Prilavok owes and enqueues its registration; a second request for the same key is a no-op. */
+  request(db: Db, r: ReceiptRequest): { id: number; created: boolean } {
+    const existing = sql(db, 'SELECT id FROM receipts WHERE key = ?').get(r.key) as { id: number } | undefined;
+    if (existing) return { id: existing.id, created: false };
+    const profile = this.profile(r.profileId);
+    const input: ReceiptInput = {
+      ...r.input,
+      op: r.op,
+      externalId: externalIdFor(r.key, 1),
+      company: { inn: profile.inn, sno: profile.sno, email: profile.email, paymentAddress: profile.paymentAddress },
+      ffd: profile.version === 'v5' ? '1.2' : '1.05',
+      createdAt: new Date(),
+    };
+    // Built now so a receipt that cannot be valid (no contact, sums that disagree) is refused before anything is sent.
+    const draft = buildReceipt(input);
+    const now = Date.now();
+    const { id } = sql(db, `INSERT INTO receipts (key, order_id, crm_id, op, profile, external_id, state, total, draft, created_at, updated_at)
+                            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id`)
+      .get(r.key, r.orderId, r.crmId, r.op, r.profileId, input.externalId, draft.totalKop, JSON.stringify(input), now, now) as { id: number };
+    this.engine.queue.enqueue({ kind: 'kassa.register', connector: 'kassa', key: `kassa:register:${id}:1`, payload: { receiptId: id }, orderId: r.orderId });
+    if (r.orderId) this.engine.orders.setChip(r.orderId, 'kassa', { state: 'pending', label: r.op === 'sell' ? 'Чек: отправляется' : 'Чек возврата: отправляется', attention: false });
+    return { id, created: true };
+  }
+
+  private draftOf(row: Row) {
+    const input = JSON.parse(row.draft) as ReceiptInput & { createdAt: string };
+    return buildReceipt({ ...input, externalId: row.external_id, createdAt: new Date(input.createdAt) });
+  }
+
+  private async register(id: number, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+    const row = this.row(id);
+    if (!row || row.state !== 'pending') return { result: { skipped: row?.state ?? 'missing' } };
+    const draft = this.draftOf(row);
+    note({ sent: { op: row.op, external_id: row.external_id, total: draft.totalKop / 100, items: draft.items.length } });
+    const res = await this.provider(this.profile(row.profile)).submit(draft, { signal });
+    note({ received: res });
+    return {
+      result: res,
+      commit: (db: Db) => {
+        sql(db, `UPDATE receipts SET state = 'registered', uuid = ?, updated_at = ? WHERE id = ? AND state = 'pending'`).run(res.providerRef, Date.now(), id);
+        this.engine.queue.enqueue({ kind: 'kassa.report', connector: 'kassa', key: `kassa:report:${id}:${row.attempt}`, payload: { receiptId: id }, orderId: row.order_id, maxAttempts: 60 });
+      },
+    };
+  }
+
+  private async report(id: number, merchantRetry: boolean, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+    const row = this.row(id);
+    if (!row?.uuid || row.state === 'done') return { result: { skipped: row?.state ?? 'missing' } };
+    const provider = this.provider(this.profile(row.profile));
+    const st = await provider.status(row.uuid, { signal, op: row.op } as never);
+    if (st.state === 'queued') {
+      throw new SyncError({ kind: 'retryable', system: 'kassa', retryAfterMs: 1_500, message: 'Чек ещё обрабатывается кассой. Проверим позже.' });
+    }
+    if (st.state === 'failed') {
+      if (merchantRetry) {
+        // The merchant fixed the cause and pressed «Повторить»: the refused receipt goes again under a new id.
+        const attempt = row.attempt + 1;
+        return {
+          result: { resend: attempt },
+          commit: (db: Db) => {
+            sql(db, `UPDATE receipts SET state = 'pending', uuid = NULL, attempt = ?, external_id = ?, updated_at = ? WHERE id = ?`).run(attempt, externalIdFor(row.key, attempt), Date.now(), id);
+            this.engine.queue.enqueue({ kind: 'kassa.register', connector: 'kassa', key: `kassa:register:${id}:${attempt}`, payload: { receiptId: id }, orderId: row.order_id });
+          },
+        };
+      }
+      throw st.error ? kassaErrorToSyncError(st.error, 'needsAttention') : new SyncError({ kind: 'needsAttention', system: 'kassa', message: 'Касса не пробила чек.' });
+    }
+    const fiscal = st.fiscal!;
+    note({ received: { number: fiscal.fiscal_receipt_number, fn: fiscal.fn_number, fd: fiscal.fiscal_document_number, fp: fiscal.fiscal_document_attribute } });
+    return {
+      result: { done: true },
+      commit: (db: Db) => {
+        sql(db, `UPDATE receipts SET state = 'done', fiscal = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(fiscal), Date.now(), id);
+        if (row.order_id) {
+          this.engine.orders.setChip(row.order_id, 'kassa', { state: 'done', label: `${row.op === 'sell' ? 'Чек' : 'Чек возврата'} №${fiscal.fiscal_receipt_number}`, attention: false });
+        }
+        if (row.crm_id && this.engine.settings.get('kassa').writeBackField) {
+          this.engine.queue.enqueue({ kind: 'retailcrm.receiptWriteBack', connector: 'retailcrm', key: `crm:receipt:${id}`, payload: { receiptId: id }, orderId: row.order_id });
+        }
+      },
+    };
+  }
+
+  // ── RetailCRM payments → receipts ───────────────────────────────────────────────────────────────────
+
+  /** Receipt contents for a RetailCRM order paid by one payment: the goods when it pays the whole order. */
+  crmReceiptInput(order: CrmOrder, payment: { kopecks: number; kind: 'cash' | 'cashless' | 'prepayment' }, profile: Profile, settlement: 'full_payment' | 'full_prepayment' | 'prepayment'): ReceiptRequest['input'] {
+    const total = toKopecks(order.totalSumm ?? 0);
+    const customer = { email: order.email ?? null, phone: order.phone ?? null };
+    if (payment.kopecks !== total) {
+      // A part of the order: 54-FZ wants a prepayment receipt for that amount, not the goods.
+      return {
+        items: [{ name: `Предоплата по заказу №${order.number}`, priceKopecks: payment.kopecks, quantity: 1, vat: profile.vat, paymentObject: 'payment' }],
+        payments: [{ kind: payment.kind, kopecks: payment.kopecks }],
+        customer,
+        settlement: 'prepayment',
+      };
+    }
+    const goods = order.items
+      .filter((i) => (i.quantity ?? 0) > 0)
+      .map((i) => ({
+        name: i.offer?.name || i.productName || 'Товар',
+        priceKopecks: Math.max(0, toKopecks(i.initialPrice ?? 0) - toKopecks(i.discountTotal ?? 0)),
+        quantity: i.quantity,
+        vat: (i.vatRate ? VAT[i.vatRate] : undefined) ?? profile.vat,
+      }));
+    const delivery = toKopecks(order.delivery?.cost ?? 0);
+    const itemsSum = goods.reduce((s, i) => s + Math.round(i.priceKopecks * i.quantity), 0) + delivery;
+    return {
+      items: goods,
+      ...(delivery > 0 ? { deliveryKopecks: delivery } : {}),
+      ...(itemsSum > total ? { discountKopecks: itemsSum - total } : {}),
+      payments: [{ kind: payment.kind, kopecks: payment.kopecks }],
+      customer,
+      settlement,
+    };
+  }
+
+  private reconcile(order: CrmOrder, localId: number, db: Db): void {
+    const s = this.engine.settings.get('kassa');
+    if (!s.enabled) return;
+    for (const p of order.payments) {
+      const profileId = p.type ? s.crmPaymentTypes[p.type] : undefined;
+      if (!profileId || p.id === null) continue;
+      try {
+        this.fiscalisePayment(order, p, profileId, localId, db);
+      } catch (err) {
+        // A receipt that cannot be built (no buyer contact, say) is the merchant's to fix: logged on the order.
+        const e = toSyncError(err, 'kassa');
+        this.engine.errors.record(e, { orderId: localId });
+        this.engine.orders.setChip(localId, 'kassa', { state: 'invalid', label: 'Чек не сформирован', attention: true });
+      }
+    }
+  }
+
+  private fiscalisePayment(order: CrmOrder, p: CrmPayment, profileId: string, localId: number, db: Db): void {
+    const s = this.engine.settings.get('kassa');
+    const profile = this.profile(profileId);
+    const kop = toKopecks(p.amount ?? 0);
+    const base = { profileId, orderId: localId, crmId: order.id };
+    const sellKey = `receipt:sell:retailcrm:${order.id}:${p.id}`;
+    const complete = s.completeStatuses.includes(order.status);
+    if (p.status && s.paidPaymentStatuses.includes(p.status) && kop > 0) {
+      const advance = s.prepaymentUntilComplete && !complete;
+      this.request(db, { ...base, key: sellKey, op: 'sell', input: this.crmReceiptInput(order, { kopecks: kop, kind: 'cashless' }, profile, advance ? 'full_prepayment' : 'full_payment') });
+    }
+    // Goods handed over after a prepayment: the settlement receipt offsets the advance (payment type «prepayment»).
+    if (s.prepaymentUntilComplete && complete && kop > 0) {
+      const sell = sql(db, 'SELECT draft FROM receipts WHERE key = ?').get(sellKey) as { draft: string } | undefined;
+      if (sell && (JSON.parse(sell.draft) as ReceiptInput).settlement === 'full_prepayment') {
+        this.request(db, { ...base, key: `receipt:sell:retailcrm:${order.id}:${p.id}:settlement`, op: 'sell', input: this.crmReceiptInput(order, { kopecks: kop, kind: 'prepayment' }, profile, 'full_payment') });
+      }
+    }
+    if (p.status && s.refundPaymentStatuses.includes(p.status)) {
+      const sell = sql(db, 'SELECT draft FROM receipts WHERE key = ?').get(sellKey) as { draft: string } | undefined;
+      if (!sell) return; // nothing was fiscalised for this payment: nothing to refund
+      const original = JSON.parse(sell.draft) as ReceiptInput;
+      // A refund carries the same items and settlement method as the sale.
+      this.request(db, {
+        ...base,
+        key: `receipt:sell_refund:retailcrm:${order.id}:${p.id}`,
+        op: 'sell_refund',
+        input: { items: original.items, ...(original.deliveryKopecks ? { deliveryKopecks: original.deliveryKopecks } : {}), ...(original.discountKopecks ? { discountKopecks: original.discountKopecks } : {}), payments: original.payments, customer: original.customer, settlement: original.settlement },
+      });
+    }
+  }
+
+  /** Cash on delivery: the courier flow calls it when MeaSoft reports the order delivered. */
+  requestCod(db: Db, o: { orderId: number; crmId: number; number: string; paytype: string | null; priceKopecks: number; items: Array<{ name: string; quantity: number; retpriceKopecks: number }>; email: string | null; phone: string | null }): void {
+    const cod = this.engine.settings.get('kassa').cod;
+    if (!this.engine.settings.get('kassa').enabled || !cod.enabled || cod.courierPrints || !cod.profileId || o.priceKopecks <= 0) return;
+    const profile = this.profile(cod.profileId);
+    const goods = o.items.filter((i) => i.retpriceKopecks > 0);
+    const sum = goods.reduce((s, i) => s + Math.round(i.retpriceKopecks * i.quantity), 0);
+    this.request(db, {
+      key: `receipt:sell:retailcrm:${o.crmId}:cod`,
+      op: 'sell',
+      profileId: cod.profileId,
+      orderId: o.orderId,
+      crmId: o.crmId,
+      input: {
+        items: sum === o.priceKopecks
+          ? goods.map((i) => ({ name: i.name, priceKopecks: i.retpriceKopecks, quantity: i.quantity, vat: profile.vat }))
+          : [{ name: `Оплата заказа №${o.number}`, priceKopecks: o.priceKopecks, quantity: 1, vat: profile.vat }],
+        payments: [{ kind: o.paytype === 'CARD' ? 'cashless' : 'cash', kopecks: o.priceKopecks }],
+        customer: { email: o.email, phone: o.phone },
+        settlement: 'full_payment',
+      },
+    });
+  }
+
+  receiptsFor(orderId: number): Array<{ key: string; op: string; state: string; uuid: string | null; fiscal: FiscalData | null }> {
+    return (sql(this.engine.db, 'SELECT key, op, state, uuid, fiscal FROM receipts WHERE order_id = ? ORDER BY id').all(orderId) as Row[]).map((r) => ({
+      key: r.key,
+      op: r.op,
+      state: r.state,
+      uuid: r.uuid,
+      fiscal: r.fiscal ? (JSON.parse(r.fiscal) as FiscalData) : null,
+    }));
+  }
+
+  /** For the Leeloo flow: the local order of a RetailCRM order. */
+  localOrderRef(crmId: number): string {
+    return crmOrderRef(crmId);
+  }
+}
