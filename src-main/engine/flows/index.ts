@@ -6,6 +6,7 @@ import { CourierFlow } from './courier/flow.js';
 import { CrmSync } from './crm-sync.js';
 import { PosFlow } from './pos/flow.js';
 import { FiscalFlow } from './fiscal/flow.js';
+import { LeelooFlow } from './leeloo.js';
 import { PrintService } from './print.js';
 import { SetupService } from './setup.js';
 
@@ -17,6 +18,7 @@ export interface Flows {
   setup: SetupService;
   pos: PosFlow;
   fiscal: FiscalFlow;
+  leeloo: LeelooFlow;
 }
 
 /** Connectors and flows on top of the engine core: every route, job kind, poller and connection test. */
@@ -41,5 +43,7 @@ export async function installFlows(engine: Engine, opts: { pdfRenderer?: PdfRend
   };
   const print = new PrintService(engine, connections, courier, opts.pdfRenderer ?? null);
   const setup = new SetupService(engine, connections, courier);
-  return { connections, crm, courier, print, setup, pos, fiscal };
+  const leeloo = new LeelooFlow(engine, connections, fiscal);
+  await leeloo.install();
+  return { connections, crm, courier, print, setup, pos, fiscal, leeloo };
 }
