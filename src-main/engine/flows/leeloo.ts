@@ -75,11 +75,11 @@ export class LeelooFlow {
       connector: 'retailcrm',
       title: 'Продажа Leeloo → заказ RetailCRM и чек',
       payload: saleData,
-      run: (ctx) => this.sale(ctx.payload, ctx.signal, ctx.note),
+      run: (ctx) => this.sale(ctx.payload, ctx.job.attempt, ctx.signal, ctx.note),
     });
   }
 
-  private async sale(sale: LeelooSale, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+  private async sale(sale: LeelooSale, attempt: number, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
     const s = this.engine.settings.get('leeloo');
     if (!s.enabled) throw new SyncError({ kind: 'needsAttention', system: 'leeloo', message: 'Продажа из Leeloo получена, но приём продаж Leeloo выключен в настройках. Включите его и нажмите «Повторить».' });
     const profileId = sale.payment_method ? s.paymentMethods[sale.payment_method] : undefined;
@@ -98,23 +98,16 @@ export class LeelooFlow {
     const externalId = `leeloo-${sale.order_id}`;
     const opts = { signal };
     const kopecks = toKopecks(sale.price);
-    // Find the order first: a retry after a lost answer must not create a second one.
-    let order: CrmOrder | undefined = (await crm.ordersList({ externalIds: [externalId] }, 1, 20, opts)).orders[0];
+    // A later attempt may follow a lost answer: look for the order made then before making one. (The first
+    // attempt cannot have made one, which spares a request per sale at RetailCRM's 10 requests/s.)
+    let order: CrmOrder | undefined = attempt > 1 ? (await crm.ordersList({ externalIds: [externalId] }, 1, 20, opts)).orders[0] : undefined;
     if (!order) {
-      const found = sale.phone ? await crm.customersSearch({ phone: sale.phone }, opts) : [];
-      const byEmail = found.length === 0 && sale.email ? await crm.customersSearch({ email: sale.email }, opts) : [];
-      let customerId = (found[0] ?? byEmail[0])?.id ?? null;
-      if (!customerId) {
-        const created = await crm.customerCreate(
-          { firstName: sale.email?.split('@')[0] ?? 'Покупатель Leeloo', ...(sale.email ? { email: sale.email } : {}), ...(sale.phone ? { phones: [{ number: sale.phone }] } : {}) },
-          s.site,
-          opts,
-        );
-        customerId = created.id;
-      }
+      const found = sale.phone ? await crm.customersSearch({ phone: sale.phone }, opts) : sale.email ? await crm.customersSearch({ email: sale.email }, opts) : [];
+      const customerId = found[0]?.id ?? null;
+      // Not found: RetailCRM creates the customer from the order's contact data itself.
       const input = {
         externalId,
-        customer: { id: customerId },
+        ...(customerId ? { customer: { id: customerId } } : { firstName: sale.email?.split('@')[0] ?? 'Покупатель Leeloo' }),
         ...(sale.email ? { email: sale.email } : {}),
         ...(sale.phone ? { phone: sale.phone } : {}),
         ...(s.orderStatus ? { status: s.orderStatus } : {}),
@@ -124,7 +117,7 @@ export class LeelooFlow {
       };
       note({ sent: { externalId, customer: customerId, offer: sale.offer_name, price: sale.price } });
       const created = await crm.orderCreate(input as never, s.site, opts);
-      order = await crm.orderGet(created.id, 'id', s.site, opts);
+      order = created.order && created.order.payments.length > 0 ? created.order : await crm.orderGet(created.id, 'id', s.site, opts);
     }
     const payment = order.payments.find((p) => p.externalId === externalId) ?? order.payments[0];
     note({ received: { crmId: order.id, number: order.number, payment: payment?.id ?? null } });
