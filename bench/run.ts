@@ -3,6 +3,7 @@
  * one line per figure: `BENCH <id> <value> <unit>`. Targets and the latest figures live in BENCHMARKS.md.
  */
 import { benchCatchup, benchStatusLatency } from './courier.js';
+import { benchReceiptLatency, benchSales } from './fiscal.js';
 import { benchPos } from './pos.js';
 import { benchQueue } from './queue.js';
 import { benchQueueUi } from './queue-ui.js';
@@ -19,6 +20,8 @@ const benches: Bench[] = [
   { ids: ['measoft.status_latency_ms'], run: benchStatusLatency },
   { ids: ['ui.event_latency_ms'], run: benchUiEvents },
   { ids: ['lifepos.orders_1000_s', 'lifepos.requests_per_order'], run: benchPos },
+  { ids: ['fiscal.receipt_p50_ms', 'fiscal.receipt_p99_ms'], run: benchReceiptLatency },
+  { ids: ['fiscal.sales_1000_s', 'fiscal.duplicate_receipts'], run: benchSales },
   { ids: ['ui.queue_first_render_ms', 'ui.queue_filter_ms'], run: benchQueueUi },
 ];
 

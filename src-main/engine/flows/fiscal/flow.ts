@@ -186,7 +186,8 @@ export class FiscalFlow {
       result: res,
       commit: (db: Db) => {
         sql(db, `UPDATE receipts SET state = 'registered', uuid = ?, updated_at = ? WHERE id = ? AND state = 'pending'`).run(res.providerRef, Date.now(), id);
-        this.engine.queue.enqueue({ kind: 'kassa.report', connector: 'kassa', key: `kassa:report:${id}:${row.attempt}`, payload: { receiptId: id }, orderId: row.order_id, maxAttempts: 60 });
+        // Its own lane: report polls wait for the register's 1 request/s and must not hold up new receipts.
+        this.engine.queue.enqueue({ kind: 'kassa.report', connector: 'kassa-report', key: `kassa:report:${id}:${row.attempt}`, payload: { receiptId: id }, orderId: row.order_id, maxAttempts: 60 });
       },
     };
   }
