@@ -208,4 +208,27 @@ describe('fiscal receipts', () => {
     expect(body.receipt.payments).toEqual([{ type: 0, sum: ms.priceKopecks / 100 }]);
     expect(body.receipt.client.phone).toBe('+79165551234');
   });
+
+  it('with a public address the register calls back to our route; the fiscal attributes reach the RetailCRM field and the timeline', async () => {
+    engine.settings.update('general', { publicUrl: engine.webhooks.localUrl });
+    engine.settings.update('kassa', { writeBackField: 'fiscal_receipt' });
+    await postLeeloo([sale()]);
+    await idle();
+    await atol.callbacksSettled();
+    expect(atol.callbacks).toHaveLength(1);
+    expect(atol.callbacks[0]!.url).toBe(engine.webhookUrl('kassa'));
+    expect(atol.callbacks[0]!.status).toBe(200);
+    await waitFor(() => receipts()[0]?.state === 'done', 'the receipt done', 15_000);
+    await idle();
+    const order = emu.crm.orders().find((o) => o.externalId?.startsWith('leeloo-'))!;
+    const text = String((emu.crm.getOrder(order.id)!.customFields as Record<string, unknown>).fiscal_receipt ?? '');
+    const f = JSON.parse(receipts()[0]!.fiscal!) as { fiscal_receipt_number: number; fn_number: string; fiscal_document_attribute: number };
+    expect(text).toContain(`Чек №${f.fiscal_receipt_number}`);
+    expect(text).toContain(`ФН ${f.fn_number}`);
+    expect(text).toContain(`ФП ${f.fiscal_document_attribute}`);
+    const localId = engine.orders.idByRef(`retailcrm:${order.id}`)!;
+    const steps = engine.timeline.forOrder(localId).map((t) => t.action);
+    expect(steps).toEqual(expect.arrayContaining(['Регистрация чека в онлайн-кассе', 'Результат чека онлайн-кассы', 'Реквизиты чека в RetailCRM']));
+  });
 });
+
