@@ -101,14 +101,20 @@ export class FiscalFlow {
       toInbox: (req) => {
         const cb = parseAtolCallback(req.rawBody.toString('utf8'));
         if (!cb.uuid) throw new SyncError({ kind: 'needsAttention', system: 'kassa', message: 'Онлайн-касса прислала уведомление без номера чека; чек проверим запросом.', detail: req.rawBody.toString('utf8').slice(0, 500) });
-        return [{ source: KASSA_CALLBACK_SOURCE, externalId: `${cb.uuid}:${cb.state}`, kind: 'callback', payload: { uuid: cb.uuid } }];
+        return [{ source: KASSA_CALLBACK_SOURCE, externalId: `${cb.uuid}:${cb.state}`, kind: 'callback', payload: { uuid: cb.uuid, state: cb.state, fiscal: cb.fiscal ?? null } }];
       },
     });
-    // The callback is a hint: the receipt's report job is woken to read the result now.
+    // The callback carries the result: a done receipt is completed from it, without a report request (the
+    // register allows one a second). Anything else wakes the receipt's report job to read it.
     e.inbox.handle(KASSA_CALLBACK_SOURCE, 'kassa', (item, db) => {
-      const { uuid } = item.payload as { uuid: string };
-      const row = sql(db, 'SELECT id, attempt FROM receipts WHERE uuid = ?').get(uuid) as { id: number; attempt: number } | undefined;
-      const job = row ? e.queue.byKey(`kassa:report:${row.id}:${row.attempt}`) : null;
+      const { uuid, state, fiscal } = item.payload as { uuid: string; state: string; fiscal: FiscalData | null };
+      const row = sql(db, 'SELECT * FROM receipts WHERE uuid = ?').get(uuid) as Row | undefined;
+      if (!row) return;
+      if (state === 'done' && fiscal && row.state !== 'done') {
+        this.completeReceipt(db, row, fiscal);
+        return;
+      }
+      const job = e.queue.byKey(`kassa:report:${row.id}:${row.attempt}`);
       if (job && job.state === 'retrying') sql(db, `UPDATE jobs SET run_after = ? WHERE id = ?`).run(Date.now(), job.id);
     });
     e.connectionTests.set('kassa', async () => {
@@ -187,7 +193,17 @@ export class FiscalFlow {
       commit: (db: Db) => {
         sql(db, `UPDATE receipts SET state = 'registered', uuid = ?, updated_at = ? WHERE id = ? AND state = 'pending'`).run(res.providerRef, Date.now(), id);
         // Its own lane: report polls wait for the register's 1 request/s and must not hold up new receipts.
-        this.engine.queue.enqueue({ kind: 'kassa.report', connector: 'kassa-report', key: `kassa:report:${id}:${row.attempt}`, payload: { receiptId: id }, orderId: row.order_id, maxAttempts: 60 });
+        // With a callback on its way the first poll waits, so it is usually not needed at all.
+        const callbacks = !!this.engine.settings.get('general').publicUrl;
+        this.engine.queue.enqueue({
+          kind: 'kassa.report',
+          connector: 'kassa-report',
+          key: `kassa:report:${id}:${row.attempt}`,
+          payload: { receiptId: id },
+          orderId: row.order_id,
+          maxAttempts: 60,
+          ...(callbacks ? { runAfter: Date.now() + 10_000 } : {}),
+        });
       },
     };
   }
@@ -219,15 +235,20 @@ export class FiscalFlow {
     return {
       result: { done: true },
       commit: (db: Db) => {
-        sql(db, `UPDATE receipts SET state = 'done', fiscal = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(fiscal), Date.now(), id);
-        if (row.order_id) {
-          this.engine.orders.setChip(row.order_id, 'kassa', { state: 'done', label: `${row.op === 'sell' ? 'Чек' : 'Чек возврата'} №${fiscal.fiscal_receipt_number}`, attention: false });
-        }
-        if (row.crm_id && this.engine.settings.get('kassa').writeBackField) {
-          this.engine.queue.enqueue({ kind: 'retailcrm.receiptWriteBack', connector: 'retailcrm', key: `crm:receipt:${id}`, payload: { receiptId: id }, orderId: row.order_id });
-        }
+        const now = this.row(id);
+        if (now && now.state !== 'done') this.completeReceipt(db, now, fiscal);
       },
     };
+  }
+
+  private completeReceipt(db: Db, row: Row, fiscal: FiscalData): void {
+    sql(db, `UPDATE receipts SET state = 'done', fiscal = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(fiscal), Date.now(), row.id);
+    if (row.order_id) {
+      this.engine.orders.setChip(row.order_id, 'kassa', { state: 'done', label: `${row.op === 'sell' ? 'Чек' : 'Чек возврата'} №${fiscal.fiscal_receipt_number}`, attention: false });
+    }
+    if (row.crm_id && this.engine.settings.get('kassa').writeBackField) {
+      this.engine.queue.enqueue({ kind: 'retailcrm.receiptWriteBack', connector: 'retailcrm', key: `crm:receipt:${row.id}`, payload: { receiptId: row.id }, orderId: row.order_id });
+    }
   }
 
   // ── RetailCRM payments → receipts ───────────────────────────────────────────────────────────────────
