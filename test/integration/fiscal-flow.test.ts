@@ -230,5 +230,35 @@ describe('fiscal receipts', () => {
     const steps = engine.timeline.forOrder(localId).map((t) => t.action);
     expect(steps).toEqual(expect.arrayContaining(['Регистрация чека в онлайн-кассе', 'Результат чека онлайн-кассы', 'Реквизиты чека в RetailCRM']));
   });
+
+  it('goods handed over later: a prepayment receipt when paid, the settlement receipt (offsetting the advance) when the order completes', async () => {
+    engine.settings.update('kassa', { prepaymentUntilComplete: true, completeStatuses: ['complete'] });
+    const [base] = makeOrders(1, { seed: 57, statuses: ['new'] });
+    const o = emu.crm.createOrder({ ...base!, externalId: undefined, email: 'ivan@example.ru', payments: [{ type: 'bank-card', amount: 0, status: 'not-paid' }] } as never, { source: 'user' });
+    const total = emu.crm.getOrder(o.id)!.totalSumm as number;
+    const p = Object.values(emu.crm.getOrder(o.id)!.payments)[0]!;
+    await fetch(`${emu.crm.url}/api/v5/orders/payments/${p.id}/edit`, {
+      method: 'POST',
+      headers: { 'x-api-key': OTHER_KEY, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ by: 'id', payment: JSON.stringify({ status: 'paid', amount: total }) }),
+    });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const first = docs('sell')[0]!.body as { receipt: { items: Array<{ payment_method: string }>; payments: Array<{ type: number }> } };
+    expect(first.receipt.items.every((i) => i.payment_method === 'full_prepayment')).toBe(true);
+    expect(first.receipt.payments.map((x) => x.type)).toEqual([1]);
+    emu.crm.editOrder(o.id, { status: 'complete' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(docs('sell')).toHaveLength(2);
+    const settlement = docs('sell')[1]!.body as { receipt: { items: Array<{ payment_method: string }>; payments: Array<{ type: number; sum: number }> } };
+    expect(settlement.receipt.items.every((i) => i.payment_method === 'full_payment')).toBe(true);
+    expect(settlement.receipt.payments).toEqual([{ type: 2, sum: total }]);
+    // Further changes change nothing: still two receipts.
+    emu.crm.editOrder(o.id, { managerComment: 'выдан' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(docs('sell')).toHaveLength(2);
+  });
 });
 
