@@ -10,6 +10,8 @@ const nodeExternal = [
   'better-sqlite3',
   // headless mode's PDF printing loads it on demand; never bundled
   'playwright-core',
+  // native (N-API) tunnel client: installed as a runtime dependency, unpacked from the asar
+  '@ngrok/ngrok',
   // optional native speed-ups of ws; absent is fine
   'bufferutil',
   'utf-8-validate',
