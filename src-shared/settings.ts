@@ -153,8 +153,35 @@ export const leelooSettingsSchema = z.object({
   orderStatus: code.nullable().default(null),
 });
 
+/**
+ * How the webhook server is reached from the internet. `own`: the merchant's static address or reverse proxy,
+ * which is `general.publicUrl`; `ngrok` / `localtunnel`: a tunnel Prilavok opens and keeps open itself.
+ */
+export const tunnelSettingsSchema = z.object({
+  provider: z.enum(['none', 'own', 'ngrok', 'localtunnel']).default('none'),
+  /** A reserved ngrok domain (example.ngrok.app); empty = a random address from ngrok. */
+  ngrokDomain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'доменное имя, например shop.ngrok.app')
+    .nullable()
+    .default(null),
+  /** The localtunnel server: the public one or the merchant's own. */
+  localtunnelHost: z.url({ protocol: /^https?$/ }).default('https://localtunnel.me'),
+  /** The subdomain to ask for, so the address survives reconnects; empty = whatever the server gives. */
+  localtunnelSubdomain: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .regex(/^[a-z0-9][a-z0-9-]{2,61}[a-z0-9]$/, 'от 4 до 63 латинских букв, цифр и дефисов')
+    .nullable()
+    .default(null),
+});
+
 export const settingsSchemas = {
   general: generalSettingsSchema,
+  tunnel: tunnelSettingsSchema,
   retailcrm: retailcrmSettingsSchema,
   measoft: measoftSettingsSchema,
   courier: courierSettingsSchema,
