@@ -1,0 +1,184 @@
+import type { EngineStatus, ErrorEntry } from '../../src-shared/api.js';
+import { systemTitles } from '../../src-shared/systems.js';
+
+/**
+ * What the tray shows, computed from the engine's events alone: the icon colour, the tooltip and the menu.
+ * No Electron here — the adapter in tray.ts turns the model into a Tray and a Menu.
+ */
+
+export type TrayIcon = 'ok' | 'warning' | 'error';
+
+export type TrayAction =
+  | { type: 'open' }
+  | { type: 'syncNow' }
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'openErrorLog' }
+  | { type: 'copyWebhookUrl'; url: string }
+  | { type: 'quit' };
+
+export type TrayMenuItem =
+  | { kind: 'separator' }
+  | { kind: 'item'; label: string; enabled: boolean; action?: TrayAction; submenu?: TrayMenuItem[] };
+
+export interface TrayState {
+  icon: TrayIcon;
+  tooltip: string;
+  menu: TrayMenuItem[];
+}
+
+export interface TrayInput {
+  /** Last status the engine sent; null before the first one. */
+  status: EngineStatus | null;
+  /** False while the engine process is down or restarting. */
+  engineUp: boolean;
+  /** Recent entries of the error log, newest first. */
+  recentErrors: ErrorEntry[];
+}
+
+/** Windows cuts tray tooltips at 127 characters. */
+const TOOLTIP_MAX = 127;
+const RECENT_IN_MENU = 5;
+
+export const trayLabels = {
+  open: 'Открыть Прилавок',
+  syncNow: 'Синхронизировать сейчас',
+  pause: 'Пауза',
+  resume: 'Продолжить',
+  recentErrors: 'Последние ошибки',
+  noErrors: 'Ошибок нет',
+  errorLog: 'Открыть журнал ошибок',
+  copyWebhookUrl: 'Скопировать адрес для вебхуков',
+  quit: 'Выход',
+} as const;
+
+function plural(n: number, one: string, few: string, many: string): string {
+  const m10 = n % 10;
+  const m100 = n % 100;
+  if (m10 === 1 && m100 !== 11) return one;
+  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
+  return many;
+}
+
+export function errorsCount(n: number): string {
+  return `${n} ${plural(n, 'ошибка', 'ошибки', 'ошибок')}`;
+}
+
+function truncate(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/** Unread entries of severity «error» among the recent ones; none when the engine says nothing is unread. */
+function unreadErrors(input: TrayInput): ErrorEntry[] {
+  if (input.status && input.status.errors.unread === 0) return [];
+  return input.recentErrors.filter((e) => !e.acknowledged && e.severity === 'error');
+}
+
+export function trayState(input: TrayInput): TrayState {
+  const { status, engineUp } = input;
+  const problems: string[] = [];
+  const warnings: string[] = [];
+
+  if (!engineUp || !status) problems.push(engineUp ? 'запускается' : 'движок не отвечает');
+  else {
+    const unread = unreadErrors(input);
+    if (unread.length > 0) problems.push(errorsCount(Math.max(unread.length, Math.min(status.errors.unread, 9999))));
+    if (!status.webhooks.listening) problems.push('вебхуки не принимаются');
+    if (status.paused) warnings.push('на паузе');
+    const waiting = status.queue.attention + status.queue.dead;
+    if (waiting > 0) warnings.push(`${waiting} ${plural(waiting, 'задача ждёт', 'задачи ждут', 'задач ждут')} внимания`);
+    if (status.secretsWarning) warnings.push('секреты без хранилища ключей ОС');
+    if (unread.length === 0 && status.errors.unread > 0) warnings.push(`${status.errors.unread} непрочитанных в журнале`);
+  }
+
+  const icon: TrayIcon = problems.length > 0 ? 'error' : warnings.length > 0 ? 'warning' : 'ok';
+  const summary = [...problems, ...warnings].join('; ') || 'синхронизация работает';
+  const tooltip = truncate(`Прилавок — ${summary}`, TOOLTIP_MAX);
+
+  const ready = engineUp && status !== null;
+  const recent = input.recentErrors.slice(0, RECENT_IN_MENU);
+  const recentItems: TrayMenuItem[] =
+    recent.length === 0
+      ? [{ kind: 'item', label: trayLabels.noErrors, enabled: false }]
+      : [
+          ...recent.map((e): TrayMenuItem => ({
+            kind: 'item',
+            label: truncate(`${systemTitles[e.system] ?? e.system}${e.orderNumber ? ` №${e.orderNumber}` : ''}: ${e.message}`, 80),
+            enabled: true,
+            action: { type: 'openErrorLog' },
+          })),
+          { kind: 'separator' },
+          { kind: 'item', label: trayLabels.errorLog, enabled: true, action: { type: 'openErrorLog' } },
+        ];
+  const publicUrl = status?.webhooks.publicUrl ?? null;
+
+  const menu: TrayMenuItem[] = [
+    { kind: 'item', label: trayLabels.open, enabled: true, action: { type: 'open' } },
+    { kind: 'separator' },
+    { kind: 'item', label: trayLabels.syncNow, enabled: ready && !status.paused, action: { type: 'syncNow' } },
+    status?.paused
+      ? { kind: 'item', label: trayLabels.resume, enabled: ready, action: { type: 'resume' } }
+      : { kind: 'item', label: trayLabels.pause, enabled: ready, action: { type: 'pause' } },
+    { kind: 'item', label: trayLabels.recentErrors, enabled: true, submenu: recentItems },
+    publicUrl
+      ? { kind: 'item', label: trayLabels.copyWebhookUrl, enabled: true, action: { type: 'copyWebhookUrl', url: publicUrl } }
+      : { kind: 'item', label: trayLabels.copyWebhookUrl, enabled: false },
+    { kind: 'separator' },
+    { kind: 'item', label: trayLabels.quit, enabled: true, action: { type: 'quit' } },
+  ];
+  return { icon, tooltip, menu };
+}
+
+/**
+ * Folds the engine's events into the tray input: the latest status, whether the engine is up, and the last
+ * few error-log entries (an acknowledgement shows up as `errors.unread` dropping to zero in the status).
+ */
+export class TrayModel {
+  private input: TrayInput = { status: null, engineUp: false, recentErrors: [] };
+  private last: TrayState | null = null;
+  private lastKey = '';
+
+  constructor(private readonly onChange: (state: TrayState) => void) {}
+
+  get state(): TrayState {
+    return this.last ?? trayState(this.input);
+  }
+
+  engineUp(up: boolean): void {
+    this.input = { ...this.input, engineUp: up };
+    this.publish();
+  }
+
+  event(event: string, payload: unknown): void {
+    if (event === 'engine.status') this.status(payload as EngineStatus);
+    else if (event === 'errors.logged') this.error(payload as ErrorEntry);
+  }
+
+  status(status: EngineStatus): void {
+    let recentErrors = this.input.recentErrors;
+    if (status.errors.unread === 0 && recentErrors.some((e) => !e.acknowledged)) {
+      recentErrors = recentErrors.map((e) => (e.acknowledged ? e : { ...e, acknowledged: true }));
+    }
+    this.input = { ...this.input, status, engineUp: true, recentErrors };
+    this.publish();
+  }
+
+  error(entry: ErrorEntry): void {
+    const rest = this.input.recentErrors.filter((e) => e.id !== entry.id);
+    const recentErrors = [entry, ...rest].sort((a, b) => b.at - a.at || b.id - a.id).slice(0, 20);
+    const status = this.input.status && !entry.acknowledged
+      ? { ...this.input.status, errors: { unread: Math.max(this.input.status.errors.unread, 1) } }
+      : this.input.status;
+    this.input = { ...this.input, recentErrors, status };
+    this.publish();
+  }
+
+  private publish(): void {
+    const next = trayState(this.input);
+    const key = JSON.stringify(next);
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    this.last = next;
+    this.onChange(next);
+  }
+}
