@@ -3,6 +3,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { describe, expect, it, vi } from 'vitest';
 import type { EngineStatus, ErrorEntry } from '../../src-shared/api.js';
+import type { TrayMenuItem, TrayState } from '../../src-main/shell/tray-state.js';
 
 /** A fake Tray and Menu: what the adapter asked Electron to show. */
 const trays: FakeTray[] = [];
@@ -37,8 +38,6 @@ vi.mock('electron', () => ({
 
 const { TrayModel, trayState, errorsCount } = await import('../../src-main/shell/tray-state.js');
 const { TrayController, trayIconFile } = await import('../../src-main/shell/tray.js');
-type TrayState = import('../../src-main/shell/tray-state.js').TrayState;
-type TrayMenuItem = import('../../src-main/shell/tray-state.js').TrayMenuItem;
 
 function status(over: Partial<EngineStatus> = {}): EngineStatus {
   return {
