@@ -330,6 +330,7 @@ export class Engine {
       'errors.retry': ({ id }: { id: number }) => ({ retried: this.retryError(id) }),
       'references.get': ({ refresh }: { refresh?: boolean | undefined }) => this.flows.setup.crmReferences(refresh ?? false),
       'setup.triggers': () => this.flows.setup.triggers(),
+      'setup.webhooks': () => ({ leeloo: this.webhookUrl('leeloo'), kassa: this.webhookUrl('kassa') }),
       'orders.action': ({ id, action }: { id: number; action: 'refresh' | 'cancelCourier' }) => this.flows.setup.orderAction(id, action),
       'print.forms': () => ({ forms: printForms }),
       'print.render': ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => this.flows.print.render(orderIds, form),

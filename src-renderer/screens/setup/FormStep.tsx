@@ -48,8 +48,10 @@ function issuesOf(failure: unknown): Issue[] {
   }
 }
 
+const noIssues: Issue[] = [];
+
 function fieldPath(f: Field): string | null {
-  return f.kind === 'secret' ? null : f.path;
+  return f.kind === 'secret' || f.kind === 'webhook' ? null : f.path;
 }
 
 interface TestResult {
@@ -152,12 +154,23 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
 
   const errorOf = (f: Field): string | null => {
     const p = fieldPath(f);
-    const hit = p === null ? undefined : issues.find((i) => i.path === p || i.path.startsWith(`${p}.`) || p.startsWith(`${i.path}.`));
+    // A list of records shows its records' refusals under their own fields, only its own here.
+    const own = f.kind === 'records' ? (i: Issue) => i.path === p || p!.startsWith(`${i.path}.`) : (i: Issue) => i.path === p || i.path.startsWith(`${p}.`) || p!.startsWith(`${i.path}.`);
+    const hit = p === null ? undefined : issues.find(own);
     return hit ? hit.message || t.saveFailed : null;
   };
+  // Stable per refusal, so a composite field notices new refusals (and only those).
+  const issuesUnder = useMemo(() => {
+    const m = new Map<string, Issue[]>();
+    for (const f of fields) {
+      const p = fieldPath(f);
+      if (p !== null) m.set(f.testId, issues.filter((i) => i.path.startsWith(`${p}.`)).map((i) => ({ path: i.path.slice(p.length + 1), message: i.message })));
+    }
+    return m;
+  }, [fields, issues]);
 
   const blocked = step.needsCrm && !crmConnected(view);
-  const needsRefs = fields.some((f) => f.kind === 'ref' || f.kind === 'refList' || f.kind === 'refMap');
+  const needsRefs = fields.some((f) => f.kind === 'ref' || f.kind === 'refList' || f.kind === 'refMap' || (f.kind === 'codeMap' && 'ref' in f.keys));
 
   return (
     <form
@@ -212,6 +225,8 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
                     value={fieldPath(f) ? getPath(draft, fieldPath(f)!) : undefined}
                     onChange={(v) => setDraft((d) => setPath(d, fieldPath(f)!, v))}
                     error={errorOf(f)}
+                    issues={issuesUnder.get(f.testId) ?? noIssues}
+                    draft={draft}
                     refs={references.refs}
                     view={view}
                     secretDraft={f.kind === 'secret' ? (secrets[f.key] ?? null) : null}

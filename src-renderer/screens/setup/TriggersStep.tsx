@@ -33,7 +33,7 @@ async function copyText(text: string): Promise<boolean> {
 }
 
 /** A value to type into RetailCRM, with its own copy button that says «Скопировано». */
-function Copyable(props: { value: string; what: string; testId: string; block?: boolean }) {
+export function Copyable(props: { value: string; what: string; testId: string; block?: boolean }) {
   const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
   useEffect(() => () => {

@@ -33,14 +33,36 @@ export type Field =
   | (PathField & { kind: 'number'; unit?: string; nullable?: boolean; step?: number; min?: number; max?: number })
   | (PathField & { kind: 'toggle' })
   | (PathField & { kind: 'choice'; options: ReadonlyArray<{ value: string; label: string }> })
-  /** One code from a RetailCRM reference book; `emptyLabel` is the «nothing chosen» option (saved as null). */
-  | (PathField & { kind: 'ref'; ref: RefBook; emptyLabel: string })
+  /** One code from a RetailCRM reference book; `emptyLabel` is the «nothing chosen» option (saved as null), none when the setting is required. */
+  | (PathField & { kind: 'ref'; ref: RefBook; emptyLabel?: string })
   /** Several codes from a reference book, added from a dropdown and shown as removable chips. */
   | (PathField & { kind: 'refList'; ref: RefBook })
   /** A code of ours (rows) → a code from a reference book, as a table with a dropdown per row; `column` heads our codes. */
   | (PathField & { kind: 'refMap'; ref: RefBook; rows: ReadonlyArray<{ code: string; title: string; common: boolean }>; column?: string })
   /** Write-only: shown as «ключ сохранён» once set. */
-  | (FieldBase & { kind: 'secret'; key: SecretKey; savedText?: string });
+  | (FieldBase & { kind: 'secret'; key: SecretKey; savedText?: string })
+  /** One value from a list that depends on other settings (a cash-register profile); empty = null. */
+  | (PathField & { kind: 'pick'; choices: Choices; emptyLabel: string })
+  /** A list of records (cash-register profiles): added, edited in place, removed; each record's fields as sub-fields. */
+  | (PathField & { kind: 'records'; fields: RecordField[]; newRecord(existing: readonly Values[]): Values; idKey: string; title(record: Values): string; summary(record: Values): string; addLabel: string; emptyText: string })
+  /**
+   * Codes → one of `choices`, as a table. Keys are a reference book's codes (every code a row, empty = not
+   * mapped) or codes the merchant types (rows added and removed).
+   */
+  | (PathField & { kind: 'codeMap'; keys: { ref: RefBook } | { typed: { label: string; placeholder?: string } }; column: string; valueColumn: string; choices: Choices; emptyLabel: string; noChoices: string })
+  /** Read-only: the address a sender posts to, with a copy button. */
+  | (FieldBase & { kind: 'webhook'; source: 'leeloo' | 'kassa' });
+
+/** A field inside a record of a `records` list; its path is relative to the record. */
+export type RecordField = Extract<Field, { kind: 'text' | 'choice' }>;
+
+export type Values = Record<string, unknown>;
+export interface ChoiceOption {
+  value: string;
+  label: string;
+}
+/** Options computed from the step's unsaved values and the saved settings. */
+export type Choices = (ctx: { draft: Values; view: SettingsView }) => ChoiceOption[];
 
 export interface FieldGroup {
   title?: string;
@@ -93,6 +115,46 @@ const posSaleStates = [
   { code: 'Cancelled', title: r.pos.stateCancelled, common: true },
 ] as const;
 const seconds = r.units.seconds;
+
+export function kassaConnected(view: SettingsView): boolean {
+  const k = view.values.kassa;
+  return k.enabled && !!k.login && !!view.secrets['kassa.password']?.set && k.profiles.length > 0;
+}
+
+/** Cash-register profiles as choices, by name. */
+function profileChoices(list: unknown): ChoiceOption[] {
+  if (!Array.isArray(list)) return [];
+  return (list as Values[])
+    .filter((p) => typeof p.id === 'string' && p.id !== '')
+    .map((p) => ({ value: p.id as string, label: typeof p.name === 'string' && p.name.trim() ? p.name : r.kassa.unnamed }));
+}
+
+/** A new profile's id: stable and unique, never shown; maps refer to it. */
+function newProfileId(existing: readonly Values[]): string {
+  let id: string;
+  do id = `kassa-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+  while (existing.some((p) => p.id === id));
+  return id;
+}
+
+const snoOptions = [
+  { value: 'usn_income', label: r.kassa.snoUsnIncome },
+  { value: 'usn_income_outcome', label: r.kassa.snoUsnIncomeOutcome },
+  { value: 'osn', label: r.kassa.snoOsn },
+  { value: 'patent', label: r.kassa.snoPatent },
+  { value: 'esn', label: r.kassa.snoEsn },
+  { value: 'envd', label: r.kassa.snoEnvd },
+];
+const vatOptions = [
+  { value: 'none', label: r.kassa.vatNone },
+  { value: 'vat0', label: '0%' },
+  { value: 'vat5', label: '5%' },
+  { value: 'vat7', label: '7%' },
+  { value: 'vat10', label: '10%' },
+  { value: 'vat20', label: '20%' },
+  { value: 'vat22', label: '22%' },
+];
+const ffd = (version: unknown) => (version === 'v4' ? r.kassa.ffd105 : r.kassa.ffd12);
 
 export const setupSteps: SetupStep[] = [
   {
@@ -261,6 +323,152 @@ export const setupSteps: SetupStep[] = [
         title: r.pos.tasks,
         fields: [
           { kind: 'ref', path: 'taskUserGroup', ref: 'userGroups', label: r.pos.taskGroup, hint: r.pos.taskGroupHint, emptyLabel: r.pos.taskGroupNone, testId: 'pos-task-group' },
+        ],
+      },
+    ],
+  },
+  {
+    kind: 'form',
+    id: 'kassa',
+    title: r.kassa.title,
+    intro: r.kassa.intro,
+    section: 'kassa',
+    testSystem: 'kassa',
+    done: kassaConnected,
+    groups: [
+      {
+        title: r.kassa.connection,
+        fields: [
+          { kind: 'toggle', path: 'enabled', label: r.kassa.enabled, hint: r.kassa.enabledHint, testId: 'kassa-enabled' },
+          { kind: 'text', path: 'login', label: r.kassa.login, hint: r.kassa.loginHint, nullable: true, testId: 'kassa-login' },
+          { kind: 'secret', key: 'kassa.password', label: r.kassa.password, savedText: r.secret.savedPassword, testId: 'kassa-password' },
+          { kind: 'text', path: 'baseUrl', type: 'url', label: r.kassa.baseUrl, hint: r.kassa.baseUrlHint, testId: 'kassa-url', wide: true },
+        ],
+      },
+      {
+        title: r.kassa.profiles,
+        hint: r.kassa.profilesHint,
+        fields: [
+          {
+            kind: 'records',
+            path: 'profiles',
+            label: r.kassa.profilesLabel,
+            testId: 'kassa-profiles',
+            idKey: 'id',
+            addLabel: r.kassa.addProfile,
+            emptyText: r.kassa.noProfiles,
+            newRecord: (existing) => ({ id: newProfileId(existing), name: '', version: 'v5', groupCode: '', inn: '', sno: 'usn_income', email: '', paymentAddress: '', vat: 'none' }),
+            title: (p) => (typeof p.name === 'string' && p.name.trim() ? p.name : r.kassa.unnamed),
+            summary: (p) => [p.groupCode ? r.kassa.summaryGroup(String(p.groupCode)) : null, p.inn ? r.kassa.summaryInn(String(p.inn)) : null, ffd(p.version)].filter(Boolean).join(' · '),
+            fields: [
+              { kind: 'text', path: 'name', label: r.kassa.name, hint: r.kassa.nameHint, testId: 'profile-name' },
+              { kind: 'text', path: 'groupCode', label: r.kassa.groupCode, hint: r.kassa.groupCodeHint, testId: 'profile-group' },
+              { kind: 'text', path: 'inn', label: r.kassa.inn, testId: 'profile-inn' },
+              { kind: 'choice', path: 'sno', label: r.kassa.sno, options: snoOptions, testId: 'profile-sno' },
+              { kind: 'text', path: 'email', label: r.kassa.email, hint: r.kassa.emailHint, testId: 'profile-email' },
+              { kind: 'text', path: 'paymentAddress', label: r.kassa.paymentAddress, hint: r.kassa.paymentAddressHint, testId: 'profile-address' },
+              {
+                kind: 'choice',
+                path: 'version',
+                label: r.kassa.version,
+                hint: r.kassa.versionHint,
+                options: [
+                  { value: 'v5', label: r.kassa.ffd12 },
+                  { value: 'v4', label: r.kassa.ffd105 },
+                ],
+                testId: 'profile-version',
+              },
+              { kind: 'choice', path: 'vat', label: r.kassa.vat, hint: r.kassa.vatHint, options: vatOptions, testId: 'profile-vat' },
+            ],
+          },
+        ],
+      },
+      {
+        title: r.kassa.payments,
+        hint: r.kassa.paymentsHint,
+        fields: [
+          {
+            kind: 'codeMap',
+            path: 'crmPaymentTypes',
+            keys: { ref: 'paymentTypes' },
+            label: r.kassa.paymentTypes,
+            hint: r.kassa.paymentTypesHint,
+            column: r.kassa.paymentTypeColumn,
+            valueColumn: r.kassa.profileColumn,
+            emptyLabel: r.kassa.noReceipt,
+            noChoices: r.kassa.needProfiles,
+            choices: ({ draft }) => profileChoices(draft.profiles),
+            testId: 'kassa-payment-types',
+          },
+          { kind: 'refList', path: 'paidPaymentStatuses', ref: 'paymentStatuses', label: r.kassa.paidStatuses, hint: r.kassa.paidStatusesHint, testId: 'kassa-paid-statuses' },
+          { kind: 'refList', path: 'refundPaymentStatuses', ref: 'paymentStatuses', label: r.kassa.refundStatuses, hint: r.kassa.refundStatusesHint, testId: 'kassa-refund-statuses' },
+        ],
+      },
+      {
+        title: r.kassa.prepayment,
+        fields: [
+          { kind: 'toggle', path: 'prepaymentUntilComplete', label: r.kassa.prepaymentUntilComplete, hint: r.kassa.prepaymentUntilCompleteHint, testId: 'kassa-prepayment' },
+          { kind: 'refList', path: 'completeStatuses', ref: 'statuses', label: r.kassa.completeStatuses, hint: r.kassa.completeStatusesHint, testId: 'kassa-complete-statuses' },
+        ],
+      },
+      {
+        title: r.kassa.cod,
+        hint: r.kassa.codHint,
+        fields: [
+          { kind: 'toggle', path: 'cod.enabled', label: r.kassa.codEnabled, testId: 'kassa-cod' },
+          { kind: 'pick', path: 'cod.profileId', label: r.kassa.codProfile, emptyLabel: r.none, choices: ({ draft }) => profileChoices(draft.profiles), testId: 'kassa-cod-profile' },
+          { kind: 'toggle', path: 'cod.courierPrints', label: r.kassa.codCourierPrints, hint: r.kassa.codCourierPrintsHint, testId: 'kassa-cod-courier' },
+        ],
+      },
+      {
+        title: r.kassa.writeBack,
+        fields: [
+          { kind: 'text', path: 'writeBackField', label: r.kassa.writeBackField, hint: r.kassa.writeBackFieldHint, placeholder: 'fiscal_receipt', nullable: true, testId: 'kassa-write-back' },
+        ],
+      },
+    ],
+  },
+  {
+    kind: 'form',
+    id: 'leeloo',
+    title: r.leeloo.title,
+    intro: r.leeloo.intro,
+    section: 'leeloo',
+    done: (v) => v.values.leeloo.enabled && Object.keys(v.values.leeloo.paymentMethods).length > 0 && !!v.values.leeloo.paymentType,
+    groups: [
+      {
+        title: r.leeloo.intake,
+        fields: [
+          { kind: 'toggle', path: 'enabled', label: r.leeloo.enabled, hint: r.leeloo.enabledHint, testId: 'leeloo-enabled' },
+          { kind: 'webhook', source: 'leeloo', label: r.leeloo.webhook, hint: r.leeloo.webhookHint, testId: 'leeloo-webhook' },
+        ],
+      },
+      {
+        title: r.leeloo.methods,
+        hint: r.leeloo.methodsHint,
+        fields: [
+          {
+            kind: 'codeMap',
+            path: 'paymentMethods',
+            keys: { typed: { label: r.leeloo.methodId, placeholder: '5fa0c1d2e3f4a5b6c7d8e9f0' } },
+            label: r.leeloo.methodsLabel,
+            column: r.leeloo.methodColumn,
+            valueColumn: r.kassa.profileColumn,
+            emptyLabel: r.none,
+            noChoices: r.leeloo.needProfiles,
+            choices: ({ view }) => profileChoices(view.values.kassa.profiles),
+            testId: 'leeloo-methods',
+          },
+        ],
+      },
+      {
+        title: r.leeloo.order,
+        hint: r.leeloo.orderHint,
+        fields: [
+          { kind: 'ref', path: 'site', ref: 'sites', label: r.leeloo.site, emptyLabel: r.retailcrm.siteAll, testId: 'leeloo-site' },
+          { kind: 'ref', path: 'orderStatus', ref: 'statuses', label: r.leeloo.orderStatus, emptyLabel: r.leeloo.orderStatusDefault, testId: 'leeloo-order-status' },
+          { kind: 'ref', path: 'paymentType', ref: 'paymentTypes', label: r.leeloo.paymentType, hint: r.leeloo.paymentTypeHint, emptyLabel: r.none, testId: 'leeloo-payment-type' },
+          { kind: 'ref', path: 'paidStatus', ref: 'paymentStatuses', label: r.leeloo.paidStatus, testId: 'leeloo-paid-status' },
         ],
       },
     ],
