@@ -4,7 +4,8 @@
  */
 import { apiEvents, type EventName } from '../../src-shared/api.js';
 import { Engine } from './engine.js';
-import type { FromEngine, ToEngine } from './host-protocol.js';
+import { HOST_PDF_ENV, HOST_SECRETS_ENV, HOST_SECRETS_WARNING_ENV, type FromEngine, type ToEngine } from './host-protocol.js';
+import { HostClient } from './host-services.js';
 
 interface ParentPort {
   on(event: 'message', listener: (e: { data: ToEngine }) => void): void;
@@ -18,8 +19,16 @@ const parent: ParentPort = port;
 const dataDir = process.env.PRILAVOK_DATA_DIR;
 if (!dataDir) throw new Error('PRILAVOK_DATA_DIR is not set');
 
+// The OS key store and print-to-PDF live in the shell's main process; the engine asks for them over the port.
+const host = new HostClient((msg) => parent.postMessage(msg));
+parent.on('message', ({ data }) => void host.handle(data));
+
 try {
-  const engine = await Engine.open({ dataDir });
+  const engine = await Engine.open({
+    dataDir,
+    ...(process.env[HOST_SECRETS_ENV] === '1' ? { secretBox: host.secretBox(process.env[HOST_SECRETS_WARNING_ENV] || null) } : {}),
+    ...(process.env[HOST_PDF_ENV] === '1' ? { pdfRenderer: host.pdfRenderer() } : {}),
+  });
   for (const event of Object.keys(apiEvents) as EventName[]) {
     engine.events.on(event, (payload) => parent.postMessage({ type: 'event', event, payload }));
   }

@@ -1,7 +1,21 @@
 import { utilityProcess, type UtilityProcess } from 'electron';
 import { EventEmitter } from 'node:events';
 import type { ApiResponse } from '../../src-shared/api.js';
-import type { FromEngine, ToEngine } from '../engine/host-protocol.js';
+import {
+  HOST_PDF_ENV,
+  HOST_SECRETS_ENV,
+  HOST_SECRETS_WARNING_ENV,
+  type FromEngine,
+  type HostRequest,
+  type ToEngine,
+} from '../engine/host-protocol.js';
+import type { SecretBox } from '../engine/settings/secret-box.js';
+
+/** What the main process does for the engine: the OS key store and Chromium's print-to-PDF. */
+export interface HostServices {
+  secretBox?: SecretBox;
+  pdf?: (html: string, page: { widthMm: number; heightMm: number }) => Promise<Buffer>;
+}
 
 /**
  * Runs the engine in a utility process and restarts it with a growing pause if it crashes. Calls made while
@@ -18,6 +32,7 @@ export class EngineHost extends EventEmitter {
   constructor(
     private readonly entry: string,
     private readonly dataDir: string,
+    private readonly services: HostServices = {},
   ) {
     super();
   }
@@ -25,7 +40,14 @@ export class EngineHost extends EventEmitter {
   start(): Promise<void> {
     const child = utilityProcess.fork(this.entry, [], {
       serviceName: 'Prilavok engine',
-      env: { ...process.env, PRILAVOK_DATA_DIR: this.dataDir },
+      env: {
+        ...process.env,
+        PRILAVOK_DATA_DIR: this.dataDir,
+        ...(this.services.secretBox
+          ? { [HOST_SECRETS_ENV]: '1', [HOST_SECRETS_WARNING_ENV]: this.services.secretBox.warning ?? '' }
+          : {}),
+        ...(this.services.pdf ? { [HOST_PDF_ENV]: '1' } : {}),
+      },
       stdio: 'inherit',
     });
     this.child = child;
@@ -34,11 +56,13 @@ export class EngineHost extends EventEmitter {
         if (msg.type === 'ready') {
           this.restarts = 0;
           resolve();
+          this.emit('ready');
         } else if (msg.type === 'fatal') reject(new Error(msg.message));
         else if (msg.type === 'result') {
           this.pending.get(msg.id)?.(msg.response);
           this.pending.delete(msg.id);
         } else if (msg.type === 'event') this.emit('event', msg.event, msg.payload);
+        else if (msg.type === 'secret' || msg.type === 'pdf') void this.serve(msg);
       });
       child.once('exit', (code) => {
         reject(new Error(`engine exited with ${code}`));
@@ -76,6 +100,27 @@ export class EngineHost extends EventEmitter {
       });
       this.send({ type: 'stop' });
     });
+  }
+
+  /** Answers one host request; failures go back as a message, never as an exception in the main process. */
+  private async serve(req: HostRequest): Promise<void> {
+    try {
+      let data: string;
+      if (req.type === 'secret') {
+        const box = this.services.secretBox;
+        if (!box) throw new Error('no secret box in this shell');
+        data =
+          req.op === 'encrypt'
+            ? (await box.encrypt(req.data)).toString('base64')
+            : await box.decrypt(Buffer.from(req.data, 'base64'));
+      } else {
+        if (!this.services.pdf) throw new Error('no PDF printing in this shell');
+        data = (await this.services.pdf(req.html, req.page)).toString('base64');
+      }
+      this.send({ type: 'hostResult', id: req.id, ok: true, data });
+    } catch (err) {
+      this.send({ type: 'hostResult', id: req.id, ok: false, message: err instanceof Error ? err.message : String(err) });
+    }
   }
 
   private send(msg: ToEngine): void {
