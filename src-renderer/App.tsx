@@ -4,6 +4,7 @@ import { Layout } from './components/Layout';
 import { ApiContext, useConnection } from './hooks/useApi';
 import { EngineContext, useEngineStatus } from './hooks/useEngineStatus';
 import { navigate, useCurrentScreen } from './hooks/useNavigation';
+import { useShellNavigation } from './hooks/useShellNavigation';
 import { screens } from './navigation';
 import { NoAccess } from './screens/NoAccess';
 import { useSetupOnFirstRun } from './screens/setup/firstRun';
@@ -19,6 +20,7 @@ function ConnectedApp({ api }: { api: PrilavokApi }) {
   const current = useCurrentScreen();
   const { status, failure, reload, replace } = engine;
   useSetupOnFirstRun(status);
+  useShellNavigation(api);
   const state = useMemo(() => ({ status, failure, reload, replace, connected }), [status, failure, reload, replace, connected]);
 
   // A key that no longer opens the engine (it was restarted with a new one): same as no key at all.
