@@ -46,9 +46,9 @@ test('LIFE POS в настройках: проверка называет каж
   await page.getByRole('navigation', { name: 'Разделы' }).getByRole('button', { name: 'Настройки' }).click();
   await expect(page.getByTestId('setup')).toBeVisible();
 
-  // The two LIFE POS steps stand between the courier mapping and incoming requests.
+  // The two LIFE POS steps follow the courier mapping.
   const links = page.getByRole('navigation', { name: 'Шаги настройки' }).locator('.setup-steps__title');
-  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Входящие запросы', 'Триггеры RetailCRM']);
+  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Входящие запросы', 'Триггеры RetailCRM']);
   await expect(page.getByTestId('step-link-lifepos')).toContainText('Не настроено');
 
   await page.getByTestId('step-link-lifepos').click();

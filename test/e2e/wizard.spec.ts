@@ -173,6 +173,11 @@ test('мастер настройки: от пустой установки до
   await step(page, 'lifepos').getByTestId('next').click();
   await expect(step(page, 'pos')).toBeVisible();
   await step(page, 'pos').getByTestId('next').click();
+  // The cash register and Leeloo are optional too.
+  await expect(step(page, 'kassa')).toBeVisible();
+  await step(page, 'kassa').getByTestId('next').click();
+  await expect(step(page, 'leeloo')).toBeVisible();
+  await step(page, 'leeloo').getByTestId('next').click();
 
   // Incoming requests: the local server answers.
   const general = step(page, 'general');
