@@ -25,6 +25,8 @@ async function main(): Promise<void> {
     engine = await Engine.open({
       dataDir,
       ...(env.PRILAVOK_WEBHOOK_PORT ? { webhookPort: Number(env.PRILAVOK_WEBHOOK_PORT) } : {}),
+      // How long a job's lease lasts before another process may take it over (after a crash); default 60 s.
+      ...(env.PRILAVOK_LEASE_MS ? { runner: { leaseMs: Number(env.PRILAVOK_LEASE_MS) } } : {}),
       // Print forms to PDF through the local Chromium (PRILAVOK_CHROMIUM, else /usr/bin/chromium).
       pdfRenderer: createChromiumPdfRenderer(),
     });
