@@ -34,7 +34,12 @@ export interface TrayInput {
   engineUp: boolean;
   /** Recent entries of the error log, newest first. */
   recentErrors: ErrorEntry[];
+  /** The clock, ms since epoch (how long the tunnel has been connecting); defaults to now. */
+  now?: number;
 }
+
+/** A tunnel still connecting after this long is shown as a warning. */
+export const TUNNEL_CONNECTING_WARN_MS = 60_000;
 
 /** Windows cuts tray tooltips at 127 characters. */
 const TOOLTIP_MAX = 127;
@@ -50,7 +55,38 @@ export const trayLabels = {
   errorLog: 'Открыть журнал ошибок',
   copyWebhookUrl: 'Скопировать адрес для вебхуков',
   quit: 'Выход',
+  tunnelUp: 'Туннель: подключён',
+  tunnelConnecting: 'Туннель: подключается…',
+  tunnelDown: 'Туннель: нет связи',
+  tunnelOff: 'Туннель: выключен',
+  ownAddress: 'Свой адрес из интернета',
 } as const;
+
+type TunnelStatus = EngineStatus['tunnel'];
+
+/** The disabled menu line that says how the webhook server is reached from the internet; none without a tunnel. */
+function tunnelLine(tunnel: TunnelStatus | undefined): string | null {
+  if (!tunnel || tunnel.provider === 'none') return null;
+  if (tunnel.provider === 'own') return trayLabels.ownAddress;
+  switch (tunnel.state) {
+    case 'up':
+      return trayLabels.tunnelUp;
+    case 'connecting':
+      return trayLabels.tunnelConnecting;
+    case 'down':
+      return trayLabels.tunnelDown;
+    case 'off':
+      return trayLabels.tunnelOff;
+  }
+}
+
+/** Why the tunnel deserves the amber icon, or null: down, or still connecting after a minute. */
+function tunnelWarning(tunnel: TunnelStatus | undefined, now: number): string | null {
+  if (!tunnel || tunnel.provider === 'none' || tunnel.provider === 'own') return null;
+  if (tunnel.state === 'down') return tunnel.error ? `туннель: нет связи (${tunnel.error})` : 'туннель: нет связи';
+  if (tunnel.state === 'connecting' && now - tunnel.since >= TUNNEL_CONNECTING_WARN_MS) return 'туннель не подключается';
+  return null;
+}
 
 function plural(n: number, one: string, few: string, many: string): string {
   const m10 = n % 10;
@@ -85,6 +121,8 @@ export function trayState(input: TrayInput): TrayState {
     if (unread.length > 0) problems.push(errorsCount(Math.max(unread.length, Math.min(status.errors.unread, 9999))));
     if (!status.webhooks.listening) problems.push('вебхуки не принимаются');
     if (status.paused) warnings.push('на паузе');
+    const tunnel = tunnelWarning(status.tunnel, input.now ?? Date.now());
+    if (tunnel) warnings.push(tunnel);
     const waiting = status.queue.attention + status.queue.dead;
     if (waiting > 0) warnings.push(`${waiting} ${plural(waiting, 'задача ждёт', 'задачи ждут', 'задач ждут')} внимания`);
     if (status.secretsWarning) warnings.push('секреты без хранилища ключей ОС');
@@ -111,6 +149,7 @@ export function trayState(input: TrayInput): TrayState {
           { kind: 'item', label: trayLabels.errorLog, enabled: true, action: { type: 'openErrorLog' } },
         ];
   const publicUrl = status?.webhooks.publicUrl ?? null;
+  const tunnel = ready ? tunnelLine(status.tunnel) : null;
 
   const menu: TrayMenuItem[] = [
     { kind: 'item', label: trayLabels.open, enabled: true, action: { type: 'open' } },
@@ -123,6 +162,7 @@ export function trayState(input: TrayInput): TrayState {
     publicUrl
       ? { kind: 'item', label: trayLabels.copyWebhookUrl, enabled: true, action: { type: 'copyWebhookUrl', url: publicUrl } }
       : { kind: 'item', label: trayLabels.copyWebhookUrl, enabled: false },
+    ...(tunnel ? [{ kind: 'item', label: tunnel, enabled: false } satisfies TrayMenuItem] : []),
     { kind: 'separator' },
     { kind: 'item', label: trayLabels.quit, enabled: true, action: { type: 'quit' } },
   ];
@@ -137,11 +177,25 @@ export class TrayModel {
   private input: TrayInput = { status: null, engineUp: false, recentErrors: [] };
   private last: TrayState | null = null;
   private lastKey = '';
+  private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(private readonly onChange: (state: TrayState) => void) {}
+  constructor(
+    private readonly onChange: (state: TrayState) => void,
+    private readonly clock: { now(): number; setTimeout(fn: () => void, ms: number): ReturnType<typeof setTimeout>; clearTimeout(t: ReturnType<typeof setTimeout>): void } = {
+      now: () => Date.now(),
+      setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (t) => clearTimeout(t),
+    },
+  ) {}
+
+  /** Stops the timer that turns a long «connecting» tunnel amber. */
+  dispose(): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+  }
 
   get state(): TrayState {
-    return this.last ?? trayState(this.input);
+    return this.last ?? trayState({ ...this.input, now: this.clock.now() });
   }
 
   engineUp(up: boolean): void {
@@ -174,11 +228,29 @@ export class TrayModel {
   }
 
   private publish(): void {
-    const next = trayState(this.input);
+    const now = this.clock.now();
+    this.schedule(now);
+    const next = trayState({ ...this.input, now });
     const key = JSON.stringify(next);
     if (key === this.lastKey) return;
     this.lastKey = key;
     this.last = next;
     this.onChange(next);
+  }
+
+  /** A tunnel that is connecting turns the icon amber after a minute even if no other event comes. */
+  private schedule(now: number): void {
+    if (this.timer) this.clock.clearTimeout(this.timer);
+    this.timer = null;
+    const t = this.input.engineUp ? this.input.status?.tunnel : undefined;
+    if (!t || t.state !== 'connecting' || t.provider === 'none' || t.provider === 'own') return;
+    const due = t.since + TUNNEL_CONNECTING_WARN_MS - now;
+    if (due <= 0) return;
+    const timer = this.clock.setTimeout(() => {
+      if (this.timer === timer) this.timer = null;
+      this.publish();
+    }, due + 50);
+    (timer as { unref?: () => void }).unref?.();
+    this.timer = timer;
   }
 }

@@ -48,6 +48,7 @@ function status(over: Partial<EngineStatus> = {}): EngineStatus {
     queue: { queued: 0, running: 0, retrying: 0, done: 10, attention: 0, dead: 0 },
     inbox: { pending: 0, failed: 0 },
     webhooks: { listening: true, localUrl: 'http://127.0.0.1:8787', publicUrl: null, error: null },
+    tunnel: { provider: 'none', state: 'off', url: null, error: null, since: 0 },
     errors: { unread: 0 },
     systems: [],
     secretsWarning: null,
@@ -170,6 +171,73 @@ describe('tray state', () => {
     const withUrl = trayState({ engineUp: true, status: status({ webhooks: { listening: true, localUrl: null, publicUrl: 'https://shop.example/hooks', error: null } }), recentErrors: [] });
     expect(item(withUrl.menu, 'Скопировать адрес для вебхуков')).toMatchObject({ enabled: true, action: { type: 'copyWebhookUrl', url: 'https://shop.example/hooks' } });
     expect(item(withUrl.menu, 'Последние ошибки').submenu).toEqual([{ kind: 'item', label: 'Ошибок нет', enabled: false }]);
+  });
+
+  it('a tunnel that is down or still connecting after a minute turns the icon amber with the reason; the menu says how the tunnel is', () => {
+    const at = 1_700_000_000_000;
+    const tunnel = (over: Partial<EngineStatus['tunnel']>): EngineStatus['tunnel'] => ({ provider: 'localtunnel', state: 'up', url: 'https://abc.loca.lt', error: null, since: at, ...over });
+    const base = { engineUp: true, recentErrors: [], now: at + 5_000 };
+    const line = (s: TrayState) => s.menu.filter((i) => i.kind === 'item' && i.label.startsWith('Туннель')).map((i) => i.kind === 'item' && { label: i.label, enabled: i.enabled });
+
+    const up = trayState({ ...base, status: status({ tunnel: tunnel({}), webhooks: { listening: true, localUrl: null, publicUrl: 'https://abc.loca.lt', error: null } }) });
+    expect(up).toMatchObject({ icon: 'ok', tooltip: 'Прилавок — синхронизация работает' });
+    expect(line(up)).toEqual([{ label: 'Туннель: подключён', enabled: false }]);
+    // Copying keeps using the public address in use.
+    expect(item(up.menu, 'Скопировать адрес для вебхуков').action).toEqual({ type: 'copyWebhookUrl', url: 'https://abc.loca.lt' });
+
+    const down = trayState({ ...base, status: status({ tunnel: tunnel({ state: 'down', error: 'сервер туннеля не отвечает' }) }) });
+    expect(down.icon).toBe('warning');
+    expect(down.tooltip).toBe('Прилавок — туннель: нет связи (сервер туннеля не отвечает)');
+    expect(line(down)).toEqual([{ label: 'Туннель: нет связи', enabled: false }]);
+
+    const fresh = trayState({ ...base, status: status({ tunnel: tunnel({ state: 'connecting', url: null }) }) });
+    expect(fresh.icon).toBe('ok');
+    expect(line(fresh)).toEqual([{ label: 'Туннель: подключается…', enabled: false }]);
+    const stuck = trayState({ ...base, now: at + 61_000, status: status({ tunnel: tunnel({ state: 'connecting', url: null }) }) });
+    expect(stuck).toMatchObject({ icon: 'warning', tooltip: 'Прилавок — туннель не подключается' });
+
+    // Red problems still win over the tunnel's amber.
+    expect(trayState({ ...base, status: status({ tunnel: tunnel({ state: 'down' }), errors: { unread: 1 } }), recentErrors: [error(1)] }).icon).toBe('error');
+    // No tunnel: no line and no warning; the own address is a plain line.
+    const none = trayState({ ...base, status: status() });
+    expect(line(none)).toEqual([]);
+    expect(none.menu.some((i) => i.kind === 'item' && i.label === 'Свой адрес из интернета')).toBe(false);
+    const own = trayState({ ...base, status: status({ tunnel: tunnel({ provider: 'own', state: 'up', url: 'https://shop.example' }) }) });
+    expect(own.icon).toBe('ok');
+    expect(item(own.menu, 'Свой адрес из интернета')).toMatchObject({ enabled: false });
+  });
+
+  it('the model turns a tunnel stuck connecting amber after a minute without another event', () => {
+    let now = 1_700_000_000_000;
+    const timers: Array<{ fn: () => void; at: number; cleared: boolean }> = [];
+    const clock = {
+      now: () => now,
+      setTimeout: (fn: () => void, ms: number) => {
+        const t = { fn, at: now + ms, cleared: false };
+        timers.push(t);
+        return t as unknown as ReturnType<typeof setTimeout>;
+      },
+      clearTimeout: (t: ReturnType<typeof setTimeout>) => {
+        (t as unknown as { cleared: boolean }).cleared = true;
+      },
+    };
+    const seen: TrayState[] = [];
+    const model = new TrayModel((s) => seen.push(s), clock);
+    model.event('engine.status', status({ tunnel: { provider: 'ngrok', state: 'connecting', url: null, error: null, since: now } }));
+    expect(model.state.icon).toBe('ok');
+    const pending = timers.filter((t) => !t.cleared);
+    expect(pending).toHaveLength(1);
+    expect(pending[0]!.at - now).toBeGreaterThanOrEqual(60_000);
+    now = pending[0]!.at;
+    pending[0]!.cleared = true; // fired
+    pending[0]!.fn();
+    expect(model.state).toMatchObject({ icon: 'warning', tooltip: 'Прилавок — туннель не подключается' });
+    expect(seen.map((s) => s.icon)).toEqual(['ok', 'warning']);
+    // Once up, no timer is left behind.
+    model.event('engine.status', status({ tunnel: { provider: 'ngrok', state: 'up', url: 'https://x.ngrok.app', error: null, since: now } }));
+    expect(model.state.icon).toBe('ok');
+    expect(timers.filter((t) => !t.cleared)).toHaveLength(0);
+    model.dispose();
   });
 
   it('Russian plurals in counts', () => {
