@@ -1,6 +1,6 @@
 import { EngineCard } from '../components/EngineCard';
 import { ErrorLogPanel } from '../components/ErrorLogPanel';
-import { InboxCard, WebhooksCard } from '../components/IntakeCards';
+import { InboxCard, TunnelCard, WebhooksCard } from '../components/IntakeCards';
 import { PollersTable } from '../components/PollersTable';
 import { QueueCards } from '../components/QueueCards';
 import { SystemsCard } from '../components/SystemsCard';
@@ -37,6 +37,7 @@ export function Dashboard() {
               <SystemsCard systems={status.systems} />
               <InboxCard inbox={status.inbox} />
               <WebhooksCard webhooks={status.webhooks} />
+              <TunnelCard tunnel={status.tunnel} />
             </div>
           </div>
           <PollersTable pollers={status.pollers} onStatus={replace} />

@@ -164,6 +164,36 @@ export function FieldView(p: FieldProps) {
           </select>
         </Frame>
       );
+    case 'cards':
+      return (
+        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error} wide asGroup>
+          <div className="setup-cards" role="radiogroup" aria-label={f.label}>
+            {f.options.map((o) => {
+              const checked = p.value === o.value;
+              return (
+                <label key={o.value} className={`setup-card${checked ? ' setup-card--checked' : ''}`} data-testid={`option-${o.value}`}>
+                  <input
+                    type="radio"
+                    className="setup-card__radio"
+                    name={id}
+                    value={o.value}
+                    checked={checked}
+                    disabled={p.busy}
+                    aria-describedby={`${id}-${o.value}-text`}
+                    onChange={() => p.onChange(o.value)}
+                  />
+                  <span className="setup-card__body">
+                    <span className="setup-card__label">{o.label}</span>
+                    <span className="setup-card__text" id={`${id}-${o.value}-text`}>
+                      {o.text}
+                    </span>
+                  </span>
+                </label>
+              );
+            })}
+          </div>
+        </Frame>
+      );
     case 'ref': {
       const value = typeof p.value === 'string' ? p.value : '';
       const options = refOptions(p.refs, f.ref, [value]);

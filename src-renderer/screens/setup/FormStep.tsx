@@ -7,7 +7,7 @@ import { toFailure, useApi, useTransientNotice, type Failure } from '../../hooks
 import { formatDateTime } from '../../i18n/format';
 import { ru } from '../../i18n/ru';
 import { FieldView } from './Fields';
-import { crmConnected, type Field, type FormStep } from './steps';
+import { crmConnected, visibleFields, type Field, type FormStep } from './steps';
 import type { StepContext } from './types';
 
 const t = ru.setup;
@@ -213,31 +213,35 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
               </button>
             </div>
           )}
-          {step.groups.map((g, i) => (
-            <section className="setup-group" key={g.title ?? i} aria-label={g.title}>
-              {g.title && <h3 className="setup-group__title">{g.title}</h3>}
-              {g.hint && <p className="setup-group__hint">{g.hint}</p>}
-              <div className="setup-grid">
-                {g.fields.map((f) => (
-                  <FieldView
-                    key={f.testId}
-                    field={f}
-                    value={fieldPath(f) ? getPath(draft, fieldPath(f)!) : undefined}
-                    onChange={(v) => setDraft((d) => setPath(d, fieldPath(f)!, v))}
-                    error={errorOf(f)}
-                    issues={issuesUnder.get(f.testId) ?? noIssues}
-                    draft={draft}
-                    refs={references.refs}
-                    view={view}
-                    secretDraft={f.kind === 'secret' ? (secrets[f.key] ?? null) : null}
-                    onSecretDraft={(v) => f.kind === 'secret' && setSecrets((s) => ({ ...s, [f.key]: v }))}
-                    onSecretClear={(k) => void clearSecret(k)}
-                    busy={busy !== null}
-                  />
-                ))}
-              </div>
-            </section>
-          ))}
+          {step.groups.map((g, i) => {
+            const shown = visibleFields(g, draft);
+            if (shown.length === 0) return null;
+            return (
+              <section className="setup-group" key={g.title ?? i} aria-label={g.title}>
+                {g.title && <h3 className="setup-group__title">{g.title}</h3>}
+                {g.hint && <p className="setup-group__hint">{g.hint}</p>}
+                <div className="setup-grid">
+                  {shown.map((f) => (
+                    <FieldView
+                      key={f.testId}
+                      field={f}
+                      value={fieldPath(f) ? getPath(draft, fieldPath(f)!) : undefined}
+                      onChange={(v) => setDraft((d) => setPath(d, fieldPath(f)!, v))}
+                      error={errorOf(f)}
+                      issues={issuesUnder.get(f.testId) ?? noIssues}
+                      draft={draft}
+                      refs={references.refs}
+                      view={view}
+                      secretDraft={f.kind === 'secret' ? (secrets[f.key] ?? null) : null}
+                      onSecretDraft={(v) => f.kind === 'secret' && setSecrets((s) => ({ ...s, [f.key]: v }))}
+                      onSecretClear={(k) => void clearSecret(k)}
+                      busy={busy !== null}
+                    />
+                  ))}
+                </div>
+              </section>
+            );
+          })}
         </>
       )}
 
@@ -276,6 +280,7 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
               {busy === 'test' ? t.testing : t.test}
             </button>
           )}
+          {step.Live && <step.Live view={view} draft={draft} dirty={dirty} />}
           <span className="setup-actions__notice" role="status">
             {notice ?? (dirty && !blocked ? <span className="muted">{t.unsaved}</span> : null)}
           </span>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { SettingsView } from '../../../src-shared/api';
+import type { EngineStatus, SettingsView } from '../../../src-shared/api';
 import { LoadFailed, Loading } from '../../components/States';
+import { useEngine } from '../../hooks/useEngineStatus';
 import { navigate } from '../../hooks/useNavigation';
 import { ru } from '../../i18n/ru';
 import { setOpenSetupOnStart, useOpenSetupOnStart } from './firstRun';
@@ -10,8 +11,8 @@ import { useReferences, useSettingsView } from './useSetup';
 
 const t = ru.setup;
 
-function firstOpenStep(view: SettingsView): string {
-  return (setupSteps.find((s) => !s.done(view) && !(s.kind === 'custom' && s.info)) ?? setupSteps[0]!).id;
+function firstOpenStep(view: SettingsView, status: EngineStatus | null): string {
+  return (setupSteps.find((s) => !s.done(view, status) && !s.optional && !(s.kind === 'custom' && s.info)) ?? setupSteps[0]!).id;
 }
 
 /**
@@ -36,7 +37,8 @@ export function SetupScreen() {
 }
 
 function Wizard({ view, onView }: { view: SettingsView; onView(view: SettingsView): void }) {
-  const [current, setCurrent] = useState(() => firstOpenStep(view));
+  const { status } = useEngine();
+  const [current, setCurrent] = useState(() => firstOpenStep(view, status));
   const [dirty, setDirty] = useState<Record<string, boolean>>({});
   // The last «Проверить подключение» of each step in this visit: a saved but refused key is not «Готово».
   const [tested, setTested] = useState<Record<string, boolean>>({});
@@ -76,7 +78,7 @@ function Wizard({ view, onView }: { view: SettingsView; onView(view: SettingsVie
           <ol>
             {setupSteps.map((s, i) => (
               <li key={s.id}>
-                <StepLink step={s} n={i + 1} view={view} current={s.id === step.id} dirty={!!dirty[s.id]} failed={tested[s.id] === false} onClick={() => goTo(s.id)} />
+                <StepLink step={s} n={i + 1} view={view} status={status} current={s.id === step.id} dirty={!!dirty[s.id]} failed={tested[s.id] === false} onClick={() => goTo(s.id)} />
               </li>
             ))}
           </ol>
@@ -143,11 +145,11 @@ function Wizard({ view, onView }: { view: SettingsView; onView(view: SettingsVie
   );
 }
 
-function StepLink(props: { step: SetupStep; n: number; view: SettingsView; current: boolean; dirty: boolean; failed: boolean; onClick(): void }) {
+function StepLink(props: { step: SetupStep; n: number; view: SettingsView; status: EngineStatus | null; current: boolean; dirty: boolean; failed: boolean; onClick(): void }) {
   const { step } = props;
   // An instruction is never «Готово»: only the merchant knows whether the triggers were created.
   const info = step.kind === 'custom' && !!step.info;
-  const done = step.done(props.view) && !props.failed && !info;
+  const done = step.done(props.view, props.status) && !props.failed && !info;
   const state = props.failed ? t.stepFailed : done ? t.stepDone : info ? t.stepInfo : t.stepTodo;
   const tone = props.failed ? ' setup-steps__item--failed' : done ? ' setup-steps__item--done' : '';
   return (

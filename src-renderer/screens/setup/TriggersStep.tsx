@@ -115,8 +115,8 @@ export function TriggersStep(props: StepContext) {
               <Alert tone="warning" testId="triggers-local">
                 {t.localOnly}
               </Alert>
-              <button type="button" className="btn btn--small" onClick={() => props.goTo('general')}>
-                {t.goToGeneral}
+              <button type="button" className="btn btn--small" onClick={() => props.goTo('tunnel')}>
+                {t.goToTunnel}
               </button>
             </div>
           )}

@@ -1,10 +1,11 @@
 import type { ComponentType } from 'react';
-import type { CrmReferences, SettingsView } from '../../../src-shared/api';
+import type { CrmReferences, EngineStatus, SettingsView } from '../../../src-shared/api';
 import { measoftStatuses } from '../../../src-shared/measoft-statuses';
 import type { SecretKey, SettingsSection } from '../../../src-shared/settings';
 import type { SystemId } from '../../../src-shared/systems';
 import { ru } from '../../i18n/ru';
 import { TriggersStep } from './TriggersStep';
+import { TunnelLiveState } from './TunnelState';
 import type { StepContext } from './types';
 
 /**
@@ -21,6 +22,8 @@ interface FieldBase {
   hint?: string;
   /** Stable handle for tests: `field-<testId>`. */
   testId: string;
+  /** Shown (and checked) only while this holds for the step's unsaved values; hidden fields keep their values. */
+  when?: (values: Values) => boolean;
 }
 
 /** A value inside the section; `sender.company` reaches into a nested object. */
@@ -33,6 +36,8 @@ export type Field =
   | (PathField & { kind: 'number'; unit?: string; nullable?: boolean; step?: number; min?: number; max?: number })
   | (PathField & { kind: 'toggle' })
   | (PathField & { kind: 'choice'; options: ReadonlyArray<{ value: string; label: string }> })
+  /** One of a few ways, as cards with a sentence each on what it means for the merchant. */
+  | (PathField & { kind: 'cards'; options: ReadonlyArray<{ value: string; label: string; text: string }> })
   /** One code from a RetailCRM reference book; `emptyLabel` is the «nothing chosen» option (saved as null), none when the setting is required. */
   | (PathField & { kind: 'ref'; ref: RefBook; emptyLabel?: string })
   /** Several codes from a reference book, added from a dropdown and shown as removable chips. */
@@ -70,12 +75,27 @@ export interface FieldGroup {
   fields: Field[];
 }
 
+/** The fields of a group shown for these unsaved values (a group with none is not shown at all). */
+export function visibleFields(group: FieldGroup, values: Values): Field[] {
+  return group.fields.filter((f) => !f.when || f.when(values));
+}
+
+/** What a form step may show next to its buttons: live state from the engine. */
+export interface LiveStateProps {
+  view: SettingsView;
+  /** The step's unsaved values. */
+  draft: Values;
+  dirty: boolean;
+}
+
 interface StepBase {
   id: string;
   title: string;
   intro: string;
-  /** Shown as «Готово» in the step list. */
-  done(view: SettingsView): boolean;
+  /** Shown as «Готово» in the step list; `status` is the engine's live status (null until it is known). */
+  done(view: SettingsView, status: EngineStatus | null): boolean;
+  /** Not needed to work: the first run does not stop on it. */
+  optional?: boolean;
 }
 
 export interface FormStep extends StepBase {
@@ -86,6 +106,8 @@ export interface FormStep extends StepBase {
   testSystem?: SystemId;
   /** The fields cannot be filled without RetailCRM's reference books. */
   needsCrm?: boolean;
+  /** Live state next to «Проверить подключение» (the tunnel's). */
+  Live?: ComponentType<LiveStateProps>;
 }
 
 export interface CustomStep extends StepBase {
@@ -101,11 +123,19 @@ export function crmConnected(view: SettingsView): boolean {
   return !!view.values.retailcrm.url && !!view.secrets['retailcrm.apiKey']?.set;
 }
 
+/** A tunnel (or own address) that is chosen and up; «none» is never done (the step is optional). */
+export function tunnelDone(view: SettingsView, status: EngineStatus | null): boolean {
+  const provider = view.values.tunnel.provider;
+  return provider !== 'none' && status !== null && status.tunnel.provider === provider && status.tunnel.state === 'up';
+}
+
 export function lifeposConnected(view: SettingsView): boolean {
   return !!view.values.lifepos.orgGuid && !!view.values.lifepos.phone && !!view.secrets['lifepos.password']?.set;
 }
 
 const r = ru.setup;
+const tn = ru.tunnel;
+const provider = (p: string) => (values: Values) => values.provider === p;
 
 /** LIFE POS sale states (`state`), as the status map lists them. */
 const posSaleStates = [
@@ -484,9 +514,42 @@ export const setupSteps: SetupStep[] = [
     groups: [
       {
         fields: [
-          { kind: 'text', path: 'publicUrl', type: 'url', label: r.general.publicUrl, hint: r.general.publicUrlHint, nullable: true, testId: 'general-public-url', wide: true },
           { kind: 'number', path: 'webhookPort', label: r.general.port, hint: r.general.portHint, min: 1024, max: 65535, testId: 'general-port' },
           { kind: 'number', path: 'keepHistoryDays', label: r.general.keepDays, unit: r.general.days, min: 1, max: 3650, testId: 'general-keep-days' },
+        ],
+      },
+    ],
+  },
+  {
+    kind: 'form',
+    id: 'tunnel',
+    title: tn.title,
+    intro: tn.intro,
+    section: 'tunnel',
+    testSystem: 'tunnel',
+    optional: true,
+    done: tunnelDone,
+    Live: TunnelLiveState,
+    groups: [
+      {
+        fields: [
+          {
+            kind: 'cards',
+            path: 'provider',
+            label: tn.choice,
+            options: (['none', 'own', 'ngrok', 'localtunnel'] as const).map((value) => ({ value, ...tn.providers[value] })),
+            testId: 'tunnel-provider',
+          },
+        ],
+      },
+      {
+        title: tn.settings,
+        fields: [
+          { kind: 'text', path: 'ownUrl', type: 'url', label: tn.ownUrl, hint: tn.ownUrlHint, placeholder: 'https://prilavok.moy-magazin.ru', nullable: true, testId: 'tunnel-own-url', wide: true, when: provider('own') },
+          { kind: 'secret', key: 'tunnel.ngrokAuthtoken', label: tn.ngrokToken, hint: tn.ngrokTokenHint, savedText: tn.ngrokTokenSaved, testId: 'tunnel-ngrok-token', when: provider('ngrok') },
+          { kind: 'text', path: 'ngrokDomain', label: tn.ngrokDomain, hint: tn.ngrokDomainHint, placeholder: 'moy-magazin.ngrok.app', nullable: true, testId: 'tunnel-ngrok-domain', when: provider('ngrok') },
+          { kind: 'text', path: 'localtunnelHost', type: 'url', label: tn.ltHost, hint: tn.ltHostHint, placeholder: 'https://localtunnel.me', testId: 'tunnel-lt-host', wide: true, when: provider('localtunnel') },
+          { kind: 'text', path: 'localtunnelSubdomain', label: tn.ltSubdomain, hint: tn.ltSubdomainHint, placeholder: 'moy-magazin', nullable: true, testId: 'tunnel-lt-subdomain', when: provider('localtunnel') },
         ],
       },
     ],
