@@ -179,11 +179,14 @@ export function FieldView(p: FieldProps) {
                     value={o.value}
                     checked={checked}
                     disabled={p.busy}
+                    aria-labelledby={`${id}-${o.value}-label`}
                     aria-describedby={`${id}-${o.value}-text`}
                     onChange={() => p.onChange(o.value)}
                   />
                   <span className="setup-card__body">
-                    <span className="setup-card__label">{o.label}</span>
+                    <span className="setup-card__label" id={`${id}-${o.value}-label`}>
+                      {o.label}
+                    </span>
                     <span className="setup-card__text" id={`${id}-${o.value}-text`}>
                       {o.text}
                     </span>
