@@ -48,6 +48,16 @@ export const engineStatusSchema = z.object({
     /** Why the server is not listening, for the merchant. */
     error: z.string().nullable(),
   }),
+  /** How the webhook server is reached from the internet (own address or a tunnel Prilavok keeps open). */
+  tunnel: z.object({
+    provider: z.enum(['none', 'own', 'ngrok', 'localtunnel']),
+    state: z.enum(['off', 'connecting', 'up', 'down']),
+    /** The public base URL; the last one while reconnecting. */
+    url: z.string().nullable(),
+    /** Why it is down, for the merchant. */
+    error: z.string().nullable(),
+    since: timestamp,
+  }),
   errors: z.object({ unread: z.number().int() }),
   /** Each external system the engine talks to: set up or not, last successful sync, the current problem. */
   systems: z.array(

@@ -7,8 +7,6 @@ import { z } from 'zod';
 export const generalSettingsSchema = z.object({
   /** Port of the local webhook server (127.0.0.1); a tunnel exposes it publicly. */
   webhookPort: z.number().int().min(1024).max(65535).default(47800),
-  /** Public base URL when the merchant has a static address or reverse proxy (tunnel issue adds providers). */
-  publicUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
   /** How long finished jobs, processed inbox rows and acknowledged errors are kept. */
   keepHistoryDays: z.number().int().min(1).max(3650).default(30),
 });
@@ -154,11 +152,14 @@ export const leelooSettingsSchema = z.object({
 });
 
 /**
- * How the webhook server is reached from the internet. `own`: the merchant's static address or reverse proxy,
- * which is `general.publicUrl`; `ngrok` / `localtunnel`: a tunnel Prilavok opens and keeps open itself.
+ * How the webhook server is reached from the internet. `none`: it is not (Prilavok polls instead); `own`: the
+ * merchant's static address or reverse proxy (`ownUrl`); `ngrok` / `localtunnel`: a tunnel Prilavok opens and
+ * keeps open itself.
  */
 export const tunnelSettingsSchema = z.object({
   provider: z.enum(['none', 'own', 'ngrok', 'localtunnel']).default('none'),
+  /** The merchant's own public base URL that reaches the webhook port (https://prilavok.shop.ru). */
+  ownUrl: z.url({ protocol: /^https?$/ }).nullable().default(null),
   /** A reserved ngrok domain (example.ngrok.app); empty = a random address from ngrok. */
   ngrokDomain: z
     .string()
@@ -177,6 +178,10 @@ export const tunnelSettingsSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9-]{2,61}[a-z0-9]$/, 'от 4 до 63 латинских букв, цифр и дефисов')
     .nullable()
     .default(null),
+}).superRefine((t, ctx) => {
+  if (t.provider === 'own' && !t.ownUrl) {
+    ctx.addIssue({ code: 'custom', path: ['ownUrl'], message: 'укажите адрес, по которому Прилавок доступен из интернета' });
+  }
 });
 
 export const settingsSchemas = {

@@ -25,6 +25,8 @@ import type { PdfRenderer } from './printforms/pdf.js';
 import { printForms, type PrintFormId } from './printforms/types.js';
 import { FileKeySecretBox, type SecretBox } from './settings/secret-box.js';
 import { SecretStore, SettingsStore } from './settings/store.js';
+import { tunnelConfig } from './tunnel/config.js';
+import { TunnelManager } from './tunnel/manager.js';
 import { WebhookServer, type WebhookLimits, type WebhookRoute } from './webhooks/server.js';
 
 // Validation messages reach the merchant, so zod speaks Russian.
@@ -46,6 +48,8 @@ export interface EngineOptions {
   logEcho?: boolean;
   /** HTML → PDF for print forms (headless: Chromium; the desktop shell prints through Electron). */
   pdfRenderer?: PdfRenderer | null;
+  /** Tunnel reconnect delays (tests shorten them). */
+  tunnelBackoff?: { baseMs: number; maxMs: number };
 }
 
 export type ConnectionTest = () => Promise<{ ok: boolean; message: string; detail?: string | null }>;
@@ -75,6 +79,8 @@ export class Engine {
   readonly settings: SettingsStore;
   readonly secrets: SecretStore;
   readonly webhooks: WebhookServer;
+  /** Keeps the webhook server reachable from the internet (own address, ngrok or localtunnel). */
+  readonly tunnel: TunnelManager;
   readonly api: Dispatch;
   readonly startedAt = Date.now();
 
@@ -126,6 +132,11 @@ export class Engine {
     this.inbox = new Inbox(this.db, this.events, this.errors, this.log);
     this.scheduler = new Scheduler(this.db, this.errors, this.events, this.log, this.redactor);
     this.webhooks = new WebhookServer(this.inbox, (source) => this.secrets.get(webhookSecretKey(source)), this.log, opts.webhookLimits);
+    this.tunnel = new TunnelManager({
+      config: () => tunnelConfig(this.settings.get('tunnel'), this.secrets.get('tunnel.ngrokAuthtoken'), this.redactor),
+      log: this.log,
+      ...(opts.tunnelBackoff ? { backoff: opts.tunnelBackoff } : {}),
+    });
     this.api = createDispatcher(this.apiHandlers(), this.log, this.redactor);
 
     this.scheduler.register({
@@ -145,10 +156,21 @@ export class Engine {
     if (!this.secrets.get(key)) await this.secrets.set(key, randomBytes(18).toString('base64url'));
   }
 
+  /**
+   * The public base URL of the webhook server: the merchant's own address, or the tunnel's (the last one while
+   * it reconnects); null when the server is not reachable from the internet.
+   */
+  publicUrl(): string | null {
+    const t = this.settings.get('tunnel');
+    if (t.provider === 'own') return t.ownUrl?.replace(/\/+$/, '') ?? null;
+    if (t.provider === 'none') return null;
+    return this.tunnel.url;
+  }
+
   /** The URL a sender posts to: public when a tunnel or own address is configured, local otherwise. */
   webhookUrl(source: string): string | null {
     const secret = this.secrets.get(webhookSecretKey(source));
-    const base = this.settings.get('general').publicUrl ?? this.webhooks.localUrl;
+    const base = this.publicUrl() ?? this.webhooks.localUrl;
     return secret && base ? `${base.replace(/\/$/, '')}/hooks/${source}/${secret}` : null;
   }
 
@@ -167,8 +189,9 @@ export class Engine {
     this.started = true;
     const paused = this.kvGet('engine.paused') === '1';
     const port = this.opts.webhookPort ?? this.settings.get('general').webhookPort;
+    let listening: number | null = null;
     try {
-      await this.webhooks.listen(port);
+      listening = await this.webhooks.listen(port);
       this.webhookError = null;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -189,6 +212,8 @@ export class Engine {
     this.runner.start();
     this.scheduler.start(paused);
     this.scheduleInbox();
+    // The tunnel comes up in the background; its state and address arrive as status events.
+    if (listening !== null) await this.tunnel.start(listening);
     this.log.info('engine started', { version: ENGINE_VERSION, webhooks: this.webhooks.localUrl, paused });
   }
 
@@ -196,6 +221,7 @@ export class Engine {
   async stop(drainMs = 10_000): Promise<void> {
     if (this.statusTimer) clearTimeout(this.statusTimer);
     this.unsubscribers.splice(0).forEach((u) => u());
+    await this.tunnel.stop();
     await this.webhooks.close();
     await this.scheduler.stop();
     await this.runner.stop(drainMs);
@@ -230,9 +256,10 @@ export class Engine {
       webhooks: {
         listening: this.webhooks.localUrl !== null,
         localUrl: this.webhooks.localUrl,
-        publicUrl: this.settings.get('general').publicUrl,
+        publicUrl: this.publicUrl(),
         error: this.webhookError,
       },
+      tunnel: { ...this.tunnel.status(), provider: this.settings.get('tunnel').provider },
       errors: { unread: this.errors.unread() },
       systems: this.systemsStatus(pollers),
       secretsWarning: this.secrets.warning,
@@ -277,19 +304,22 @@ export class Engine {
         return this.status();
       },
       'settings.get': () => this.settingsView(),
-      'settings.update': ({ section, values }: { section: SettingsSection; values: Record<string, unknown> }) => {
+      'settings.update': async ({ section, values }: { section: SettingsSection; values: Record<string, unknown> }) => {
         this.settings.update(section, values);
+        if (section === 'tunnel') await this.restartTunnel();
         return this.settingsView();
       },
       'settings.setSecret': async ({ key, value }: { key: string; value: string }) => {
         await this.secrets.set(key, value);
+        if (key === 'tunnel.ngrokAuthtoken') await this.restartTunnel();
         const connector = key.split('.')[0]!;
         const n = this.queue.retryAuthFailures(connector);
         if (n) this.log.info('credentials changed; retrying jobs stopped on access errors', { connector, jobs: n });
         return this.settingsView();
       },
-      'settings.clearSecret': ({ key }: { key: string }) => {
+      'settings.clearSecret': async ({ key }: { key: string }) => {
         this.secrets.delete(key);
+        if (key === 'tunnel.ngrokAuthtoken') await this.restartTunnel();
         return this.settingsView();
       },
       'connections.test': async ({ system }: { system: SystemId }) => {
@@ -348,7 +378,7 @@ export class Engine {
   private async testWebhooks() {
     const local = this.webhooks.localUrl;
     if (!local) return { ok: false, message: 'Приём входящих запросов не запущен: порт недоступен.', detail: null };
-    const publicUrl = this.settings.get('general').publicUrl;
+    const publicUrl = this.publicUrl();
     const client = createHttpClient({ system: 'webhooks', redactor: this.redactor, timeoutMs: 10_000 });
     const target = `${(publicUrl ?? local).replace(/\/$/, '')}/hooks/health`;
     const res = await client.request({ url: target });
@@ -392,11 +422,17 @@ export class Engine {
     this.statusTimer.unref();
   }
 
-  private kvGet(key: string): string | null {
+  /** Reopens the tunnel with the settings just saved (a running engine only). */
+  async restartTunnel(): Promise<void> {
+    if (this.started) await this.tunnel.restart();
+    this.scheduleStatus();
+  }
+
+  kvGet(key: string): string | null {
     return (sql(this.db, 'SELECT value FROM kv WHERE key = ?').get(key) as { value: string } | undefined)?.value ?? null;
   }
 
-  private kvSet(key: string, value: string): void {
+  kvSet(key: string, value: string): void {
     sql(this.db, 'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 }

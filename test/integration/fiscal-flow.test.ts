@@ -210,7 +210,7 @@ describe('fiscal receipts', () => {
   });
 
   it('with a public address the register calls back to our route; the fiscal attributes reach the RetailCRM field and the timeline', async () => {
-    engine.settings.update('general', { publicUrl: engine.webhooks.localUrl });
+    engine.settings.update('tunnel', { provider: 'own', ownUrl: engine.webhooks.localUrl });
     engine.settings.update('kassa', { writeBackField: 'fiscal_receipt' });
     await postLeeloo([sale()]);
     await idle();

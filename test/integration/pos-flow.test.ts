@@ -220,7 +220,7 @@ describe('RetailCRM → LIFE POS', () => {
     const o = newOrder();
     await sync();
     // The shop's public address (here the local one): the check subscribes LIFE POS to our webhook route.
-    engine.settings.update('general', { publicUrl: engine.webhooks.localUrl });
+    engine.settings.update('tunnel', { provider: 'own', ownUrl: engine.webhooks.localUrl });
     expect(await engine.api('connections.test', { system: 'lifepos' })).toMatchObject({ result: { ok: true } });
     expect(lp.subscription()?.primary_url_for_notifications).toBe(engine.webhookUrl('lifepos'));
     lp.duplicateNotifications(1);

@@ -34,7 +34,7 @@ describe('setup.webhooks', () => {
     const wrong = await fetch(local.result.leeloo.replace(/[^/]+$/, 'not-the-secret'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"events":[]}' });
     expect(wrong.status).not.toBe(200);
 
-    engine.settings.update('general', { publicUrl: 'https://prilavok.moy-magazin.ru/' });
+    engine.settings.update('tunnel', { provider: 'own', ownUrl: 'https://prilavok.moy-magazin.ru/' });
     const pub = (await engine.api('setup.webhooks', {})) as { result: { leeloo: string } };
     expect(pub.result.leeloo).toBe(`https://prilavok.moy-magazin.ru/hooks/leeloo/${local.result.leeloo.split('/').pop()}`);
   });

@@ -157,18 +157,14 @@ describe('SecretStore', () => {
 
 describe('SettingsStore', () => {
   it('a new shop starts with the defaults', () => {
-    expect(new SettingsStore(db).get('general')).toEqual({ webhookPort: 47800, publicUrl: null, keepHistoryDays: 30 });
+    expect(new SettingsStore(db).get('general')).toEqual({ webhookPort: 47800, keepHistoryDays: 30 });
   });
 
   it('update merges over the current values, validates, saves, and survives a restart', () => {
     const store = new SettingsStore(db);
-    expect(store.update('general', { keepHistoryDays: 7 })).toEqual({ webhookPort: 47800, publicUrl: null, keepHistoryDays: 7 });
-    store.update('general', { publicUrl: 'https://shop.example.ru/prilavok' });
-    expect(new SettingsStore(db).get('general')).toEqual({
-      webhookPort: 47800,
-      publicUrl: 'https://shop.example.ru/prilavok',
-      keepHistoryDays: 7,
-    });
+    expect(store.update('general', { keepHistoryDays: 7 })).toEqual({ webhookPort: 47800, keepHistoryDays: 7 });
+    store.update('general', { webhookPort: 47900 });
+    expect(new SettingsStore(db).get('general')).toEqual({ webhookPort: 47900, keepHistoryDays: 7 });
     expect(new SettingsStore(db).all().general).toEqual(store.get('general'));
   });
 
@@ -187,25 +183,33 @@ describe('SettingsStore', () => {
     expect(err.message).toMatch(/^Настройки не сохранены: поле «webhookPort» — /);
     expect(err.detail).toContain('webhookPort');
     expect(store.get('general').keepHistoryDays).toBe(14);
-    expect(new SettingsStore(db).get('general')).toEqual({ webhookPort: 47800, publicUrl: null, keepHistoryDays: 14 });
+    expect(new SettingsStore(db).get('general')).toEqual({ webhookPort: 47800, keepHistoryDays: 14 });
   });
 
   it('every invalid field is named', () => {
     const store = new SettingsStore(db);
-    expect(() => store.update('general', { webhookPort: 'восемьдесят', publicUrl: 'ftp://shop' })).toThrow(
-      /поле «webhookPort».*; поле «publicUrl»/,
+    expect(() => store.update('general', { webhookPort: 'восемьдесят', keepHistoryDays: 0 })).toThrow(
+      /поле «webhookPort».*; поле «keepHistoryDays»/,
     );
+    expect(() => store.update('tunnel', { provider: 'own', ownUrl: 'ftp://shop' })).toThrow(/поле «ownUrl»/);
+  });
+
+  it('the own public address is required when it is the chosen way in', () => {
+    const store = new SettingsStore(db);
+    expect(() => store.update('tunnel', { provider: 'own' })).toThrow(/поле «ownUrl» — укажите адрес, по которому Прилавок доступен из интернета/);
+    expect(store.get('tunnel').provider).toBe('none');
+    expect(store.update('tunnel', { provider: 'own', ownUrl: 'https://shop.example.ru/prilavok' })).toMatchObject({ provider: 'own', ownUrl: 'https://shop.example.ru/prilavok' });
   });
 
   it('a stored section that no longer validates falls back to the defaults instead of stopping the engine', () => {
     db.prepare(`INSERT INTO settings (section, value, updated_at) VALUES ('general', ?, 0)`).run(JSON.stringify({ webhookPort: 5 }));
-    expect(new SettingsStore(db).get('general')).toEqual({ webhookPort: 47800, publicUrl: null, keepHistoryDays: 30 });
+    expect(new SettingsStore(db).get('general')).toEqual({ webhookPort: 47800, keepHistoryDays: 30 });
   });
 
   it('a stored section that is not even JSON (edited by hand) also falls back to the defaults', () => {
     db.prepare(`INSERT INTO settings (section, value, updated_at) VALUES ('general', ?, 0)`).run('{ webhookPort: 47801,');
     const store = new SettingsStore(db);
-    expect(store.get('general')).toEqual({ webhookPort: 47800, publicUrl: null, keepHistoryDays: 30 });
+    expect(store.get('general')).toEqual({ webhookPort: 47800, keepHistoryDays: 30 });
     // The next save writes a valid section.
     store.update('general', { keepHistoryDays: 3 });
     expect(new SettingsStore(db).get('general').keepHistoryDays).toBe(3);

@@ -9,6 +9,7 @@ import { FiscalFlow } from './fiscal/flow.js';
 import { LeelooFlow } from './leeloo.js';
 import { PrintService } from './print.js';
 import { SetupService } from './setup.js';
+import { TunnelFlow } from './tunnel.js';
 
 export interface Flows {
   connections: Connections;
@@ -19,6 +20,7 @@ export interface Flows {
   pos: PosFlow;
   fiscal: FiscalFlow;
   leeloo: LeelooFlow;
+  tunnel: TunnelFlow;
 }
 
 /** Connectors and flows on top of the engine core: every route, job kind, poller and connection test. */
@@ -45,5 +47,7 @@ export async function installFlows(engine: Engine, opts: { pdfRenderer?: PdfRend
   const setup = new SetupService(engine, connections, courier);
   const leeloo = new LeelooFlow(engine, connections, fiscal);
   await leeloo.install();
-  return { connections, crm, courier, print, setup, pos, fiscal, leeloo };
+  const tunnel = new TunnelFlow(engine, connections, pos);
+  tunnel.install();
+  return { connections, crm, courier, print, setup, pos, fiscal, leeloo, tunnel };
 }

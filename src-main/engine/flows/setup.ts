@@ -51,7 +51,7 @@ export class SetupService {
   /** The RetailCRM triggers to create by hand, with our webhook URL and every parameter to copy. */
   triggers(): { url: string | null; publicUrl: string | null; triggers: TriggerInstruction[] } {
     const url = this.engine.webhookUrl(CRM_WEBHOOK_SOURCE);
-    const publicUrl = this.engine.settings.get('general').publicUrl;
+    const publicUrl = this.engine.publicUrl();
     const codes = JSON.stringify(this.engine.settings.get('courier').deliveryTypes);
     const target = url ?? '';
     const pos = this.engine.settings.get('pos');

@@ -78,7 +78,7 @@ export class LocalTunnelProvider implements TunnelProvider {
         system: 'tunnel',
         code: res.status,
         detail: res.body.slice(0, 500),
-        message: `Сервер туннелей ${host} отказал: ${body.message ?? `HTTP ${res.status}`}. Проверьте поддомен в настройках туннеля.`,
+        message: `Сервер туннелей ${host} отказал: ${(body.message ?? `HTTP ${res.status}`).replace(/[.\s]+$/, '')}. Проверьте поддомен в настройках туннеля.`,
       });
     }
     if (res.status !== 200 || !body.id || !body.url || !body.port) {

@@ -139,7 +139,7 @@ export class FiscalFlow {
     const s = this.engine.settings.get('kassa');
     const password = this.engine.secrets.get('kassa.password');
     if (!s.login || !password) throw new SyncError({ kind: 'auth', system: 'kassa', message: 'Онлайн-касса не подключена: укажите логин и пароль ATOL Online в настройках.' });
-    const callback = this.engine.settings.get('general').publicUrl ? this.engine.webhookUrl(KASSA_CALLBACK_SOURCE) : null;
+    const callback = this.engine.publicUrl() ? this.engine.webhookUrl(KASSA_CALLBACK_SOURCE) : null;
     const key = JSON.stringify([s.baseUrl, s.login, password, p.version, p.groupCode, callback]);
     const hit = this.providers.get(p.id);
     if (hit?.key === key) return hit.provider;
@@ -194,7 +194,7 @@ export class FiscalFlow {
         sql(db, `UPDATE receipts SET state = 'registered', uuid = ?, updated_at = ? WHERE id = ? AND state = 'pending'`).run(res.providerRef, Date.now(), id);
         // Its own lane: report polls wait for the register's 1 request/s and must not hold up new receipts.
         // With a callback on its way the first poll waits, so it is usually not needed at all.
-        const callbacks = !!this.engine.settings.get('general').publicUrl;
+        const callbacks = !!this.engine.publicUrl();
         this.engine.queue.enqueue({
           kind: 'kassa.report',
           connector: 'kassa-report',

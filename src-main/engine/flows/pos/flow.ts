@@ -453,6 +453,18 @@ export class PosFlow {
     }
   }
 
+  /**
+   * Points LIFE POS notifications at our current public address (after the connection test, and whenever the
+   * tunnel's address changes). Without a public address there is nothing to subscribe: the sales poller reads
+   * the changes instead. Returns whether a subscription was made.
+   */
+  async subscribeNotifications(): Promise<boolean> {
+    const hook = this.engine.publicUrl() ? this.engine.webhookUrl(LIFEPOS_WEBHOOK_SOURCE) : null;
+    if (!hook || !this.connections.lifeposConfigured()) return false;
+    await this.connections.lifepos().subscribe({ primary: hook });
+    return true;
+  }
+
   private async testConnection(): Promise<{ ok: boolean; message: string; detail: string | null }> {
     const lp = this.connections.lifepos();
     await lp.signIn();
@@ -483,15 +495,11 @@ export class PosFlow {
       if (problems.length) return { ok: false, message: `LIFE POS подключён, но склады не сопоставлены по ИНН: ${problems.join(' ')}`, detail: null };
     }
     const s = this.engine.settings.get('pos');
-    const publicUrl = this.engine.settings.get('general').publicUrl;
-    const hook = this.engine.webhookUrl(LIFEPOS_WEBHOOK_SOURCE);
-    if (publicUrl && hook) {
-      try {
-        await lp.subscribe({ primary: hook });
-      } catch (err) {
-        const e = toSyncError(err, 'lifepos');
-        return { ok: false, message: `LIFE POS подключён, но подписка на уведомления не удалась: ${e.message}`, detail: e.detail };
-      }
+    try {
+      await this.subscribeNotifications();
+    } catch (err) {
+      const e = toSyncError(err, 'lifepos');
+      return { ok: false, message: `LIFE POS подключён, но подписка на уведомления не удалась: ${e.message}`, detail: e.detail };
     }
     const roles: Record<string, string> = { Owner: 'Владелец', Administrator: 'Администратор', Admin: 'Администратор' };
     const role = me.role ? (roles[me.role] ?? me.role) : null;
