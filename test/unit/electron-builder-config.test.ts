@@ -15,8 +15,9 @@ function validator() {
   return ajv.compile(schema);
 }
 
+const config = yaml.load(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Record<string, unknown>;
+
 describe('electron-builder.yml', () => {
-  const config = yaml.load(fs.readFileSync(path.join(root, 'electron-builder.yml'), 'utf8')) as Record<string, unknown>;
 
   it('validates against electron-builder\'s own schema', () => {
     const validate = validator();
@@ -35,5 +36,24 @@ describe('electron-builder.yml', () => {
     expect(config.nsis).toMatchObject({ oneClick: false, perMachine: false, allowElevation: false });
     expect(config.asarUnpack).toContain('**/node_modules/better-sqlite3/**');
     expect(config.publish).toBeNull();
+  });
+});
+
+describe('installer build (scripts/dist.mjs)', () => {
+  type DistScript = { builderEnv(env: Record<string, string | undefined>): Record<string, string | undefined> };
+  const load = async () => (await import(path.join(root, 'scripts/dist.mjs'))) as DistScript;
+
+  it('blanks npm\'s nodedir for electron-builder, so better-sqlite3 is built against Electron\'s headers', async () => {
+    const { builderEnv } = await load();
+    const env = builderEnv({ PATH: '/usr/bin', npm_config_nodedir: '/usr', NPM_CONFIG_NODEDIR: '/usr', CSC_LINK: 'cert.p12' });
+    expect(env).toEqual({ PATH: '/usr/bin', npm_config_nodedir: '', CSC_LINK: 'cert.p12' });
+  });
+
+  it('macOS: hardened runtime, dmg and zip, notarisation left to the environment (not switched off)', () => {
+    const mac = config.mac as Record<string, unknown>;
+    expect(mac).toMatchObject({ hardenedRuntime: true, target: ['dmg', 'zip'] });
+    expect(mac).not.toHaveProperty('notarize');
+    expect(config.linux).toMatchObject({ target: 'AppImage' });
+    expect(config.win).toMatchObject({ target: 'nsis' });
   });
 });
