@@ -68,11 +68,14 @@ test('доступ из интернета: свой адрес требует �
   await tunnel.getByTestId('save').click();
   await expect(own.getByTestId('field-error')).toContainText('укажите адрес');
   await expect(own.getByLabel('Адрес из интернета')).toHaveAttribute('aria-invalid', 'true');
+  await expect(tunnel.getByTestId('save-error')).toBeVisible();
   await shot(page, 'tunnel-own-error');
 
   // ngrok: a write-only token with where to get it, and a reserved domain that keeps the address.
   await tunnel.getByRole('radio', { name: 'ngrok' }).check();
   await expect(own).toHaveCount(0);
+  // The refusal was about the own address, which is no longer asked for.
+  await expect(tunnel.getByTestId('save-error')).toHaveCount(0);
   const token = tunnel.getByTestId('field-tunnel-ngrok-token');
   await expect(token.getByLabel('Токен ngrok (Authtoken)')).toHaveAttribute('type', 'password');
   await expect(token).toContainText('dashboard.ngrok.com → Your Authtoken');

@@ -169,6 +169,10 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
     return m;
   }, [fields, issues]);
 
+  // A refusal about fields the merchant has since hidden (another way chosen) is no longer shown.
+  const visiblePaths = step.groups.flatMap((g) => visibleFields(g, draft)).map(fieldPath).filter((p): p is string => p !== null);
+  const hiddenOnly = issues.length > 0 && issues.every((i) => !visiblePaths.some((p) => i.path === p || i.path.startsWith(`${p}.`) || p.startsWith(`${i.path}.`)));
+
   const blocked = step.needsCrm && !crmConnected(view);
   const needsRefs = fields.some((f) => f.kind === 'ref' || f.kind === 'refList' || f.kind === 'refMap' || (f.kind === 'codeMap' && 'ref' in f.keys));
 
@@ -245,7 +249,8 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
         </>
       )}
 
-      {failure && (
+      {step.Live && !blocked && <step.Live view={view} draft={draft} dirty={dirty} />}
+      {failure && !hiddenOnly && (
         <Alert tone="error" testId="save-error" onDismiss={() => setFailure(null)}>
           {failure.message}
         </Alert>
@@ -280,7 +285,6 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
               {busy === 'test' ? t.testing : t.test}
             </button>
           )}
-          {step.Live && <step.Live view={view} draft={draft} dirty={dirty} />}
           <span className="setup-actions__notice" role="status">
             {notice ?? (dirty && !blocked ? <span className="muted">{t.unsaved}</span> : null)}
           </span>

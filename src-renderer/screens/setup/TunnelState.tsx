@@ -31,13 +31,17 @@ export function TunnelLiveState({ draft, view }: LiveStateProps) {
   const chosen = draft.provider;
   let shown: { tone: Tone; text: string };
   if (!status || !connected) shown = { tone: 'off', text: t.offline };
-  else if (chosen !== view.values.tunnel.provider || chosen !== status.tunnel.provider) shown = { tone: 'off', text: t.unsaved };
+  else if (chosen !== view.values.tunnel.provider) shown = { tone: 'off', text: t.unsaved };
+  // Saved, and the engine has not reported the new way yet.
+  else if (chosen !== status.tunnel.provider) shown = { tone: 'connecting', text: t.connecting };
   else shown = tunnelStateText(status.tunnel);
   return (
-    <span className={`tunnel-live tunnel-live--${shown.tone}`} role="status" data-testid="tunnel-state" data-state={shown.tone}>
+    <p className={`tunnel-live tunnel-live--${shown.tone}`} role="status" data-testid="tunnel-state" data-state={shown.tone}>
+      <span className="tunnel-live__label">{t.label}</span>
       <span className="tunnel-live__dot" aria-hidden="true" />
-      <span className="visually-hidden">{t.label}: </span>
-      <span className="tunnel-live__text">{shown.text}</span>
-    </span>
+      <span className="tunnel-live__text" data-testid="tunnel-state-text">
+        {shown.text}
+      </span>
+    </p>
   );
 }
