@@ -23,7 +23,7 @@ async function world() {
   await engine.secrets.set('kassa.password', 'zUr0OxfI');
   await engine.start();
   // The register calls back with each result, as it does for a shop with a public address (tunnel).
-  engine.settings.update('general', { publicUrl: engine.webhooks.localUrl });
+  engine.settings.update('tunnel', { provider: 'own', ownUrl: engine.webhooks.localUrl });
   const close = async () => {
     await engine.stop();
     await emu.close();
