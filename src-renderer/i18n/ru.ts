@@ -568,7 +568,7 @@ export const ru = {
     ltSubdomain: 'Желаемый поддомен',
     ltSubdomainHint: 'Например moy-magazin — чтобы адрес сохранялся при переподключении. Пусто — любой свободный',
     state: {
-      label: 'Состояние туннеля',
+      label: 'Состояние',
       up: (url: string) => `Подключено: ${url}`,
       connecting: 'Подключается…',
       down: (error: string) => `Нет связи: ${error}`,

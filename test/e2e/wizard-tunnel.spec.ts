@@ -123,6 +123,7 @@ test('доступ из интернета: свой адрес требует �
   await expect(card.getByTestId('tunnel-card-url').locator('code')).toHaveText(publicUrl);
   await card.getByRole('button', { name: 'Копировать: адрес из интернета' }).click();
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(publicUrl);
+  await shot(page, 'dashboard-tunnel');
   await card.scrollIntoViewIfNeeded();
   await card.screenshot({ path: `${shots}/dashboard-tunnel-up.png`, animations: 'disabled' });
 
