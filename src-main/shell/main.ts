@@ -4,11 +4,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ErrorEntry } from '../../src-shared/api.js';
 import type { NavigateRequest } from '../../src-shared/navigate.js';
 import { EngineHost } from './engine-host.js';
-import { registerIpcGateway } from './ipc-gateway.js';
+import { desktopPrintHandlers, runDesktopMethod, type RenderResponse } from './desktop-print.js';
+import { registerDesktopGateway, registerIpcGateway } from './ipc-gateway.js';
 import { acquireSingleInstance, applyLoginItem, focusWindow, keepInTray, startedHidden } from './lifecycle.js';
 import { NotificationPolicy, showNotice } from './notifications.js';
 import { onScreen, openPrefs, type WindowBounds } from './prefs.js';
-import { pdfFromHtml } from './printing.js';
+import { listPrinters, pdfFromHtml, printHtml, printOptions } from './printing.js';
 import { createElectronSecretBox } from './secrets.js';
 import { lockDown } from './security.js';
 import { TrayController } from './tray.js';
@@ -136,9 +137,23 @@ if (acquireSingleInstance(app, () => showWindow())) {
     const tray: TrayController | null = new TrayController({ assetsDir, onAction, onClick: () => showWindow() }, model.state);
     const notices = new NotificationPolicy((n) => showNotice(n, navigate));
 
-    registerIpcGateway(ipcMain, {
-      isOurFrame: (e) => window !== null && e.sender === window.webContents && isOurs(e.senderFrame?.url ?? ''),
-      call: (method, input) => host.call(method, input),
+    const isOurFrame = (e: Electron.IpcMainInvokeEvent) => window !== null && e.sender === window.webContents && isOurs(e.senderFrame?.url ?? '');
+    registerIpcGateway(ipcMain, { isOurFrame, call: (method, input) => host.call(method, input) });
+    // Printers and silent printing: the window's own printer list, the engine's rendering, the prefs' memory.
+    registerDesktopGateway(ipcMain, {
+      isOurFrame,
+      serve: (e, method, input) =>
+        runDesktopMethod(
+          desktopPrintHandlers({
+            printers: () => listPrinters(e.sender),
+            prefs,
+            render: (i) => host.call('print.render', i) as Promise<RenderResponse>,
+            options: printOptions,
+            print: printHtml,
+          }),
+          method,
+          input,
+        ),
     });
     host.on('event', (event: string, payload: unknown) => {
       window?.webContents.send('prilavok:event', event, payload);

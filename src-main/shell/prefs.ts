@@ -51,6 +51,16 @@ export class Prefs {
     return typeof p === 'string' && p.length > 0 ? p : null;
   }
 
+  /** Every remembered printer by form; entries a hand-edit broke (unknown form, empty name) are left out. */
+  printers(): Partial<Record<PrintFormId, string>> {
+    const out: Partial<Record<PrintFormId, string>> = {};
+    for (const form of printFormIds) {
+      const p = this.printerFor(form);
+      if (p) out[form] = p;
+    }
+    return out;
+  }
+
   setPrinter(form: PrintFormId, printer: string | null): void {
     if (!(printFormIds as readonly string[]).includes(form)) throw new RangeError(`unknown print form: ${form}`);
     const next = { ...(this.store.get('printers') ?? {}) };

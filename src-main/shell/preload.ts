@@ -1,5 +1,6 @@
 import { contextBridge, ipcRenderer } from 'electron';
 import type { ApiResponse, EventName, PrilavokApi } from '../../src-shared/api.js';
+import type { PrilavokDesktop } from '../../src-shared/desktop.js';
 import { parseNavigateRequest, type NavigateRequest } from '../../src-shared/navigate.js';
 
 /**
@@ -31,3 +32,13 @@ const api: PrilavokApi & { onNavigate(listener: (req: NavigateRequest) => void):
 };
 
 contextBridge.exposeInMainWorld('prilavok', api);
+
+/**
+ * What only the desktop app can do (printers, silent printing), under its own name: the window knows it runs
+ * in the desktop app by its presence. Answers are values (`ok`/`error`), passed on as they are.
+ */
+const desktop: PrilavokDesktop = {
+  call: (method, input) => ipcRenderer.invoke('prilavok:desktop', method, input),
+};
+
+contextBridge.exposeInMainWorld('prilavokDesktop', desktop);

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { printFormInfo } from '../engine/printforms/types.js';
 import type { PrintFormId, PrintPage } from '../engine/printforms/types.js';
+import type { DesktopPrinter } from '../../src-shared/desktop.js';
 
 /**
  * Printing the courier forms from the desktop app: silently to the printer the merchant chose for the form, or
@@ -12,7 +13,8 @@ import type { PrintFormId, PrintPage } from '../engine/printforms/types.js';
  */
 
 export interface PrinterProfile {
-  printer: string;
+  /** The OS name of the printer; null prints to the system's default printer. */
+  printer: string | null;
   form: PrintFormId;
 }
 
@@ -31,7 +33,7 @@ export function printOptions(profile: PrinterProfile): WebContentsPrintOptions {
   const paper = paperOf(printFormInfo(profile.form).page);
   return {
     silent: true,
-    deviceName: profile.printer,
+    ...(profile.printer ? { deviceName: profile.printer } : {}),
     printBackground: true,
     color: false,
     copies: 1,
@@ -100,7 +102,7 @@ export function printHtml(html: string, options: WebContentsPrintOptions): Promi
               new Error(
                 failureReason === 'cancelled'
                   ? 'Печать отменена.'
-                  : `Принтер «${options.deviceName ?? 'по умолчанию'}» не напечатал документ: ${failureReason || 'неизвестная ошибка'}. Проверьте, что он включён и выбран в настройках печати.`,
+                  : `${options.deviceName ? `Принтер «${options.deviceName}»` : 'Принтер по умолчанию'} не напечатал документ: ${failureReason || 'неизвестная ошибка'}. Проверьте, что он включён и выбран в настройках печати.`,
               ),
             );
         });
@@ -113,7 +115,24 @@ export function pdfFromHtml(html: string, page: PrintPage): Promise<Buffer> {
 }
 
 /** Installed printers, for the choice of a printer per form. */
-export async function listPrinters(contents: WebContents): Promise<Array<{ name: string; displayName: string }>> {
-  const printers = await contents.getPrintersAsync();
-  return printers.map((p) => ({ name: p.name, displayName: p.displayName || p.name }));
+export async function listPrinters(contents: WebContents): Promise<DesktopPrinter[]> {
+  return toDesktopPrinters(await contents.getPrintersAsync());
+}
+
+/**
+ * Electron's printer list as the window shows it. Newer Electron no longer says which printer is the system
+ * default; where the OS still tells (the legacy `isDefault`, CUPS' `printer-is-default` option) it is kept.
+ * Nameless entries are dropped, duplicates kept once.
+ */
+export function toDesktopPrinters(printers: ReadonlyArray<{ name: string; displayName?: string; options?: unknown; isDefault?: unknown }>): DesktopPrinter[] {
+  const seen = new Set<string>();
+  const out: DesktopPrinter[] = [];
+  for (const p of printers) {
+    if (typeof p.name !== 'string' || !p.name.trim() || seen.has(p.name)) continue;
+    seen.add(p.name);
+    const options = (p.options ?? {}) as Record<string, unknown>;
+    const isDefault = p.isDefault === true || options['printer-is-default'] === 'true' || options['is-default'] === 'true';
+    out.push({ name: p.name, displayName: (typeof p.displayName === 'string' && p.displayName.trim()) || p.name, isDefault });
+  }
+  return out;
 }
