@@ -171,7 +171,10 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
 
   // A refusal about fields the merchant has since hidden (another way chosen) is no longer shown.
   const visiblePaths = step.groups.flatMap((g) => visibleFields(g, draft)).map(fieldPath).filter((p): p is string => p !== null);
-  const hiddenOnly = issues.length > 0 && issues.every((i) => !visiblePaths.some((p) => i.path === p || i.path.startsWith(`${p}.`) || p.startsWith(`${i.path}.`)));
+  const shownAt = (i: Issue) => visiblePaths.some((p) => i.path === p || i.path.startsWith(`${p}.`) || p.startsWith(`${i.path}.`));
+  const hiddenOnly = issues.length > 0 && issues.every((i) => !shownAt(i));
+  // When every refusal stands under its field, the banner need not repeat the engine's field names.
+  const allUnderFields = issues.length > 0 && issues.every(shownAt);
 
   const blocked = step.needsCrm && !crmConnected(view);
   const needsRefs = fields.some((f) => f.kind === 'ref' || f.kind === 'refList' || f.kind === 'refMap' || (f.kind === 'codeMap' && 'ref' in f.keys));
@@ -252,7 +255,7 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
       {step.Live && !blocked && <step.Live view={view} draft={draft} dirty={dirty} />}
       {failure && !hiddenOnly && (
         <Alert tone="error" testId="save-error" onDismiss={() => setFailure(null)}>
-          {failure.message}
+          {allUnderFields ? t.saveFailedFields : failure.message}
         </Alert>
       )}
       {result && (
