@@ -12,7 +12,7 @@ const formId = z.enum(printFormIds);
 export type DesktopFormId = z.output<typeof formId>;
 
 /** An installed printer's OS name (what the print call takes). */
-const printerName = z.string().trim().min(1).max(300);
+const printerName = z.string().min(1).max(300).refine((s) => s.trim().length > 0, 'empty printer name');
 
 export const desktopPrinterSchema = z.object({
   /** The name the operating system knows the printer by. */
