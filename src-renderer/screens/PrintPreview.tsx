@@ -1,9 +1,11 @@
 import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useState, type SyntheticEvent } from 'react';
 import type { MethodOutput, OrderSummary } from '../../src-shared/api';
+import type { DesktopPrinter } from '../../src-shared/desktop';
 import { Alert } from '../components/Alert';
 import { base64ToBytes, downloadBlob } from '../components/download';
 import { Empty, LoadFailed, Loading } from '../components/States';
 import { toFailure, useActions, useApi, useTransientNotice, type Failure } from '../hooks/useApi';
+import { useDesktopPrinters } from '../hooks/useDesktopPrinters';
 import { usePrintSelection } from '../hooks/usePrintSelection';
 import { ru } from '../i18n/ru';
 
@@ -34,6 +36,8 @@ export function PrintPreview() {
   const { run, isBusy, failure, clearFailure } = useActions();
   const { notice, show } = useTransientNotice(6000);
   const [printJob, setPrintJob] = useState<{ n: number; html: string } | null>(null);
+  // In the desktop app: a printer per form and silent printing; in a browser this stays unused.
+  const desktop = useDesktopPrinters(formId);
 
   const form = forms.items?.find((f) => f.id === formId) ?? null;
   const selectedSet = useMemo(() => new Set(selected), [selected]);
@@ -56,6 +60,13 @@ export function PrintPreview() {
   // may open. It never gets `allow-scripts`, so the form itself can run nothing (it also carries its own CSP).
   const printNow = () => {
     if (!preview.result) return;
+    if (desktop.isDesktop) {
+      void run('print', async () => {
+        const res = await desktop.print(selected);
+        show(ru.print.sentToPrinter(res.printer, formId === 'waybill-a4' ? ru.print.waybillCount(res.orders) : ru.print.labelsCount(res.orders)));
+      });
+      return;
+    }
     setPrintJob((prev) => ({ n: (prev?.n ?? 0) + 1, html: preview.result!.html }));
   };
   const onPrintFrameLoad = (e: SyntheticEvent<HTMLIFrameElement>) => {
@@ -90,8 +101,17 @@ export function PrintPreview() {
             {isBusy('pdf') && <span className="spinner spinner--small" aria-hidden="true" />}
             {ru.print.pdf}
           </button>
-          <button type="button" className="btn btn--primary" onClick={printNow} disabled={!canAct} data-testid="print-print" title={ru.print.printHint}>
-            {ru.print.print}
+          <button
+            type="button"
+            className="btn btn--primary"
+            onClick={printNow}
+            disabled={!canAct || isBusy('print')}
+            aria-busy={isBusy('print')}
+            data-testid="print-print"
+            title={desktop.isDesktop ? ru.print.printSilentTitle : ru.print.printHint}
+          >
+            {isBusy('print') && <span className="spinner spinner--small" aria-hidden="true" />}
+            {isBusy('print') ? ru.print.printing : ru.print.print}
           </button>
         </div>
       </div>
@@ -155,7 +175,28 @@ export function PrintPreview() {
               {ru.print.previewTitle}
             </h2>
             <FormPicker forms={forms.items} failure={forms.failure} value={formId} onChange={setFormId} onRetry={forms.reload} />
+            {desktop.isDesktop && (
+              <PrinterPicker
+                printers={desktop.printers}
+                selected={desktop.selected}
+                hasDefault={desktop.hasDefault}
+                failure={desktop.failure}
+                onRetry={desktop.reload}
+                onChange={(printer) => void run('printer', () => desktop.select(printer))}
+                busy={isBusy('printer')}
+              />
+            )}
           </div>
+          {desktop.missing && (
+            <Alert tone="warning" testId="print-printer-missing">
+              {ru.print.printerMissing(desktop.missing, desktop.printers?.find((p) => p.name === desktop.selected)?.displayName ?? null)}
+            </Alert>
+          )}
+          {desktop.isDesktop && desktop.printers?.length === 0 && (
+            <Alert tone="warning" testId="print-no-printers">
+              {ru.print.noPrinters}
+            </Alert>
+          )}
 
           {failure && (
             <Alert tone="error" onDismiss={clearFailure}>
@@ -198,7 +239,7 @@ export function PrintPreview() {
                 <span className="dot-sep" aria-hidden="true" />
                 <span>{ru.print.pages(selected.length - preview.result.skipped.length)}</span>
                 <span className="dot-sep" aria-hidden="true" />
-                <span>{ru.print.printHint}</span>
+                <span>{desktop.isDesktop ? ru.print.printSilentHint(form.page.widthMm, form.page.heightMm) : ru.print.printHint}</span>
               </p>
             </>
           ) : (
@@ -262,6 +303,61 @@ function FormPicker(props: {
         </label>
       ))}
     </fieldset>
+  );
+}
+
+/**
+ * The printer for the chosen form (desktop app only): installed printers, preselected with the one remembered
+ * for the form or the system default; a choice is remembered for the form at once.
+ */
+function PrinterPicker(props: {
+  printers: DesktopPrinter[] | null;
+  selected: string | null;
+  hasDefault: boolean;
+  failure: Failure | null;
+  busy: boolean;
+  onChange: (printer: string | null) => void;
+  onRetry: () => void;
+}) {
+  const id = useId();
+  if (props.failure && !props.printers) {
+    return (
+      <div className="print-printer print-printer--failed" data-testid="print-printer-failed">
+        <span className="print-printer__error">{props.failure.message}</span>
+        <button type="button" className="btn btn--small" onClick={props.onRetry}>
+          {ru.print.printersRetry}
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="print-printer">
+      <label className="print-printer__label" htmlFor={id}>
+        {ru.print.printer}
+      </label>
+      <select
+        id={id}
+        className="print-printer__select"
+        value={props.selected ?? ''}
+        onChange={(e) => props.onChange(e.target.value || null)}
+        disabled={!props.printers || props.busy}
+        aria-busy={!props.printers || props.busy}
+        data-testid="print-printer"
+      >
+        {!props.printers ? (
+          <option value="">{ru.print.printersLoading}</option>
+        ) : (
+          <>
+            {!props.hasDefault && <option value="">{ru.print.printerDefault}</option>}
+            {props.printers.map((p) => (
+              <option key={p.name} value={p.name}>
+                {p.isDefault ? `${p.displayName} — ${ru.print.printerDefault.toLowerCase()}` : p.displayName}
+              </option>
+            ))}
+          </>
+        )}
+      </select>
+    </div>
   );
 }
 
