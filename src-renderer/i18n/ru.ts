@@ -175,6 +175,24 @@ export const ru = {
     skippedTitle: (n: number) => (n === 1 ? 'Один заказ не попадёт в печать' : `Не попадут в печать: ${n}`),
     skippedOrder: (number: string | null, id: number) => (number ? `№ ${number}` : `Заказ #${id}`),
     pages: (n: number) => `Заказов в форме: ${n}`,
+    printer: 'Принтер',
+    printerDefault: 'Принтер по умолчанию',
+    printersLoading: 'Ищем принтеры…',
+    printersRetry: 'Обновить список принтеров',
+    noPrinters: 'Принтеры не найдены — печать пойдёт на принтер по умолчанию.',
+    printerMissing: (name: string, fallback: string | null) =>
+      `Принтер «${name}», выбранный для этой формы, не найден. Печать пойдёт на ${fallback ? `«${fallback}»` : 'принтер по умолчанию'}.`,
+    printSilentHint: (w: number, h: number) => `Печать сразу на выбранный принтер, без окна печати; лист ${w}×${h} мм.`,
+    printSilentTitle: 'Напечатать на выбранный принтер без окна печати',
+    printing: 'Печатаем…',
+    labelsCount: (n: number) => {
+      const m10 = n % 10;
+      const m100 = n % 100;
+      const word = m10 === 1 && m100 !== 11 ? 'этикетка' : m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? 'этикетки' : 'этикеток';
+      return `${n} ${word}`;
+    },
+    sentToPrinter: (printer: string | null, what: string) => `Отправлено на ${printer ? `принтер «${printer}»` : 'принтер по умолчанию'}: ${what}`,
+    waybillCount: (n: number) => `накладная, заказов: ${n}`,
   },
 
   errorLog: {
