@@ -87,7 +87,7 @@ export function PrintPreview() {
           <p className="section__caption">{ru.print.caption}</p>
         </div>
         <div className="print-preview__actions">
-          <span className="print-preview__notice" role="status">
+          <span className="print-preview__notice" role="status" data-testid="print-status">
             {notice}
           </span>
           <button

@@ -57,3 +57,24 @@ test('printing to PDF produces a PDF', async () => {
   expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
   expect(pdf.length).toBeGreaterThan(500);
 });
+
+test('the window sees the installed printers through the desktop door, and a bad request is refused', async () => {
+  const page = await app.firstWindow();
+  type Desktop = { call(method: string, input: unknown): Promise<{ ok: boolean; result?: unknown; error?: { message: string } }> };
+  const hasDesktop = await page.evaluate(() => typeof (window as unknown as { prilavokDesktop?: Desktop }).prilavokDesktop?.call === 'function');
+  expect(hasDesktop).toBe(true);
+  const res = await page.evaluate(() => (window as unknown as { prilavokDesktop: Desktop }).prilavokDesktop.call('desktop.printers', {}));
+  expect(res.ok).toBe(true);
+  const result = res.result as { printers: Array<{ name: string; displayName: string; isDefault: boolean }>; remembered: Record<string, string> };
+  expect(Array.isArray(result.printers)).toBe(true);
+  for (const p of result.printers) {
+    expect(typeof p.name).toBe('string');
+    expect(typeof p.displayName).toBe('string');
+    expect(typeof p.isDefault).toBe('boolean');
+  }
+  expect(result.remembered).toEqual({});
+  const bad = await page.evaluate(() =>
+    (window as unknown as { prilavokDesktop: Desktop }).prilavokDesktop.call('desktop.print', { orderIds: [], form: 'label-100x150', printer: null }),
+  );
+  expect(bad).toMatchObject({ ok: false, error: { message: 'Неверный запрос' } });
+});
