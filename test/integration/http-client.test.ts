@@ -27,7 +27,12 @@ describe('HTTP client', () => {
       res.end('{}');
     });
     servers.push(s);
-    const client = createHttpClient({ system: 'retailcrm', baseUrl: s.url, redactor: new Redactor(), limiter: new RateLimiter(10, 1) });
+    // Departures are the limiter's promise; arrivals add the event loop's and the network's jitter on top.
+    const departures: number[] = [];
+    const limiter = new RateLimiter(10, 1);
+    const take = limiter.take.bind(limiter);
+    limiter.take = (signal) => take(signal).then(() => void departures.push(performance.now()));
+    const client = createHttpClient({ system: 'retailcrm', baseUrl: s.url, redactor: new Redactor(), limiter });
     const abort = new AbortController();
     const start = performance.now();
     const calls = Array.from({ length: 100 }, () => client.request({ url: 'api/v5/orders', signal: abort.signal }).catch(() => null));
@@ -37,9 +42,12 @@ describe('HTTP client', () => {
     const inWindow = arrivals.filter((t) => t - start < 3000).length;
     expect(inWindow).toBeGreaterThanOrEqual(27);
     expect(inWindow).toBeLessThanOrEqual(33);
-    // No one-second window holds more than the budget (one extra for a late timer followed by a punctual one).
-    const busiest = Math.max(...arrivals.map((t) => arrivals.filter((u) => u >= t && u < t + 1000).length));
-    expect(busiest).toBeLessThanOrEqual(11);
+    // No one-second window of departures holds more than the budget (one extra for a late timer followed by a
+    // punctual one); at the server, a request or two delayed by a busy machine may bunch up with the next.
+    const busiest = (times: number[]) => Math.max(...times.map((t) => times.filter((u) => u >= t && u < t + 1000).length));
+    expect(departures.length).toBeGreaterThanOrEqual(inWindow);
+    expect(busiest(departures)).toBeLessThanOrEqual(11);
+    expect(busiest(arrivals)).toBeLessThanOrEqual(13);
   }, 10_000);
 
   it('maps answers to error kinds, honouring Retry-After', async () => {
