@@ -1,5 +1,7 @@
 import type { EventEmitter } from 'node:events';
-import { createRequire } from 'node:module';
+// The client's tunnel class itself (its default export wraps it in a helper that retries the first request
+// forever); imported statically so it is bundled into the engine like every other dependency.
+import TunnelClass from 'localtunnel/lib/Tunnel.js';
 import { SyncError } from '../errors.js';
 import { createHttpClient } from '../http/client.js';
 import type { Redactor } from '../redact.js';
@@ -39,8 +41,6 @@ interface LtTunnel extends EventEmitter {
   close(): void;
 }
 type LtTunnelClass = new (opts: { host: string; port: number; local_host: string; subdomain?: string }) => LtTunnel;
-
-const require = createRequire(import.meta.url);
 
 /**
  * A tunnel through a localtunnel server: the public localtunnel.me or one the merchant runs. The `localtunnel`
@@ -90,7 +90,7 @@ export class LocalTunnelProvider implements TunnelProvider {
         message: `Сервер туннелей ${host} не выдал туннель (HTTP ${res.status}). Повторим автоматически.`,
       });
     }
-    const Tunnel = require('localtunnel/lib/Tunnel.js') as LtTunnelClass;
+    const Tunnel = TunnelClass as LtTunnelClass;
     const client = new Tunnel({ host, port: o.localPort, local_host: '127.0.0.1', ...(this.opts.subdomain ? { subdomain: this.opts.subdomain } : {}) });
     // The server's answer is already here: hand it to the library instead of letting it ask again.
     client._init = (cb) => cb(null, client._getInfo(body));
