@@ -127,6 +127,13 @@ if (acquireSingleInstance(app, () => showWindow())) {
         case 'copyWebhookUrl':
           clipboard.writeText(a.url);
           break;
+        case 'toggleOpenAtLogin': {
+          const on = !prefs.openAtLogin();
+          prefs.setOpenAtLogin(on);
+          applyLoginItem(app, on);
+          model.openAtLogin(on);
+          break;
+        }
         case 'quit':
           quitting = true;
           app.quit();
@@ -135,6 +142,7 @@ if (acquireSingleInstance(app, () => showWindow())) {
     };
     const model = new TrayModel((state) => tray?.update(state));
     const tray: TrayController | null = new TrayController({ assetsDir, onAction, onClick: () => showWindow() }, model.state);
+    model.openAtLogin(prefs.openAtLogin());
     const notices = new NotificationPolicy((n) => showNotice(n, navigate));
 
     const isOurFrame = (e: Electron.IpcMainInvokeEvent) => window !== null && e.sender === window.webContents && isOurs(e.senderFrame?.url ?? '');

@@ -15,11 +15,12 @@ export type TrayAction =
   | { type: 'resume' }
   | { type: 'openErrorLog' }
   | { type: 'copyWebhookUrl'; url: string }
+  | { type: 'toggleOpenAtLogin' }
   | { type: 'quit' };
 
 export type TrayMenuItem =
   | { kind: 'separator' }
-  | { kind: 'item'; label: string; enabled: boolean; action?: TrayAction; submenu?: TrayMenuItem[] };
+  | { kind: 'item'; label: string; enabled: boolean; action?: TrayAction; submenu?: TrayMenuItem[]; /** A checkbox item. */ checked?: boolean };
 
 export interface TrayState {
   icon: TrayIcon;
@@ -36,6 +37,8 @@ export interface TrayInput {
   recentErrors: ErrorEntry[];
   /** The clock, ms since epoch (how long the tunnel has been connecting); defaults to now. */
   now?: number;
+  /** Whether Prilavok starts with the computer (a checkbox in the menu); no item when unknown. */
+  openAtLogin?: boolean;
 }
 
 /** A tunnel still connecting after this long is shown as a warning. */
@@ -54,6 +57,7 @@ export const trayLabels = {
   noErrors: 'Ошибок нет',
   errorLog: 'Открыть журнал ошибок',
   copyWebhookUrl: 'Скопировать адрес для вебхуков',
+  openAtLogin: 'Запускать вместе с компьютером',
   quit: 'Выход',
   tunnelUp: 'Туннель: подключён',
   tunnelConnecting: 'Туннель: подключается…',
@@ -164,6 +168,9 @@ export function trayState(input: TrayInput): TrayState {
       : { kind: 'item', label: trayLabels.copyWebhookUrl, enabled: false },
     ...(tunnel ? [{ kind: 'item', label: tunnel, enabled: false } satisfies TrayMenuItem] : []),
     { kind: 'separator' },
+    ...(input.openAtLogin === undefined
+      ? []
+      : [{ kind: 'item', label: trayLabels.openAtLogin, enabled: true, checked: input.openAtLogin, action: { type: 'toggleOpenAtLogin' } } satisfies TrayMenuItem]),
     { kind: 'item', label: trayLabels.quit, enabled: true, action: { type: 'quit' } },
   ];
   return { icon, tooltip, menu };
@@ -196,6 +203,12 @@ export class TrayModel {
 
   get state(): TrayState {
     return this.last ?? trayState({ ...this.input, now: this.clock.now() });
+  }
+
+  /** The «start with the computer» checkbox follows the saved preference. */
+  openAtLogin(on: boolean): void {
+    this.input = { ...this.input, openAtLogin: on };
+    this.publish();
   }
 
   engineUp(up: boolean): void {

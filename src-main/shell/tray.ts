@@ -20,6 +20,7 @@ export function toMenuTemplate(items: TrayMenuItem[], onAction: (a: TrayAction) 
     return {
       label: item.label,
       enabled: item.enabled,
+      ...(item.checked === undefined ? {} : { type: 'checkbox' as const, checked: item.checked }),
       ...(item.submenu ? { submenu: toMenuTemplate(item.submenu, onAction) } : {}),
       ...(action ? { click: () => onAction(action) } : {}),
     };

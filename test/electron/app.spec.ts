@@ -42,7 +42,7 @@ test('the tray menu has its items', async () => {
   const labels = await app.evaluate(() =>
     (globalThis as unknown as { prilavokShell: ShellHooks }).prilavokShell.trayMenu().map((i) => i.label ?? '—'),
   );
-  for (const label of ['Открыть Прилавок', 'Синхронизировать сейчас', 'Последние ошибки', 'Скопировать адрес для вебхуков', 'Выход']) {
+  for (const label of ['Открыть Прилавок', 'Синхронизировать сейчас', 'Последние ошибки', 'Скопировать адрес для вебхуков', 'Запускать вместе с компьютером', 'Выход']) {
     expect(labels).toContain(label);
   }
   expect(labels.includes('Пауза') || labels.includes('Продолжить')).toBe(true);

@@ -305,4 +305,26 @@ describe('tray adapter', () => {
     template.find((o) => o.label === 'Выход')!.click!();
     expect(actions).toEqual([{ type: 'syncNow' }, { type: 'openErrorLog' }, { type: 'quit' }]);
   });
+
+  it('«Запускать вместе с компьютером» is a checkbox that follows the saved preference and reports its click', () => {
+    const actions: unknown[] = [];
+    const model = new TrayModel(() => undefined);
+    model.event('engine.status', status());
+    expect(model.state.menu.some((i) => i.kind === 'item' && i.label === 'Запускать вместе с компьютером')).toBe(false);
+    model.openAtLogin(true);
+    expect(item(model.state.menu, 'Запускать вместе с компьютером')).toMatchObject({ checked: true, enabled: true, action: { type: 'toggleOpenAtLogin' } });
+    const tray = new TrayController({ assetsDir: '/app/assets', platform: 'linux', onAction: (a) => actions.push(a) }, model.state);
+    type Opt = { label?: string; type?: string; checked?: boolean; click?: () => void };
+    const template = () => (trays.at(-1)!.menu as { template: Opt[] }).template;
+    const box = template().find((o) => o.label === 'Запускать вместе с компьютером')!;
+    expect(box).toMatchObject({ type: 'checkbox', checked: true });
+    box.click!();
+    expect(actions).toEqual([{ type: 'toggleOpenAtLogin' }]);
+    // Unchecked after the preference changed, and the menu is rebuilt for it.
+    model.openAtLogin(false);
+    tray.update(model.state);
+    expect(template().find((o) => o.label === 'Запускать вместе с компьютером')).toMatchObject({ type: 'checkbox', checked: false });
+    // Ordinary items stay plain items.
+    expect(template().find((o) => o.label === 'Выход')).not.toHaveProperty('type');
+  });
 });
