@@ -84,8 +84,11 @@ export const posSettingsSchema = z.object({
   enabled: z.boolean().default(false),
   /** RetailCRM statuses that create the sale (the seed's trigger «new»). */
   createStatuses: z.array(code).max(50).default(['new']),
-  /** Statuses that cancel a sale not paid in LIFE POS (the seed's «closed»: Отменен, Возвращен). */
-  closeStatuses: z.array(code).max(50).default(['cancel-other']),
+  /**
+   * Statuses that cancel a sale not paid in LIFE POS. The seed's «closed» trigger defaults to «Возвращен» and
+   * «Отменен»: RetailCRM's standard `refund` (Возврат, group «Отменен») and `cancel-other` (Отменен).
+   */
+  closeStatuses: z.array(code).max(50).default(['refund', 'cancel-other']),
   /** Payment statuses that refund a paid sale (the seed's «refund»: Возвращён). */
   refundPaymentStatuses: z.array(code).max(50).default(['returned']),
   /** RetailCRM payment types for payments taken in LIFE POS. */
@@ -127,6 +130,8 @@ export const kassaSettingsSchema = z.object({
   profiles: z.array(kassaProfileSchema).max(20).default([]),
   /** RetailCRM payment type → profile: a payment of that type becoming paid gets a sell receipt. */
   crmPaymentTypes: z.record(z.string(), profileId).default({}),
+  /** RetailCRM payment types that are cash (ATOL payment type 0); every other type is cashless (1). */
+  cashPaymentTypes: z.array(code).max(50).default(['cash']),
   paidPaymentStatuses: z.array(code).max(20).default(['paid']),
   refundPaymentStatuses: z.array(code).max(20).default(['returned']),
   /** Goods handed over later: a prepayment receipt when paid, a settlement receipt when the order completes. */

@@ -480,6 +480,8 @@ export const ru = {
       profileColumn: 'Касса',
       noReceipt: '— не пробивать —',
       needProfiles: 'Сначала добавьте кассу выше',
+      cashPaymentTypes: 'Какие типы оплаты — наличные',
+      cashPaymentTypesHint: 'В чеке они пробиваются как «наличными», все остальные — как «безналичными»',
       paidStatuses: 'Статусы оплаты «оплачено»',
       paidStatusesHint: 'Оплата с таким статусом получает чек прихода',
       refundStatuses: 'Статусы оплаты «возврат»',

@@ -430,6 +430,7 @@ export const setupSteps: SetupStep[] = [
             choices: ({ draft }) => profileChoices(draft.profiles),
             testId: 'kassa-payment-types',
           },
+          { kind: 'refList', path: 'cashPaymentTypes', ref: 'paymentTypes', label: r.kassa.cashPaymentTypes, hint: r.kassa.cashPaymentTypesHint, testId: 'kassa-cash-types' },
           { kind: 'refList', path: 'paidPaymentStatuses', ref: 'paymentStatuses', label: r.kassa.paidStatuses, hint: r.kassa.paidStatusesHint, testId: 'kassa-paid-statuses' },
           { kind: 'refList', path: 'refundPaymentStatuses', ref: 'paymentStatuses', label: r.kassa.refundStatuses, hint: r.kassa.refundStatusesHint, testId: 'kassa-refund-statuses' },
         ],
