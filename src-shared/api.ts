@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorKinds } from './errors.js';
 import { secretKeySchema, secretKeys, settingsSchemas, settingsSectionSchema } from './settings.js';
-import { systems } from './systems.js';
+import { connectionTestTargets, systems } from './systems.js';
 
 /**
  * The one API the window knows. The engine serves it through a single dispatcher; the window reaches it
@@ -163,7 +163,8 @@ export const triggerInstructionSchema = z.object({
 });
 export type TriggerInstruction = z.output<typeof triggerInstructionSchema>;
 
-export const orderActions = ['refresh', 'cancelCourier'] as const;
+export const orderActions = ['refresh', 'cancelCourier', 'resend'] as const;
+export type OrderAction = (typeof orderActions)[number];
 
 export const printFormIds = ['label-100x150', 'label-75x120', 'waybill-a4'] as const;
 export const printFormSchema = z.object({
@@ -205,7 +206,7 @@ export const apiMethods = {
   ),
   'settings.clearSecret': method(z.object({ key: secretKeySchema }).strict(), settingsViewSchema),
 
-  'connections.test': method(z.object({ system }).strict(), connectionTestResultSchema),
+  'connections.test': method(z.object({ system: z.enum(connectionTestTargets) }).strict(), connectionTestResultSchema),
 
   'orders.list': method(
     z

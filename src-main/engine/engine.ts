@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
-import type { EngineStatus } from '../../src-shared/api.js';
+import type { EngineStatus, OrderAction } from '../../src-shared/api.js';
 import type { SettingsSection } from '../../src-shared/settings.js';
-import type { SystemId } from '../../src-shared/systems.js';
+import type { ConnectionTestTarget, SystemId } from '../../src-shared/systems.js';
 import { createDispatcher, type Dispatch } from './api/dispatcher.js';
 import { ErrorLog } from './core/error-log.js';
 import { Orders } from './core/orders.js';
@@ -66,7 +66,7 @@ export class Engine {
   readonly redactor = new Redactor();
   readonly events = new EngineEvents();
   readonly rateLimiters = new RateLimiters();
-  readonly connectionTests = new Map<SystemId, ConnectionTest>();
+  readonly connectionTests = new Map<ConnectionTestTarget, ConnectionTest>();
   readonly db: Db;
   readonly log: Logger;
   readonly errors: ErrorLog;
@@ -322,8 +322,9 @@ export class Engine {
         if (key === 'tunnel.ngrokAuthtoken') await this.restartTunnel();
         return this.settingsView();
       },
-      'connections.test': async ({ system }: { system: SystemId }) => {
-        const test = this.connectionTests.get(system);
+      'connections.test': async ({ system: target }: { system: ConnectionTestTarget }) => {
+        const system: SystemId = target === 'pos' ? 'lifepos' : target;
+        const test = this.connectionTests.get(target);
         if (!test) return { ok: false, message: 'Для этой системы проверка подключения пока недоступна.', detail: null };
         try {
           const r = await test();
@@ -361,7 +362,7 @@ export class Engine {
       'references.get': ({ refresh }: { refresh?: boolean | undefined }) => this.flows.setup.crmReferences(refresh ?? false),
       'setup.triggers': () => this.flows.setup.triggers(),
       'setup.webhooks': () => ({ leeloo: this.webhookUrl('leeloo'), kassa: this.webhookUrl('kassa') }),
-      'orders.action': ({ id, action }: { id: number; action: 'refresh' | 'cancelCourier' }) => this.flows.setup.orderAction(id, action),
+      'orders.action': ({ id, action }: { id: number; action: OrderAction }) => this.flows.setup.orderAction(id, action),
       'print.forms': () => ({ forms: printForms }),
       'print.render': ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => this.flows.print.render(orderIds, form),
       'print.pdf': async ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => {

@@ -1,4 +1,4 @@
-import type { CrmReferences, TriggerInstruction } from '../../../src-shared/api.js';
+import type { CrmReferences, OrderAction, TriggerInstruction } from '../../../src-shared/api.js';
 import type { Engine } from '../engine.js';
 import { SyncError } from '../errors.js';
 import type { Connections } from '../connectors/connections.js';
@@ -98,10 +98,11 @@ export class SetupService {
     };
   }
 
-  orderAction(id: number, action: 'refresh' | 'cancelCourier'): { message: string } {
+  orderAction(id: number, action: OrderAction): { message: string } {
     const order = this.engine.orders.get(id);
     if (!order) throw new SyncError({ kind: 'needsAttention', message: 'Заказ не найден.', detail: `order ${id}` });
     if (action === 'cancelCourier') return { message: this.courier.cancelByHand(id) };
+    if (action === 'resend') return { message: this.courier.resendByHand(id) };
     const m = /^retailcrm:(\d+)$/.exec(order.ref);
     if (!m) throw new SyncError({ kind: 'needsAttention', message: 'Этот заказ пришёл не из RetailCRM: перечитывать неоткуда.' });
     this.engine.queue.enqueue({

@@ -7,6 +7,7 @@ import { fromKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js'
 import { MEASOFT_STATUSES, isEditableStatus, type MeasoftOrderInput, type MeasoftOrderState } from '../../connectors/measoft/index.js';
 import type { PollerContext } from '../../jobs/scheduler.js';
 import { crmOrderRef, type CrmSync } from '../crm-sync.js';
+import { isCourierResendStatus } from '../../../../src-shared/courier-resend.js';
 import {
   DELIVERED_STATUSES,
   decideCourier,
@@ -52,7 +53,13 @@ function statusTitle(code: string | null): string {
   return (MEASOFT_STATUSES as Record<string, string | undefined>)[code] ?? code;
 }
 
-const crmIdPayload = z.object({ crmId: z.number().int().positive(), generation: z.number().int().positive(), manual: z.boolean().optional() });
+const crmIdPayload = z.object({
+  crmId: z.number().int().positive(),
+  generation: z.number().int().positive(),
+  manual: z.boolean().optional(),
+  /** Sent again by hand: the MeaSoft order this one replaces, checked to be over before the new one is made. */
+  previous: z.string().nullable().optional(),
+});
 const statusPayload = z.object({
   crmId: z.number().int().positive(),
   orderno: z.string(),
@@ -232,13 +239,88 @@ export class CourierFlow {
     return `Заказ №${row.crm_number} отменяется в курьерской службе.`;
   }
 
+  /**
+   * «Отправить заново» from the window: a new MeaSoft order (the next generation, its own number and
+   * idempotency key) after the previous one was cancelled, refused, brought back or lost. Never next to a
+   * live one: refused while MeaSoft has the order in work, and the send itself checks the previous order's
+   * status at MeaSoft first. A send that is still waiting for the merchant is simply tried again.
+   */
+  resendByHand(orderId: number): string {
+    const db = this.engine.db;
+    const row = sql(db, 'SELECT * FROM courier_orders WHERE order_id = ?').get(orderId) as Row | undefined;
+    if (!row) {
+      throw new SyncError({
+        kind: 'needsAttention',
+        system: 'measoft',
+        message: 'Заказ ещё не передавался в курьерскую службу: отправлять заново нечего. Он уйдёт сам, когда в RetailCRM получит статус отправки.',
+      });
+    }
+    const number = row.crm_number;
+    if (row.state === 'cancelling') {
+      throw new SyncError({ kind: 'needsAttention', system: 'measoft', message: `Заказ №${number} сейчас отменяется в курьерской службе. Отправьте его заново, когда отмена завершится.` });
+    }
+    if (row.state === 'sending') {
+      const job = this.engine.queue.byKey(`measoft:create:${row.crm_id}:${row.generation}`);
+      if (job && (job.state === 'attention' || job.state === 'dead') && this.engine.queue.retry(job.id)) {
+        // Same generation, same number: a send that may have reached MeaSoft is adopted, never doubled.
+        this.engine.orders.refreshAttention(row.order_id);
+        this.engine.events.emit('orders.changed', { ids: [row.order_id] });
+        return `Заказ №${number} отправляется в курьерскую службу ещё раз.`;
+      }
+      throw new SyncError({ kind: 'needsAttention', system: 'measoft', message: `Заказ №${number} уже отправляется в курьерскую службу.` });
+    }
+    if (row.state === 'sent' && !isCourierResendStatus(row.measoft_status)) {
+      throw new SyncError({
+        kind: 'needsAttention',
+        system: 'measoft',
+        message: `Заказ №${number} уже в курьерской службе (статус «${statusTitle(row.measoft_status)}»): второй заказ не создаём. Чтобы отправить его заново, сначала отмените его у курьера.`,
+        detail: `MeaSoft order ${row.orderno ?? '-'} status ${row.measoft_status ?? '-'}`,
+      });
+    }
+    // A cancel of ours has already moved to the next generation; a cancel or refusal at MeaSoft has not.
+    const generation = row.state === 'sent' ? row.generation + 1 : row.generation;
+    const previous = row.orderno;
+    db.transaction(() => {
+      const changed = sql(db, `UPDATE courier_orders SET state = 'sending', generation = ?, hold = 0, orderno = NULL, barcode = NULL, sent_hash = NULL, sent = NULL,
+                                 measoft_status = NULL, measoft_status_at = NULL, delivered = NULL, updated_at = ?
+                               WHERE crm_id = ? AND generation = ? AND state = ?`)
+        .run(generation, Date.now(), row.crm_id, row.generation, row.state).changes;
+      if (changed !== 1) throw new SyncError({ kind: 'retryable', system: 'measoft', message: `Заказ №${number} только что изменился. Попробуйте ещё раз.` });
+      this.engine.queue.enqueue({
+        kind: 'measoft.createOrder',
+        connector: 'measoft',
+        key: `measoft:create:${row.crm_id}:${generation}`,
+        payload: { crmId: row.crm_id, generation, manual: true, previous },
+        orderId: row.order_id,
+      });
+      this.engine.orders.setChip(row.order_id, 'measoft', { state: 'sending', label: 'Отправляется', attention: false });
+    })();
+    this.engine.orders.refreshAttention(row.order_id);
+    this.engine.events.emit('orders.changed', { ids: [row.order_id] });
+    return `Заказ №${number} будет отправлен в курьерскую службу заново под номером ${measoftOrderNo(number, generation)}.`;
+  }
+
   // ── jobs ─────────────────────────────────────────────────────────────────────────────────────────────
 
-  private async createOrder(p: { crmId: number; generation: number }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+  private async createOrder(p: z.output<typeof crmIdPayload>, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
     const row = this.get(p.crmId);
     if (!row || row.state !== 'sending' || row.generation !== p.generation) return { result: { skipped: 'superseded' } };
     const s = this.engine.settings.get('courier');
     const order = await this.connections.retailcrm().orderGet(p.crmId, 'id', undefined, { signal });
+    if (p.previous && p.previous !== measoftOrderNo(order.number, p.generation)) {
+      // Sent again by hand: the order it replaces must be over at MeaSoft, whatever we last heard.
+      const before = await this.connections.measoft().status(p.previous, { signal });
+      const code = before?.status.code ?? null;
+      if (code && !isCourierResendStatus(code)) {
+        throw new SyncError({
+          kind: 'needsAttention',
+          system: 'measoft',
+          message: `Заказ №${order.number} не отправлен заново: прежний заказ ${p.previous} у курьерской службы снова в работе (статус «${statusTitle(code)}»). Второй заказ не создаём — уточните у курьерской службы.`,
+          detail: `previous MeaSoft order ${p.previous} status ${code}`,
+        });
+      }
+      note({ received: { previous: p.previous, status: code } });
+    }
     if (!isCourierDelivery(order, s)) {
       // The delivery type changed before anything reached MeaSoft: nothing to cancel there.
       return {
