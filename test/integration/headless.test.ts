@@ -1,10 +1,13 @@
+import Database from 'better-sqlite3';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { startEmulators } from '../emulators/courier-world.js';
+import { databaseState, newCourierOrder, prepareCourierDataDir, sendCourierTrigger } from '../helpers/courier.js';
 import { startHeadless, type Headless } from '../helpers/headless.js';
-import { tempDir } from '../helpers/temp.js';
+import { tempDir, waitFor } from '../helpers/temp.js';
 
 const TOKEN = 'test-token-4f1c2a9e';
 
@@ -105,4 +108,84 @@ describe('headless mode', () => {
     expect(failed).toContain('База данных создана более новой версией Прилавка');
     h = null;
   }, 60_000);
+});
+
+describe('headless mode stops on a signal without losing a job in flight', () => {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    '%s while MeaSoft is answering: the call finishes, its result is recorded once, the process exits 0 and the database is clean',
+    async (signal) => {
+      const t = tempDir();
+      cleanups.push(t.cleanup);
+      const emu = await startEmulators();
+      cleanups.push(() => emu.close());
+      const { crmHookPath } = await prepareCourierDataDir(t.dir, emu);
+
+      let proc = await startHeadless({ dataDir: t.dir, token: TOKEN });
+      cleanups.push(() => void proc.stop('SIGKILL'));
+      const order = newCourierOrder(emu);
+      emu.crm.editOrder(order.id, { status: 'send-to-delivery' }, { source: 'user' });
+      emu.ms.faults.latencyMs = 2_500; // MeaSoft takes its time over the new order
+      expect(await sendCourierTrigger(proc.webhooks!, crmHookPath, order.id)).toBe(200);
+
+      const db = new Database(path.join(t.dir, 'prilavok.db'), { readonly: true });
+      const createJob = () =>
+        db.prepare(`SELECT state, attempts, result FROM jobs WHERE kind = 'measoft.createOrder'`).get() as
+          | { state: string; attempts: number; result: string | null }
+          | undefined;
+      try {
+        await waitFor(() => createJob()?.state === 'running', 'the MeaSoft send to start', 20_000);
+        await new Promise((r) => setTimeout(r, 600));
+      } finally {
+        db.close();
+      }
+      // The request is with MeaSoft and has not been answered yet.
+      expect(emu.ms.requests.filter((r) => r.op === 'neworder')).toHaveLength(0);
+
+      const signalledAt = Date.now();
+      const code = await proc.stop(signal);
+      const exitedAt = Date.now();
+      expect(code).toBe(0);
+      expect(proc.output()).toContain(`Получен ${signal}: завершаю текущие операции…`);
+      expect(proc.output()).toContain('Прилавок остановлен.');
+      // It waited for MeaSoft's answer instead of dropping the call.
+      const answered = emu.ms.requests.filter((r) => r.op === 'neworder');
+      expect(answered).toHaveLength(1);
+      expect(answered[0]!.status).toBe(200);
+      expect(answered[0]!.at).toBeGreaterThan(signalledAt);
+      expect(answered[0]!.at).toBeLessThanOrEqual(exitedAt);
+      expect(emu.ms.orders().filter((o) => o.orderno === order.number)).toHaveLength(1);
+
+      // Closed cleanly: no write-ahead log to recover, and the file passes the integrity check.
+      expect(databaseState(t.dir)).toMatchObject({ walLeft: false, integrity: 'ok' });
+      const check = new Database(path.join(t.dir, 'prilavok.db'), { readonly: true });
+      try {
+        const job = check.prepare(`SELECT state, attempts, result FROM jobs WHERE kind = 'measoft.createOrder'`).get() as { state: string; attempts: number; result: string };
+        expect(job).toMatchObject({ state: 'done', attempts: 1 });
+        expect(JSON.parse(job.result)).toEqual({ orderno: order.number, outcome: 'created' });
+        expect(check.prepare(`SELECT state, orderno FROM courier_orders WHERE crm_id = ?`).get(order.id)).toEqual({ state: 'sent', orderno: order.number });
+        const outcomes = check.prepare(`SELECT a.outcome FROM job_attempts a JOIN jobs j ON j.id = a.job_id WHERE j.kind = 'measoft.createOrder'`).all();
+        expect(outcomes).toEqual([{ outcome: 'done' }]);
+      } finally {
+        check.close();
+      }
+
+      // Started again: the recorded send is not repeated; only the track number still goes to RetailCRM.
+      emu.ms.faults.latencyMs = 0;
+      proc = await startHeadless({ dataDir: t.dir, token: TOKEN });
+      await waitFor(
+        () => (emu.crm.getOrder(order.id)!.delivery?.data as Record<string, unknown> | undefined)?.trackNumber,
+        'the track number in RetailCRM after the restart',
+        20_000,
+      );
+      expect(emu.ms.requests.filter((r) => r.op === 'neworder')).toHaveLength(1);
+      expect(await proc.stop('SIGTERM')).toBe(0);
+      expect(databaseState(t.dir)).toMatchObject({ walLeft: false, integrity: 'ok' });
+    },
+    90_000,
+  );
 });
