@@ -7,6 +7,7 @@ import {
   type MethodOutput,
   type PrilavokApi,
 } from '../../src-shared/api';
+import { ru } from '../i18n/ru';
 
 type Listener = (payload: unknown) => void;
 
@@ -58,10 +59,10 @@ export function createBridgeApi(token: string, origin: string = window.location.
           body: JSON.stringify(input ?? {}),
         });
       } catch (err) {
-        throw new ApiCallError({ kind: 'retryable', message: 'Нет связи с Прилавком. Проверьте, что программа запущена.', detail: String(err) });
+        throw new ApiCallError({ kind: 'retryable', message: ru.connection.unreachable, detail: String(err) });
       }
       if (res.status === 401) {
-        throw new ApiCallError({ kind: 'auth', message: 'Нет доступа: откройте ссылку с ключом доступа, которую напечатал Прилавок.', detail: null });
+        throw new ApiCallError({ kind: 'auth', message: ru.connection.unauthorized, detail: null });
       }
       const body = (await res.json()) as ApiResponse<MethodOutput<M>>;
       if (!body.ok) throw new ApiCallError(body.error);
