@@ -14,6 +14,13 @@ export const systems = [
 
 export type SystemId = (typeof systems)[number];
 
+/**
+ * What «Проверить подключение» can check: every system, plus `pos` — the RetailCRM ↔ LIFE POS sale settings
+ * (payment types, task group, the key's rights) checked against both systems.
+ */
+export const connectionTestTargets = [...systems, 'pos'] as const;
+export type ConnectionTestTarget = (typeof connectionTestTargets)[number];
+
 /** Names the merchant sees. */
 export const systemTitles: Record<SystemId, string> = {
   engine: 'Прилавок',

@@ -103,12 +103,28 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
     }
   }, [api, draft, saved, fields, typedSecrets, step, view, onView]);
 
+  const runTest = async () => {
+    if (!step.testSystem) return;
+    try {
+      const r = await api.call('connections.test', { system: step.testSystem });
+      setResult(r);
+      props.onTested(r.ok);
+    } catch (err) {
+      setResult({ ok: false, message: toFailure(err).message, detail: null });
+    }
+  };
+
   const onSave = async () => {
     setBusy('save');
     setResult(null);
     const next = await save();
-    setBusy(null);
     if (next) show(t.saved);
+    // Saved either way; the check after it says what is wrong, even when the other system cannot be reached.
+    if (next && step.checkOnSave) {
+      setBusy('test');
+      await runTest();
+    }
+    setBusy(null);
   };
 
   const onTest = async () => {
@@ -116,15 +132,7 @@ export function FormStepView(props: StepContext & { step: FormStep; onDirty(dirt
     setBusy('test');
     setResult(null);
     const next = dirty ? await save() : view;
-    if (next) {
-      try {
-        const r = await api.call('connections.test', { system: step.testSystem });
-        setResult(r);
-        props.onTested(r.ok);
-      } catch (err) {
-        setResult({ ok: false, message: toFailure(err).message, detail: null });
-      }
-    }
+    if (next) await runTest();
     setBusy(null);
   };
 

@@ -2,7 +2,7 @@ import type { ComponentType } from 'react';
 import type { CrmReferences, EngineStatus, SettingsView } from '../../../src-shared/api';
 import { measoftStatuses } from '../../../src-shared/measoft-statuses';
 import type { SecretKey, SettingsSection } from '../../../src-shared/settings';
-import type { SystemId } from '../../../src-shared/systems';
+import type { ConnectionTestTarget } from '../../../src-shared/systems';
 import { ru } from '../../i18n/ru';
 import { TriggersStep } from './TriggersStep';
 import { TunnelLiveState } from './TunnelState';
@@ -103,7 +103,9 @@ export interface FormStep extends StepBase {
   section: SettingsSection;
   groups: FieldGroup[];
   /** «Проверить подключение» runs `connections.test` for this system (after saving). */
-  testSystem?: SystemId;
+  testSystem?: ConnectionTestTarget;
+  /** «Сохранить» runs that check too, once saved: the save never waits on it, the result shows under the form. */
+  checkOnSave?: boolean;
   /** The fields cannot be filled without RetailCRM's reference books. */
   needsCrm?: boolean;
   /** Live state next to «Проверить подключение» (the tunnel's). */
@@ -323,6 +325,8 @@ export const setupSteps: SetupStep[] = [
     intro: r.pos.intro,
     section: 'pos',
     needsCrm: true,
+    testSystem: 'pos',
+    checkOnSave: true,
     done: (v) => v.values.pos.enabled && v.values.pos.createStatuses.length > 0 && lifeposConnected(v),
     groups: [
       {

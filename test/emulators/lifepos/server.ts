@@ -128,7 +128,11 @@ export interface LifePosEmulator {
   expireTokens(): void;
   /** The next n notifications are delivered twice (at-least-once delivery). */
   duplicateNotifications(n: number): void;
-  faults: { latencyMs: number; failNext(n: number, status?: number): void; dropNext(n: number): void; malformedNext(n: number): void };
+  /**
+   * `latencyMs` delays every call before it is handled; `answerLatencyMs` handles the call at once (a sale is
+   * created) and delays only its answer — the window in which a client that dies has not learnt the result.
+   */
+  faults: { latencyMs: number; answerLatencyMs: number; failNext(n: number, status?: number): void; dropNext(n: number): void; malformedNext(n: number): void };
   notifications: Array<{ url: string; status: number | null; body: string }>;
   notificationsSettled(): Promise<void>;
   requests: Array<{ method: string; path: string; status: number; at: number }>;
@@ -255,6 +259,7 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
   let duplicate = 0;
   const faults: LifePosEmulator['faults'] = {
     latencyMs: 0,
+    answerLatencyMs: 0,
     failNext(n, status = 500) {
       failQueue = [...failQueue, ...Array.from({ length: n }, () => status)];
     },
@@ -883,13 +888,16 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
       recent.push(t);
     }
 
+    const late = () => (faults.answerLatencyMs > 0 ? new Promise((r) => setTimeout(r, faults.answerLatencyMs)) : Promise.resolve());
     try {
       const out = await api(req, method, path, url.searchParams, raw);
       log(out.status);
+      await late();
       send(res, out.status, out.body);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       log(err.status);
+      await late();
       send(res, err.status, { code: err.code, message: err.message, ...(err.errors.length ? { errors: err.errors } : {}) }, err.headers);
     }
   };

@@ -3,12 +3,12 @@ import { sql, type Db } from '../../db/open.js';
 import { SyncError, toSyncError } from '../../errors.js';
 import type { Engine } from '../../engine.js';
 import type { Connections } from '../../connectors/connections.js';
-import { crmOrderSchema, fromKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js';
-import { parseLifePosNotification, type LpSale } from '../../connectors/lifepos/index.js';
+import { crmOrderSchema, fromKopecks, toKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js';
+import { parseLifePosNotification, type LpMe, type LpSale } from '../../connectors/lifepos/index.js';
 import { contentId } from '../../jobs/inbox.js';
 import type { PollerContext } from '../../jobs/scheduler.js';
 import { crmOrderRef, type CrmSync } from '../crm-sync.js';
-import { crmCourierId, decidePos, toSaleInput, type PosRowView } from './mapping.js';
+import { crmCourierId, decidePos, saleTotalProblem, toSaleInput, type PosRowView } from './mapping.js';
 
 export const LIFEPOS_POLLER = 'lifepos.sales';
 export const LIFEPOS_WEBHOOK_SOURCE = 'lifepos';
@@ -45,6 +45,19 @@ function chipFor(sale: Pick<LpSale, 'state' | 'paymentStatus'>): { state: string
   const pay = sale.paymentStatus ? PAY_TITLES[sale.paymentStatus] : null;
   return { state: st, label: `${STATE_TITLES[st] ?? st}${pay ? `, ${pay}` : ''}`, attention: false };
 }
+
+/** The RetailCRM key's rights the flow needs, with the names RetailCRM shows in the key's settings. */
+const POS_SCOPES: Record<string, string> = {
+  order_read: 'Заказы — получение',
+  order_write: 'Заказы — редактирование',
+  customer_read: 'Клиенты — получение',
+  reference_read: 'Справочники — получение',
+  user_read: 'Пользователи — получение',
+  task_write: 'Задачи — редактирование',
+};
+
+const ROLE_TITLES: Record<string, string> = { Owner: 'Владелец', Administrator: 'Администратор', Admin: 'Администратор', Manager: 'Менеджер', Cashier: 'Кассир', Courier: 'Курьер', Guest: 'Гость' };
+const roleTitle = (role: string): string => ROLE_TITLES[role] ?? role;
 
 const orderPayload = z.object({ crmId: z.number().int().positive(), order: z.unknown() });
 const crmIdPayload = z.object({ crmId: z.number().int().positive() });
@@ -95,7 +108,8 @@ export class PosFlow {
       kind: 'retailcrm.posPayment',
       connector: 'retailcrm',
       title: 'Оплата из LIFE POS в RetailCRM',
-      payload: z.object({ crmId: z.number().int().positive(), paymentGuid: z.string(), type: z.string(), kopecks: z.number().int() }),
+      // `saleTotal`: the sale's total as LIFE POS sent it (wire unit), for the money-unit check.
+      payload: z.object({ crmId: z.number().int().positive(), paymentGuid: z.string(), type: z.string(), kopecks: z.number().int(), saleTotal: z.number().nullable().optional() }),
       run: (ctx) => this.writePayment(ctx.payload, ctx.signal, ctx.note),
     });
     e.runner.register({
@@ -162,6 +176,7 @@ export class PosFlow {
     });
 
     e.connectionTests.set('lifepos', () => this.testConnection());
+    e.connectionTests.set('pos', () => this.testSaleSettings());
   }
 
   private row(crmId: number): Row | null {
@@ -377,7 +392,7 @@ export class PosFlow {
         kind: 'retailcrm.posPayment',
         connector: 'retailcrm',
         key: `crm:pos-payment:${pay.guid}`,
-        payload: { crmId: row.crm_id, paymentGuid: pay.guid, type: pay.type ?? 'Cash', kopecks: pay.amountKopecks },
+        payload: { crmId: row.crm_id, paymentGuid: pay.guid, type: pay.type ?? 'Cash', kopecks: pay.amountKopecks, saleTotal: sale.totalWire },
         orderId: row.order_id,
       });
     }
@@ -388,7 +403,7 @@ export class PosFlow {
     return row.order_id;
   }
 
-  private async writePayment(p: { crmId: number; paymentGuid: string; type: string; kopecks: number }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+  private async writePayment(p: { crmId: number; paymentGuid: string; type: string; kopecks: number; saleTotal?: number | null | undefined }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
     const s = this.engine.settings.get('pos');
     const cash = /cash|налич/i.test(p.type);
     const type = cash ? s.cashPaymentType : s.cardPaymentType;
@@ -403,6 +418,13 @@ export class PosFlow {
     const order = await crm.orderGet(p.crmId, 'id', undefined, { signal });
     const externalId = `lifepos-${p.paymentGuid}`;
     if (order.payments.some((x) => x.externalId === externalId)) return { result: { already: true } };
+    // Money units are not vendor-documented: a sale total that does not match the order holds its payments.
+    const unit = this.engine.settings.get('lifepos').moneyUnit;
+    const mismatch = saleTotalProblem(p.saleTotal ?? null, toKopecks(order.totalSumm ?? 0), unit, order.number);
+    if (mismatch) {
+      this.engine.log.warn('LIFE POS sale total does not match the RetailCRM order; payment held', { crmId: p.crmId, saleTotal: p.saleTotal, crmTotal: order.totalSumm, unit });
+      throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: mismatch, detail: `sale total ${p.saleTotal} (${unit}), order total ${order.totalSumm}` });
+    }
     // An open payment of the same type is the one the customer just paid; otherwise a new payment.
     const open = order.payments.find((x) => x.type === type && x.status !== s.paidPaymentStatus && !x.paidAt && x.id !== null);
     const amount = fromKopecks(p.kopecks);
@@ -465,34 +487,49 @@ export class PosFlow {
     return true;
   }
 
-  private async testConnection(): Promise<{ ok: boolean; message: string; detail: string | null }> {
+  /** The employee can sign in, sees the organisation and may do everything the flow does (Owner or Administrator). */
+  private async checkLifePosAccount(): Promise<{ problem: string } | { me: LpMe }> {
     const lp = this.connections.lifepos();
     await lp.signIn();
     const orgGuid = this.engine.settings.get('lifepos').orgGuid;
     const orgs = await lp.orgs();
     if (!orgs.some((o) => o.guid === orgGuid)) {
-      return { ok: false, message: `Организация с ID ${orgGuid ?? '—'} не найдена у этого сотрудника. Доступны: ${orgs.map((o) => `${o.name} (${o.guid})`).join(', ') || 'нет'}.`, detail: null };
+      return { problem: `Организация с ID ${orgGuid ?? '—'} не найдена у этого сотрудника. Доступны: ${orgs.map((o) => `${o.name} (${o.guid})`).join(', ') || 'нет'}.` };
     }
     const me = await lp.me();
     if (me.role && !/owner|admin|владел|администр/i.test(me.role)) {
-      return { ok: false, message: `Сотрудник «${me.name}» в LIFE POS — «${me.role}». Нужен Владелец или Администратор.`, detail: null };
+      return { problem: `Сотрудник «${me.name}» в LIFE POS — ${roleTitle(me.role)}. Нужен Владелец или Администратор: укажите телефон и пароль такого сотрудника.` };
     }
+    return { me };
+  }
+
+  /** As the vendor's connector form does on save: the RetailCRM key's rights and the codes chosen for LIFE POS. */
+  private async checkCrmSettings(): Promise<string | null> {
+    const crm = this.connections.retailcrm();
+    const scopes = await crm.checkScopes(Object.keys(POS_SCOPES));
+    if (!scopes.ok) {
+      return `У API-ключа RetailCRM не хватает прав для LIFE POS: ${scopes.missing.map((m) => `«${POS_SCOPES[m] ?? m}» (${m})`).join(', ')}. Включите их в RetailCRM: Настройки → Интеграция → Ключи доступа к API.`;
+    }
+    const pos = this.engine.settings.get('pos');
+    const types = new Set((await crm.paymentTypes()).map((t) => t.code));
+    for (const [label, code] of [['наличными', pos.cashPaymentType], ['безналичными', pos.cardPaymentType]] as const) {
+      if (code && !types.has(code)) return `Тип оплаты ${label} «${code}» не найден в RetailCRM: выберите существующий.`;
+    }
+    if (pos.taskUserGroup && !(await crm.userGroups()).some((g) => g.code === pos.taskUserGroup)) {
+      return `Группа пользователей «${pos.taskUserGroup}» для задач не найдена в RetailCRM.`;
+    }
+    const problems = (await this.outletMatches(true)).filter((m) => m.problem).map((m) => m.problem!);
+    if (problems.length) return `LIFE POS подключён, но склады не сопоставлены по ИНН: ${problems.join(' ')}`;
+    return null;
+  }
+
+  /** «Проверить подключение» of the LIFE POS step: the account, the RetailCRM side when connected, the subscription. */
+  private async testConnection(): Promise<{ ok: boolean; message: string; detail: string | null }> {
+    const account = await this.checkLifePosAccount();
+    if ('problem' in account) return { ok: false, message: account.problem, detail: null };
     if (this.connections.retailcrmConfigured()) {
-      // As the vendor's connector form does on save: the RetailCRM key's rights and the codes chosen.
-      const crm = this.connections.retailcrm();
-      const scopes = await crm.checkScopes(['order_read', 'order_write', 'customer_read', 'reference_read', 'user_read', 'task_write']);
-      if (!scopes.ok) return { ok: false, message: `У API-ключа RetailCRM не хватает прав для LIFE POS: ${scopes.missing.join(', ')}.`, detail: null };
-      const pos = this.engine.settings.get('pos');
-      const types = new Set((await crm.paymentTypes()).map((t) => t.code));
-      for (const [label, code] of [['наличными', pos.cashPaymentType], ['безналичными', pos.cardPaymentType]] as const) {
-        if (code && !types.has(code)) return { ok: false, message: `Тип оплаты ${label} «${code}» не найден в RetailCRM: выберите существующий.`, detail: null };
-      }
-      if (pos.taskUserGroup && !(await crm.userGroups()).some((g) => g.code === pos.taskUserGroup)) {
-        return { ok: false, message: `Группа пользователей «${pos.taskUserGroup}» для задач не найдена в RetailCRM.`, detail: null };
-      }
-      const matches = await this.outletMatches(true);
-      const problems = matches.filter((m) => m.problem).map((m) => m.problem!);
-      if (problems.length) return { ok: false, message: `LIFE POS подключён, но склады не сопоставлены по ИНН: ${problems.join(' ')}`, detail: null };
+      const problem = await this.checkCrmSettings();
+      if (problem) return { ok: false, message: problem, detail: null };
     }
     const s = this.engine.settings.get('pos');
     try {
@@ -501,8 +538,26 @@ export class PosFlow {
       const e = toSyncError(err, 'lifepos');
       return { ok: false, message: `LIFE POS подключён, но подписка на уведомления не удалась: ${e.message}`, detail: e.detail };
     }
-    const roles: Record<string, string> = { Owner: 'Владелец', Administrator: 'Администратор', Admin: 'Администратор' };
-    const role = me.role ? (roles[me.role] ?? me.role) : null;
-    return { ok: true, message: `LIFE POS подключён: ${me.name}${role ? `, ${role}` : ''}.${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
+    const role = account.me.role ? roleTitle(account.me.role) : null;
+    return { ok: true, message: `LIFE POS подключён: ${account.me.name}${role ? `, ${role}` : ''}.${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
+  }
+
+  /**
+   * The check of the sale settings («Касса и доставка LIFE POS»), run after they are saved: the same checks as the
+   * connection test — the employee, the org id, the key's rights, the payment-type codes, the task group, the INNs.
+   */
+  private async testSaleSettings(): Promise<{ ok: boolean; message: string; detail: string | null }> {
+    if (!this.connections.lifeposConfigured()) return { ok: false, message: 'Сначала подключите LIFE POS: ID организации, телефон и пароль сотрудника.', detail: null };
+    if (!this.connections.retailcrmConfigured()) return { ok: false, message: 'Сначала подключите RetailCRM: адрес и API-ключ.', detail: null };
+    const account = await this.checkLifePosAccount();
+    if ('problem' in account) return { ok: false, message: account.problem, detail: null };
+    const problem = await this.checkCrmSettings();
+    if (problem) return { ok: false, message: problem, detail: null };
+    const s = this.engine.settings.get('pos');
+    return {
+      ok: true,
+      message: `Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты${s.taskUserGroup ? ', группа для задач' : ''} и торговые точки в порядке.${s.enabled ? '' : ' Передача заказов выключена.'}`,
+      detail: null,
+    };
   }
 }

@@ -1,6 +1,6 @@
 import type { Settings } from '../../../../src-shared/settings.js';
 import { toKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js';
-import type { LpSaleInput } from '../../connectors/lifepos/index.js';
+import { wireToKopecks, type LpSaleInput, type MoneyUnit } from '../../connectors/lifepos/index.js';
 
 /** The RetailCRM ↔ LIFE POS rules, pure: what a sale looks like, which order change does what. */
 
@@ -75,4 +75,22 @@ export function toSaleInput(order: CrmOrder, outletGuid: string, courier: { empl
     customer: { name: [order.lastName, order.firstName].filter(Boolean).join(' ') || null, phone: order.phone ?? null, email: order.email ?? null },
     delivery: order.delivery?.code ? { address: address || null, date: order.delivery.date ?? null, timeFrom: order.delivery.time?.from ?? null, timeTo: order.delivery.time?.to ?? null } : null,
   };
+}
+
+const rub = (kopecks: number): string => `${(kopecks / 100).toFixed(2).replace('.', ',').replace(/,00$/, '')} ₽`;
+
+/**
+ * The money-unit tolerance check (design contract): a sale's wire total against the RetailCRM order total. The
+ * configured unit reading it right is fine; the other unit reading it right means the setting is wrong; neither
+ * means the sums differ. Either way payments are held: the merchant's message, or null when all is well.
+ */
+export function saleTotalProblem(wireTotal: number | null, crmTotalKopecks: number, unit: MoneyUnit, crmNumber: string): string | null {
+  if (wireTotal === null || !Number.isFinite(wireTotal)) return null;
+  if (wireToKopecks(wireTotal, unit) === crmTotalKopecks) return null;
+  const head = `Оплата из LIFE POS по заказу №${crmNumber} не записана`;
+  const other: MoneyUnit = unit === 'minor' ? 'major' : 'minor';
+  if (wireToKopecks(wireTotal, other) === crmTotalKopecks) {
+    return `${head}: сумма продажи в LIFE POS (${wireTotal}) равна сумме заказа в RetailCRM (${rub(crmTotalKopecks)}), только если считать её в ${other === 'major' ? 'рублях' : 'копейках'}, а в настройках LIFE POS выбрано «Суммы в API» — ${unit === 'minor' ? 'в копейках' : 'в рублях'}. Исправьте настройку и нажмите «Повторить».`;
+  }
+  return `${head}: сумма продажи в LIFE POS (${rub(wireToKopecks(wireTotal, unit))}) не совпадает с суммой заказа в RetailCRM (${rub(crmTotalKopecks)}). Сверьте заказ и продажу и нажмите «Повторить».`;
 }
