@@ -154,6 +154,76 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     expect(logged.some((e) => e.orderId === local.id && e.system === 'measoft' && /Позвоните в курьерскую службу/.test(e.message))).toBe(true);
   });
 
+  it('a changed phone alone, once the courier has the order: no edit reaches MeaSoft, the merchant gets a Russian explanation', async () => {
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const localId = engine.orders.idByRef(`retailcrm:${o.id}`)!;
+    // MeaSoft moves the order on, and Prilavok hears of it through the feed.
+    emu.ms.setStatus(o.number, 'NEW');
+    emu.ms.setStatus(o.number, 'PICKUP');
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    expect(engine.orders.get(localId)!.attention).toBe(false);
+
+    emu.crm.editOrder(o.id, { phone: '+7 903 999-00-11' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const update = jobs('measoft.updateOrder');
+    expect(update).toHaveLength(1);
+    expect(update[0]!.state).toBe('attention');
+    expect(update[0]!.last_error).toBe(
+      `Заказ №${o.number} изменён в RetailCRM, но курьерская служба уже взяла его в работу (статус «Забран у отправителя»): изменения не переданы. Сообщите их курьерской службе по телефону.`,
+    );
+    // Nothing was sent to change the order: MeaSoft keeps what it had.
+    expect(emu.ms.requests.filter((r) => r.op === 'editorder')).toHaveLength(0);
+    expect(emu.ms.getOrder(o.number)).toMatchObject({ status: 'PICKUP', editCount: 0 });
+    expect(emu.ms.getOrder(o.number)!.receiver.phone).toBe('+7 916 555-12-34');
+    expect(jobs('measoft.cancelOrder')).toHaveLength(0);
+    const local = engine.orders.get(localId)!;
+    expect(local.attention).toBe(true);
+    const logged = engine.errors.list({ limit: 10, unreadOnly: true });
+    expect(logged.some((e) => e.orderId === localId && e.system === 'measoft' && /изменения не переданы/.test(e.message))).toBe(true);
+  });
+
+  it('on delivery the configured payment status lands on the one amount left to pay; two open amounts are left alone', async () => {
+    engine.settings.update('courier', { paidPaymentStatus: 'credited' });
+    const one = newOrder({ payments: [{ type: 'cash', status: 'not-paid' }] as SeedOrder['payments'] });
+    const two = newOrder({ payments: [{ type: 'cash', amount: 100, status: 'not-paid' }, { type: 'cash', amount: 200, status: 'not-paid' }] as SeedOrder['payments'] });
+    for (const o of [one, two]) emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const before = Object.values(emu.crm.getOrder(one.id)!.payments);
+    expect(before).toHaveLength(1);
+    expect(before[0]).toMatchObject({ type: 'cash', status: 'not-paid' });
+    const total = emu.crm.getOrder(one.id)!.totalSumm as number;
+    expect(before[0]!.amount).toBe(total);
+
+    // The courier takes the cash, the whole sum, for both orders.
+    emu.ms.setStatus(one.number, 'COMPLETE', { paytype: 'CASH', priceKopecks: Math.round(total * 100) });
+    emu.ms.setStatus(two.number, 'COMPLETE', { paytype: 'CASH', priceKopecks: 30_000 });
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+
+    const after = emu.crm.getOrder(one.id)!;
+    expect(after.status).toBe('complete');
+    const paid = Object.values(after.payments);
+    // The same payment, now in the merchant's chosen status; nothing deleted, nothing added.
+    expect(paid).toHaveLength(1);
+    expect(paid[0]).toMatchObject({ id: before[0]!.id, type: 'cash', amount: total, status: 'credited' });
+    const untouched = Object.values(emu.crm.getOrder(two.id)!.payments);
+    expect(untouched).toHaveLength(2);
+    expect(untouched.map((p) => p.status)).toEqual(['not-paid', 'not-paid']);
+    expect(emu.crm.getOrder(two.id)!.status).toBe('complete');
+
+    // Done once: the next poll of the feed changes nothing in RetailCRM.
+    emu.crm.resetRequests();
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    expect(emu.crm.requests.filter((r) => r.path.includes('/payments/'))).toHaveLength(0);
+  });
+
   it('statuses and the courier payment come back: mapped status, replaced payment, feed committed after our commit', async () => {
     const o = newOrder({ payments: [{ type: 'cash', amount: 0, status: 'not-paid' }] });
     emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
