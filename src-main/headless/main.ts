@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Engine } from '../engine/engine.js';
+import { defaultBackoff } from '../engine/jobs/backoff.js';
 import { defaultDataDir } from '../engine/paths.js';
 import { createChromiumPdfRenderer } from '../engine/printforms/pdf.js';
 import { startBridge } from './bridge.js';
@@ -12,7 +13,8 @@ import { startBridge } from './bridge.js';
  * or Electron, and for the browser tests.
  *
  * Environment: PRILAVOK_DATA_DIR, PRILAVOK_UI_PORT (default 47801, 0 = any), PRILAVOK_WEBHOOK_PORT,
- * PRILAVOK_TOKEN (default: generated once and kept in the data directory).
+ * PRILAVOK_TOKEN (default: generated once and kept in the data directory), PRILAVOK_LEASE_MS and
+ * PRILAVOK_BACKOFF_MS (job lease and first retry wait; defaults 60 s and 2 s).
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -27,6 +29,8 @@ async function main(): Promise<void> {
       ...(env.PRILAVOK_WEBHOOK_PORT ? { webhookPort: Number(env.PRILAVOK_WEBHOOK_PORT) } : {}),
       // How long a job's lease lasts before another process may take it over (after a crash); default 60 s.
       ...(env.PRILAVOK_LEASE_MS ? { runner: { leaseMs: Number(env.PRILAVOK_LEASE_MS) } } : {}),
+      // First wait before a failed job is tried again (default 2 s, doubling each time).
+      ...(env.PRILAVOK_BACKOFF_MS ? { backoff: { ...defaultBackoff, baseMs: Number(env.PRILAVOK_BACKOFF_MS) } } : {}),
       // Print forms to PDF through the local Chromium (PRILAVOK_CHROMIUM, else /usr/bin/chromium).
       pdfRenderer: createChromiumPdfRenderer(),
     });
