@@ -6,6 +6,8 @@ import { MEASOFT_CHANGES_POLLER } from '../../src-main/engine/flows/courier/flow
 import { OTHER_KEY, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { startAtolEmulator, type AtolEmulator } from '../emulators/atol/server.js';
 import { makeOrders } from '../emulators/retailcrm/seed.js';
+import { MAX_AUTO_RESENDS } from '../../src-main/engine/flows/fiscal/flow.js';
+import type { FiscalData } from '../../src-main/engine/connectors/kassa/types.js';
 import { tempDir, waitFor } from '../helpers/temp.js';
 
 let emu: Emulators;
@@ -67,6 +69,46 @@ function sale(over: Record<string, unknown> = {}) {
 }
 const postLeeloo = (events: unknown[]) =>
   fetch(engine.webhookUrl('leeloo')!, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events }) });
+const jobs = (kind: string) => sql(engine.db, 'SELECT state, last_error, idempotency_key FROM jobs WHERE kind = ? ORDER BY id').all(kind) as Array<{ state: string; last_error: string | null; idempotency_key: string }>;
+
+/** A RetailCRM order with one payment of `type`, paid in full by a RetailCRM user (not by Prilavok). */
+async function paidCrmOrder(seed: number, type: string) {
+  const [base] = makeOrders(1, { seed, statuses: ['new'] });
+  const o = emu.crm.createOrder({ ...base!, externalId: undefined, email: `buyer${seed}@example.ru`, payments: [{ type, amount: 0, status: 'not-paid' }] } as never, { source: 'user' });
+  const total = emu.crm.getOrder(o.id)!.totalSumm as number;
+  const p = Object.values(emu.crm.getOrder(o.id)!.payments)[0]!;
+  const res = await fetch(`${emu.crm.url}/api/v5/orders/payments/${p.id}/edit`, {
+    method: 'POST',
+    headers: { 'x-api-key': OTHER_KEY, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ by: 'id', payment: JSON.stringify({ status: 'paid', amount: total }) }),
+  });
+  expect(res.status).toBe(200);
+  return { id: o.id, total };
+}
+
+/** A COD order sent to MeaSoft and delivered there (the courier took cash); returns the COD amount. */
+async function deliveredCodOrder(seed: number) {
+  const [base] = makeOrders(1, { seed, statuses: ['new'] });
+  const o = emu.crm.createOrder(
+    {
+      ...base!,
+      externalId: undefined,
+      status: 'new',
+      phone: '+7 916 555-12-34',
+      delivery: { ...base!.delivery, code: 'measoft-city', address: { index: '115054', region: 'Москва', city: 'Москва', street: 'ул. Дубининская', building: '57', flat: '14', text: 'ул. Дубининская, д. 57, кв. 14' } },
+      payments: [{ type: 'cod', amount: 0, status: 'not-paid' }],
+    } as never,
+    { source: 'user' },
+  );
+  emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+  await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+  await idle();
+  const ms = emu.ms.orders().find((x) => x.orderno === o.number)!;
+  emu.ms.setStatus(o.number, 'COMPLETE', { paytype: 'CASH', priceKopecks: ms.priceKopecks });
+  await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+  await idle();
+  return { id: o.id, priceKopecks: ms.priceKopecks };
+}
 
 describe('fiscal receipts', () => {
   it('a Leeloo batch → one RetailCRM order and one receipt per SALE, again when the batch is replayed; other events are stored only', async () => {
@@ -179,6 +221,109 @@ describe('fiscal receipts', () => {
     expect(atol.requests.length).toBe(before);
   });
 
+  it('RetailCRM: a payment of a cash type is fiscalised as cash (type 0), any other as cashless (type 1); the list is the merchant\'s', async () => {
+    engine.settings.update('kassa', { crmPaymentTypes: { 'bank-card': 'shop', cash: 'shop', 'e-money': 'shop' } });
+    expect(engine.settings.get('kassa').cashPaymentTypes).toEqual(['cash']); // the default
+    const cash = await paidCrmOrder(71, 'cash');
+    const card = await paidCrmOrder(72, 'bank-card');
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const payments = (o: { total: number }) =>
+      docs('sell')
+        .map((d) => (d.body as { receipt: { total: number; payments: Array<{ type: number; sum: number }> } }).receipt)
+        .filter((r) => r.total === o.total)
+        .map((r) => r.payments);
+    expect(docs('sell')).toHaveLength(2);
+    expect(payments(cash)).toEqual([[{ type: 0, sum: cash.total }]]);
+    expect(payments(card)).toEqual([[{ type: 1, sum: card.total }]]);
+    // The merchant says electronic money is cash for this shop (a till that takes it): its receipt says so.
+    engine.settings.update('kassa', { cashPaymentTypes: ['cash', 'e-money'] });
+    const emoney = await paidCrmOrder(73, 'e-money');
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(payments(emoney)).toEqual([[{ type: 0, sum: emoney.total }]]);
+    await waitFor(() => receipts().every((r) => r.state === 'done'), 'receipts done', 15_000);
+  });
+
+  it('a receipt the register failed for a temporary reason (queue timeout, KKT busy) is sent again by itself under a new id; a data error waits for the merchant', async () => {
+    engine.flows.fiscal.resendBackoff = { baseMs: 50, maxMs: 200, maxRetryAfterMs: 0 };
+    atol.failNextDocuments(1, { code: 1, type: 'timeout', text: 'Истекло время ожидания обработки чека' });
+    atol.failNextDocuments(1, { code: -3830 });
+    await postLeeloo([sale()]);
+    await idle();
+    await waitFor(() => receipts()[0]?.state === 'done', 'the receipt done after two re-sends', 20_000);
+    // Three documents at the register, only the last one a receipt; each under its own external_id.
+    const sent = docs('sell');
+    expect(sent.map((d) => d.status)).toEqual(['fail', 'fail', 'done']);
+    const r = receipts()[0]!;
+    expect(sent.map((d) => d.externalId)).toEqual([r.key, `${r.key}:r2`, `${r.key}:r3`]);
+    expect(r.external_id).toBe(`${r.key}:r3`);
+    expect(r.uuid).toBe(sent[2]!.uuid);
+    const body = (d: (typeof sent)[number]) => (d.body as { receipt: unknown }).receipt;
+    expect(body(sent[2]!)).toEqual(body(sent[0]!));
+    expect(jobs('kassa.report').map((j) => j.state)).toEqual(['done', 'done', 'done']);
+    expect(jobs('kassa.register').map((j) => j.idempotency_key.endsWith(':auto'))).toEqual([false, true, true]);
+    expect(sql(engine.db, `SELECT count(*) AS n FROM jobs WHERE state IN ('attention', 'dead')`).get()).toEqual({ n: 0 });
+
+    // «Fix the receipt» errors are not re-sent: the merchant sees the reason.
+    atol.failNextDocuments(1, { code: -3803 });
+    await postLeeloo([sale()]);
+    await idle();
+    expect(docs('sell')).toHaveLength(4);
+    const failed = jobs('kassa.report').at(-1)!;
+    expect(failed.state).toBe('attention');
+    expect(failed.last_error).toMatch(/неверная цена или сумма позиции/);
+  });
+
+  it('a register that keeps timing out is re-sent a bounded number of times, then waits for the merchant; «Повторить» sends it again', async () => {
+    engine.flows.fiscal.resendBackoff = { baseMs: 20, maxMs: 50, maxRetryAfterMs: 0 };
+    atol.failNextDocuments(MAX_AUTO_RESENDS + 1, { code: 1, type: 'timeout' });
+    await postLeeloo([sale()]);
+    await idle();
+    expect(docs('sell')).toHaveLength(MAX_AUTO_RESENDS + 1);
+    const last = jobs('kassa.report').at(-1)!;
+    expect(last.state).toBe('attention');
+    expect(last.last_error).toMatch(new RegExp(`не успела пробить чек.*отправлялся заново ${MAX_AUTO_RESENDS} раз`));
+    const [job] = sql(engine.db, `SELECT id FROM jobs WHERE kind = 'kassa.report' AND state = 'attention'`).all() as Array<{ id: number }>;
+    engine.queue.retry(job!.id);
+    await idle();
+    await waitFor(() => receipts()[0]?.state === 'done', 'the receipt done after «Повторить»', 15_000);
+    expect(docs('sell')).toHaveLength(MAX_AUTO_RESENDS + 2);
+    expect(receipts()[0]!.external_id).toBe(`${receipts()[0]!.key}:r${MAX_AUTO_RESENDS + 2}`);
+  });
+
+  it('the courier\'s money gets one receipt: a COD payment type also mapped to a receipt is not fiscalised again when the courier flow marks it paid', async () => {
+    // The types the courier flow uses (cod, and cash for what MeaSoft says was paid in cash) are mapped too.
+    engine.settings.update('kassa', { crmPaymentTypes: { 'bank-card': 'shop', cash: 'shop', cod: 'shop' } });
+    const o = await deliveredCodOrder(43);
+    expect(docs('sell')).toHaveLength(1);
+    // The courier flow replaced the COD payment by a paid cash one; the merchant edits the order afterwards,
+    // so RetailCRM's history brings the paid payment to the cash-register flow.
+    const paid = Object.values(emu.crm.getOrder(o.id)!.payments);
+    expect(paid).toEqual([expect.objectContaining({ type: 'cash', status: 'paid' })]);
+    emu.crm.editOrder(o.id, { managerComment: 'деньги сданы в кассу' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(docs('sell')).toHaveLength(1);
+    expect(receipts().map((r) => r.key)).toEqual([`receipt:sell:retailcrm:${o.id}:cod`]);
+    expect((docs('sell')[0]!.body as { receipt: { payments: unknown } }).receipt.payments).toEqual([{ type: 0, sum: o.priceKopecks / 100 }]);
+  });
+
+  it('cash on delivery with «the courier prints the receipt»: Prilavok makes none, not even through the payment mapping', async () => {
+    engine.settings.update('kassa', { cod: { enabled: true, profileId: 'shop', courierPrints: true }, crmPaymentTypes: { 'bank-card': 'shop', cash: 'shop', cod: 'shop' } });
+    const o = await deliveredCodOrder(44);
+    emu.crm.editOrder(o.id, { managerComment: 'доставлен' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(Object.values(emu.crm.getOrder(o.id)!.payments)).toEqual([expect.objectContaining({ type: 'cash', status: 'paid' })]);
+    expect(docs()).toHaveLength(0);
+    expect(receipts()).toHaveLength(0);
+    // The same delivery with Prilavok printing: one receipt (the guard is the setting, not a broken flow).
+    engine.settings.update('kassa', { cod: { enabled: true, profileId: 'shop', courierPrints: false } });
+    await deliveredCodOrder(45);
+    expect(docs('sell')).toHaveLength(1);
+  });
+
   it('cash on delivery: MeaSoft «Доставлен» gets one full-settlement receipt, however often the status arrives', async () => {
     const [base] = makeOrders(1, { seed: 41, statuses: ['new'] });
     const o = emu.crm.createOrder(
@@ -222,13 +367,23 @@ describe('fiscal receipts', () => {
     await idle();
     const order = emu.crm.orders().find((o) => o.externalId?.startsWith('leeloo-'))!;
     const text = String((emu.crm.getOrder(order.id)!.customFields as Record<string, unknown>).fiscal_receipt ?? '');
-    const f = JSON.parse(receipts()[0]!.fiscal!) as { fiscal_receipt_number: number; fn_number: string; fiscal_document_attribute: number };
-    expect(text).toContain(`Чек №${f.fiscal_receipt_number}`);
-    expect(text).toContain(`ФН ${f.fn_number}`);
-    expect(text).toContain(`ФП ${f.fiscal_document_attribute}`);
+    const f = JSON.parse(receipts()[0]!.fiscal!) as FiscalData;
+    expect(f.ofd_receipt_url).toMatch(/^https:\/\//);
+    expect(f.receipt_datetime).toMatch(/^\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}:\d{2}$/);
+    expect(text).toBe(
+      `Чек №${f.fiscal_receipt_number}, смена ${f.shift_number}, ${f.receipt_datetime}, РН ККТ 0000000001002292, ФН ${f.fn_number}, ФД ${f.fiscal_document_number}, ФП ${f.fiscal_document_attribute}, ${f.ofd_receipt_url}`,
+    );
     const localId = engine.orders.idByRef(`retailcrm:${order.id}`)!;
-    const steps = engine.timeline.forOrder(localId).map((t) => t.action);
-    expect(steps).toEqual(expect.arrayContaining(['Регистрация чека в онлайн-кассе', 'Результат чека онлайн-кассы', 'Реквизиты чека в RetailCRM']));
+    const timeline = engine.timeline.forOrder(localId);
+    const steps = timeline.map((t) => t.action);
+    expect(steps).toEqual(expect.arrayContaining(['Регистрация чека в онлайн-кассе', 'Чек пробит (уведомление онлайн-кассы)', 'Результат чека онлайн-кассы', 'Реквизиты чека в RetailCRM']));
+    // The receipt's attributes on the timeline: the date and the OFD link among them, from the callback and from the report step.
+    for (const action of ['Чек пробит (уведомление онлайн-кассы)', 'Результат чека онлайн-кассы']) {
+      const received = JSON.parse(timeline.find((t) => t.action === action)!.received!) as Record<string, unknown>;
+      expect(received).toMatchObject({ number: f.fiscal_receipt_number, datetime: f.receipt_datetime, rn: '0000000001002292', fn: f.fn_number, fd: f.fiscal_document_number, fp: f.fiscal_document_attribute, ofd: f.ofd_receipt_url });
+    }
+    const written = JSON.parse(timeline.find((t) => t.action === 'Реквизиты чека в RetailCRM')!.sent!) as Record<string, string>;
+    expect(written).toEqual({ fiscal_receipt: text });
   });
 
   it('goods handed over later: a prepayment receipt when paid, the settlement receipt (offsetting the advance) when the order completes', async () => {

@@ -4,6 +4,7 @@ import { sql, type Db } from '../../db/open.js';
 import { SyncError, toSyncError } from '../../errors.js';
 import type { Engine } from '../../engine.js';
 import type { Connections } from '../../connectors/connections.js';
+import { backoffDelay, type BackoffPolicy } from '../../jobs/backoff.js';
 import { buildReceipt, type ReceiptInput } from '../../connectors/kassa/receipt.js';
 import { createAtolProvider, kassaErrorToSyncError, parseAtolCallback, type AtolProvider } from '../../connectors/kassa/atol.js';
 import type { FiscalData, FiscalOp, VatRate } from '../../connectors/kassa/types.js';
@@ -48,6 +49,38 @@ function externalIdFor(key: string, attempt: number): string {
   return `${base.length > 110 ? base.slice(0, 110) : base}${attempt > 1 ? `:r${attempt}` : ''}`;
 }
 
+/** How many times in a row a receipt the register failed for a temporary reason is re-sent before the merchant is asked. */
+export const MAX_AUTO_RESENDS = 5;
+
+/** `Чек №12, смена 3, 01.02.2030 13:45:07, РН ККТ …, ФН …, ФД …, ФП …, <OFD link>` — what the merchant and the buyer check a receipt by. */
+export function fiscalText(op: FiscalOp, f: FiscalData): string {
+  const parts = [
+    `${op === 'sell' ? 'Чек' : op === 'sell_refund' ? 'Чек возврата' : 'Чек коррекции'} №${f.fiscal_receipt_number}`,
+    `смена ${f.shift_number}`,
+    f.receipt_datetime,
+    f.ecr_registration_number ? `РН ККТ ${f.ecr_registration_number}` : null,
+    `ФН ${f.fn_number}`,
+    `ФД ${f.fiscal_document_number}`,
+    `ФП ${f.fiscal_document_attribute}`,
+    f.ofd_receipt_url,
+  ];
+  return parts.filter((x): x is string => !!x).join(', ');
+}
+
+/** The fiscal attributes as the order's timeline shows them. */
+function fiscalNote(f: FiscalData) {
+  return {
+    number: f.fiscal_receipt_number,
+    shift: f.shift_number,
+    datetime: f.receipt_datetime,
+    rn: f.ecr_registration_number,
+    fn: f.fn_number,
+    fd: f.fiscal_document_number,
+    fp: f.fiscal_document_attribute,
+    ofd: f.ofd_receipt_url,
+  };
+}
+
 /**
  * 54-FZ receipts through the cloud cash register. Exactly one receipt per (operation, order, payment): the row
  * and its first job commit together, the register deduplicates by our external_id (error 33 = adoption of
@@ -56,6 +89,11 @@ function externalIdFor(key: string, attempt: number): string {
  */
 export class FiscalFlow {
   private readonly providers = new Map<string, { key: string; provider: AtolProvider }>();
+  /**
+   * Delay before an automatic re-send of a receipt the register failed for a temporary reason (its group's
+   * registers busy or offline): 30 s, 1 min, 2 min… with jitter. Tests shorten it.
+   */
+  resendBackoff: BackoffPolicy = { baseMs: 30_000, maxMs: 15 * 60_000, maxRetryAfterMs: 0 };
 
   constructor(
     private readonly engine: Engine,
@@ -89,7 +127,7 @@ export class FiscalFlow {
         const field = e.settings.get('kassa').writeBackField;
         if (!row?.crm_id || !row.fiscal || !field) return { result: { skipped: true } };
         const f = JSON.parse(row.fiscal) as FiscalData;
-        const text = `${row.op === 'sell' ? 'Чек' : 'Чек возврата'} №${f.fiscal_receipt_number}, смена ${f.shift_number}, ${f.receipt_datetime}, ФН ${f.fn_number}, ФД ${f.fiscal_document_number}, ФП ${f.fiscal_document_attribute}${f.ofd_receipt_url ? `, ${f.ofd_receipt_url}` : ''}`;
+        const text = fiscalText(row.op, f);
         ctx.note({ sent: { [field]: text } });
         await this.connections.retailcrm().orderEdit(row.crm_id, 'id', { customFields: { [field]: text } }, undefined, { signal: ctx.signal });
         return {};
@@ -112,6 +150,7 @@ export class FiscalFlow {
       if (!row) return;
       if (state === 'done' && fiscal && row.state !== 'done') {
         this.completeReceipt(db, row, fiscal);
+        if (row.order_id) e.timeline.record({ orderId: row.order_id, system: 'kassa', action: 'Чек пробит (уведомление онлайн-кассы)', outcome: 'ok', received: fiscalNote(fiscal) });
         return;
       }
       const job = e.queue.byKey(`kassa:report:${row.id}:${row.attempt}`);
@@ -210,6 +249,11 @@ export class FiscalFlow {
 
   private async report(id: number, merchantRetry: boolean, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
     const row = this.row(id);
+    if (row?.state === 'done' && row.fiscal) {
+      // Completed by the register's callback meanwhile: the attributes are already here.
+      note({ received: fiscalNote(JSON.parse(row.fiscal) as FiscalData) });
+      return { result: { skipped: 'done' } };
+    }
     if (!row?.uuid || row.state === 'done') return { result: { skipped: row?.state ?? 'missing' } };
     const provider = this.provider(this.profile(row.profile));
     const st = await provider.status(row.uuid, { signal, op: row.op } as never);
@@ -217,21 +261,52 @@ export class FiscalFlow {
       throw new SyncError({ kind: 'retryable', system: 'kassa', retryAfterMs: 1_500, message: 'Чек ещё обрабатывается кассой. Проверим позже.' });
     }
     if (st.state === 'failed') {
-      if (merchantRetry) {
-        // The merchant fixed the cause and pressed «Повторить»: the refused receipt goes again under a new id.
+      note({ received: st.error ? { code: st.error.code, kind: st.error.kind, detail: st.error.detail } : { failed: true } });
+      // A failed document is not a receipt: nothing was registered, so sending it again cannot make a second one.
+      // The register keeps the failed document under its external_id (a repeat would only return it), so the
+      // receipt goes again under the next id.
+      const resend = (auto: boolean, runAfter?: number) => {
         const attempt = row.attempt + 1;
         return {
-          result: { resend: attempt },
+          result: { resend: attempt, auto },
           commit: (db: Db) => {
             sql(db, `UPDATE receipts SET state = 'pending', uuid = NULL, attempt = ?, external_id = ?, updated_at = ? WHERE id = ?`).run(attempt, externalIdFor(row.key, attempt), Date.now(), id);
-            this.engine.queue.enqueue({ kind: 'kassa.register', connector: 'kassa', key: `kassa:register:${id}:${attempt}`, payload: { receiptId: id }, orderId: row.order_id });
+            this.engine.queue.enqueue({
+              kind: 'kassa.register',
+              connector: 'kassa',
+              key: `kassa:register:${id}:${attempt}${auto ? ':auto' : ''}`,
+              payload: { receiptId: id },
+              orderId: row.order_id,
+              ...(runAfter !== undefined ? { runAfter } : {}),
+            });
+            if (auto && row.order_id) {
+              this.engine.orders.setChip(row.order_id, 'kassa', { state: 'pending', label: row.op === 'sell' ? 'Чек: отправим заново' : 'Чек возврата: отправим заново', attention: false });
+            }
           },
         };
+      };
+      // The merchant fixed the cause and pressed «Повторить».
+      if (merchantRetry) return resend(false);
+      // Temporary (the group's registers busy or offline, a queue timeout): sent again by itself, with growing pauses.
+      const autoResends = this.autoResendsInARow(id);
+      if (st.error?.kind === 'transient' && autoResends < MAX_AUTO_RESENDS) {
+        return resend(true, Date.now() + backoffDelay(autoResends + 1, null, this.resendBackoff));
       }
-      throw st.error ? kassaErrorToSyncError(st.error, 'needsAttention') : new SyncError({ kind: 'needsAttention', system: 'kassa', message: 'Касса не пробила чек.' });
+      if (!st.error) throw new SyncError({ kind: 'needsAttention', system: 'kassa', message: 'Касса не пробила чек.' });
+      const err = kassaErrorToSyncError(st.error, 'needsAttention');
+      if (st.error.kind === 'transient') {
+        throw new SyncError({
+          kind: 'needsAttention',
+          system: 'kassa',
+          code: err.code,
+          message: `${err.message} Чек уже отправлялся заново ${autoResends} раз — проверьте кассы в личном кабинете АТОЛ Онлайн и нажмите «Повторить».`,
+          detail: err.detail,
+        });
+      }
+      throw err;
     }
     const fiscal = st.fiscal!;
-    note({ received: { number: fiscal.fiscal_receipt_number, fn: fiscal.fn_number, fd: fiscal.fiscal_document_number, fp: fiscal.fiscal_document_attribute } });
+    note({ received: fiscalNote(fiscal) });
     return {
       result: { done: true },
       commit: (db: Db) => {
@@ -239,6 +314,17 @@ export class FiscalFlow {
         if (now && now.state !== 'done') this.completeReceipt(db, now, fiscal);
       },
     };
+  }
+
+  /** Automatic re-sends since the receipt was first sent or the merchant last re-sent it. */
+  private autoResendsInARow(id: number): number {
+    const keys = sql(this.engine.db, `SELECT idempotency_key AS k FROM jobs WHERE kind = 'kassa.register' AND idempotency_key LIKE ? ORDER BY id DESC`).all(`kassa:register:${id}:%`) as Array<{ k: string }>;
+    let n = 0;
+    for (const { k } of keys) {
+      if (!k.endsWith(':auto')) break;
+      n++;
+    }
+    return n;
   }
 
   private completeReceipt(db: Db, row: Row, fiscal: FiscalData): void {
@@ -292,6 +378,7 @@ export class FiscalFlow {
     for (const p of order.payments) {
       const profileId = p.type ? s.crmPaymentTypes[p.type] : undefined;
       if (!profileId || p.id === null) continue;
+      if (this.fiscalisedAsCod(order, p, db)) continue;
       try {
         this.fiscalisePayment(order, p, profileId, localId, db);
       } catch (err) {
@@ -312,7 +399,8 @@ export class FiscalFlow {
     const complete = s.completeStatuses.includes(order.status);
     if (p.status && s.paidPaymentStatuses.includes(p.status) && kop > 0) {
       const advance = s.prepaymentUntilComplete && !complete;
-      this.request(db, { ...base, key: sellKey, op: 'sell', input: this.crmReceiptInput(order, { kopecks: kop, kind: 'cashless' }, profile, advance ? 'full_prepayment' : 'full_payment') });
+      const kind = p.type && s.cashPaymentTypes.includes(p.type) ? 'cash' : 'cashless';
+      this.request(db, { ...base, key: sellKey, op: 'sell', input: this.crmReceiptInput(order, { kopecks: kop, kind }, profile, advance ? 'full_prepayment' : 'full_payment') });
     }
     // Goods handed over after a prepayment: the settlement receipt offsets the advance (payment type «prepayment»).
     if (s.prepaymentUntilComplete && complete && kop > 0) {
@@ -335,6 +423,34 @@ export class FiscalFlow {
     }
   }
 
+  /**
+   * Money the courier collected is fiscalised once: on delivery (`…:cod`) or by the courier's own register —
+   * never a second time when the courier flow marks that payment paid and its type is also mapped to a
+   * receipt. Guarded here rather than refused on save: the courier's payment types and the cash-register
+   * mapping live in two settings sections saved separately, and a COD receipt made before a settings change
+   * must still count. The courier collected a payment it created itself (`measoft-…`), one of a cash- or
+   * card-on-delivery type, or — once the COD receipt exists — one of the types it records MeaSoft's payment as.
+   * Such a payment is left to the COD path when a COD receipt exists, or when the order is with MeaSoft and COD
+   * receipts are on (made by Prilavok or by the courier).
+   */
+  private fiscalisedAsCod(order: CrmOrder, p: CrmPayment, db: Db): boolean {
+    const c = this.engine.settings.get('courier');
+    const codReceipt = !!sql(db, 'SELECT 1 FROM receipts WHERE key = ?').get(this.codKey(order.id));
+    const type = p.type ?? '';
+    const collected =
+      (p.externalId ?? '').startsWith('measoft-') ||
+      c.codPaymentTypes.includes(type) ||
+      c.cardOnDeliveryPaymentTypes.includes(type) ||
+      (codReceipt && (type === c.paymentTypeMap.CASH || type === c.paymentTypeMap.CARD));
+    if (!collected) return false;
+    if (codReceipt) return true;
+    return this.engine.settings.get('kassa').cod.enabled && !!sql(db, `SELECT 1 FROM courier_orders WHERE crm_id = ? AND state IN ('sending', 'sent')`).get(order.id);
+  }
+
+  private codKey(crmId: number): string {
+    return `receipt:sell:retailcrm:${crmId}:cod`;
+  }
+
   /** Cash on delivery: the courier flow calls it when MeaSoft reports the order delivered. */
   requestCod(db: Db, o: { orderId: number; crmId: number; number: string; paytype: string | null; priceKopecks: number; items: Array<{ name: string; quantity: number; retpriceKopecks: number }>; email: string | null; phone: string | null }): void {
     const cod = this.engine.settings.get('kassa').cod;
@@ -343,7 +459,7 @@ export class FiscalFlow {
     const goods = o.items.filter((i) => i.retpriceKopecks > 0);
     const sum = goods.reduce((s, i) => s + Math.round(i.retpriceKopecks * i.quantity), 0);
     this.request(db, {
-      key: `receipt:sell:retailcrm:${o.crmId}:cod`,
+      key: this.codKey(o.crmId),
       op: 'sell',
       profileId: cod.profileId,
       orderId: o.orderId,
