@@ -113,7 +113,8 @@ test('LIFE POS в настройках: проверка называет каж
   await create.getByRole('button', { name: 'Убрать «Новый»' }).click();
   await expect(create.getByTestId('chip')).toHaveText(['Согласовано с клиентом×']);
   const close = pos.getByTestId('field-pos-close-statuses');
-  await expect(close.getByTestId('chip')).toHaveText(['Отменен×']);
+  // The seed's defaults: «Возвращен» (RetailCRM's «Возврат») and «Отменен».
+  await expect(close.getByTestId('chip')).toHaveText(['Возврат×', 'Отменен×']);
   await close.getByRole('combobox').selectOption({ label: 'Нет в наличии' });
   const refund = pos.getByTestId('field-pos-refund-statuses');
   await expect(refund.getByTestId('chip')).toHaveText(['Возвращён×']);
@@ -135,6 +136,9 @@ test('LIFE POS в настройках: проверка называет каж
   await group.selectOption({ label: 'Интеграции' });
   await pos.getByTestId('save').click();
   await expect(pos.getByRole('status').filter({ hasText: 'Сохранено' })).toBeVisible();
+  // Saving checks what was saved, as the vendor's connector form does: rights, codes, group, outlets.
+  await expect(pos.getByTestId('test-result')).toHaveAttribute('data-ok', 'true', { timeout: 15_000 });
+  await expect(pos.getByTestId('test-message')).toHaveText('Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты, группа для задач и торговые точки в порядке.');
   await expect(page.getByTestId('step-link-pos')).toContainText('Готово');
   await shot(page, 'pos');
 
@@ -144,7 +148,7 @@ test('LIFE POS в настройках: проверка называет каж
   expect(saved.result.values.pos).toEqual({
     enabled: true,
     createStatuses: ['client-confirmed'],
-    closeStatuses: ['cancel-other', 'no-product'],
+    closeStatuses: ['refund', 'cancel-other', 'no-product'],
     refundPaymentStatuses: ['returned'],
     cashPaymentType: 'cash',
     cardPaymentType: 'bank-card',

@@ -3,11 +3,13 @@ import { Engine } from '../../src-main/engine/engine.js';
 import { sql } from '../../src-main/engine/db/open.js';
 import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
 import { LIFEPOS_POLLER } from '../../src-main/engine/flows/pos/flow.js';
-import { OTHER_KEY, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
+import { OTHER_KEY, PRILAVOK_KEY, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
+import { allScopes } from '../emulators/retailcrm/server.js';
 import { startLifePosEmulator, type LifePosEmulator } from '../emulators/lifepos/server.js';
 import { makeOrders, type SeedOrder } from '../emulators/retailcrm/seed.js';
 import { tempDir, waitFor } from '../helpers/temp.js';
 
+const LIMITED_KEY = 'limited-key';
 let emu: Emulators;
 let lp: LifePosEmulator;
 let engine: Engine;
@@ -38,8 +40,11 @@ beforeEach(async () => {
   const t = tempDir();
   dataDir = t.dir;
   cleanup = t.cleanup;
-  emu = await startEmulators();
-  lp = await startLifePosEmulator();
+  // A third RetailCRM key without the rights to read users and write tasks (a key made for something else).
+  const limited = allScopes.filter((x) => x !== 'user_read' && x !== 'task_write');
+  emu = await startEmulators({ crm: { keys: [{ key: PRILAVOK_KEY, scopes: [...allScopes] }, { key: OTHER_KEY, scopes: [...allScopes] }, { key: LIMITED_KEY, scopes: limited }] } });
+  // The owner the flow signs in as, and a manager whose phone a merchant might type by mistake.
+  lp = await startLifePosEmulator({ accounts: [{ phone: '+7 999 000-00-01', password: 'owner-pass', role: 'Owner' }, { phone: '+7 999 000-00-02', password: 'manager-pass', role: 'Manager' }] });
   // The shop's two legal entities exist in LIFE POS too (same INN), each with an outlet.
   const ip = lp.addLegalEntity({ inn: '772814390271', name: 'ИП Соколова' });
   lp.addOutlet({ name: 'Склад на Автозаводской', legalEntityGuid: ip, address: 'Москва, ул. Ленинская Слобода, 19' });
@@ -200,20 +205,81 @@ describe('RetailCRM → LIFE POS', () => {
     expect(jobs('lifepos.createSale').every((j) => j.state === 'done')).toBe(true);
   });
 
-  it('checking the connection says exactly what is wrong: password, org id, payment-type code; ok when all is right', async () => {
-    const check = async () => ((await engine.api('connections.test', { system: 'lifepos' })) as { result: { ok: boolean; message: string } }).result;
-    expect(await check()).toMatchObject({ ok: true });
-    engine.settings.update('pos', { cashPaymentType: 'cash-in-shop' });
-    expect((await check()).message).toBe('Тип оплаты наличными «cash-in-shop» не найден в RetailCRM: выберите существующий.');
-    engine.settings.update('pos', { cashPaymentType: 'cash' });
-    engine.settings.update('lifepos', { orgGuid: 'no-such-org' });
-    expect((await check()).message).toMatch(/^Организация с ID no-such-org не найдена у этого сотрудника/);
-    engine.settings.update('lifepos', { orgGuid: lp.orgGuid });
-    await engine.secrets.set('lifepos.password', 'wrong-pass');
-    const wrong = await check();
-    expect(wrong.ok).toBe(false);
-    expect(wrong.message).toMatch(/LIFE POS/);
-    expect(wrong.message).not.toContain('wrong-pass');
+  for (const target of ['pos', 'lifepos'] as const) {
+    it(`saving the sale settings checks them (${target}): each wrong thing is named exactly; ok when all is right`, async () => {
+      const check = async () => ((await engine.api('connections.test', { system: target })) as { ok: boolean; result: { ok: boolean; message: string } }).result;
+      const ok = await check();
+      expect(ok.ok).toBe(true);
+      if (target === 'pos') expect(ok.message).toBe('Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты, группа для задач и торговые точки в порядке.');
+      else expect(ok.message).toBe('LIFE POS подключён: Владелец Тестовый 1, Владелец.');
+
+      // A RetailCRM key without the rights the flow needs: the rights by their names in RetailCRM.
+      await engine.secrets.set('retailcrm.apiKey', LIMITED_KEY);
+      expect(await check()).toEqual({
+        ok: false,
+        message: 'У API-ключа RetailCRM не хватает прав для LIFE POS: «Пользователи — получение» (user_read), «Задачи — редактирование» (task_write). Включите их в RetailCRM: Настройки → Интеграция → Ключи доступа к API.',
+        detail: null,
+      });
+      await engine.secrets.set('retailcrm.apiKey', PRILAVOK_KEY);
+
+      // The payment-type codes, cash and card.
+      engine.settings.update('pos', { cashPaymentType: 'cash-in-shop' });
+      expect((await check()).message).toBe('Тип оплаты наличными «cash-in-shop» не найден в RetailCRM: выберите существующий.');
+      engine.settings.update('pos', { cashPaymentType: 'cash', cardPaymentType: 'terminal' });
+      expect((await check()).message).toBe('Тип оплаты безналичными «terminal» не найден в RetailCRM: выберите существующий.');
+      engine.settings.update('pos', { cardPaymentType: 'bank-card' });
+
+      // The user group for tasks.
+      engine.settings.update('pos', { taskUserGroup: 'couriers-night' });
+      expect((await check()).message).toBe('Группа пользователей «couriers-night» для задач не найдена в RetailCRM.');
+      engine.settings.update('pos', { taskUserGroup: 'integration-support' });
+
+      // An employee who is neither Owner nor Administrator.
+      engine.settings.update('lifepos', { phone: '+7 999 000-00-02' });
+      await engine.secrets.set('lifepos.password', 'manager-pass');
+      expect((await check()).message).toBe('Сотрудник «Менеджер Тестовый 2» в LIFE POS — Менеджер. Нужен Владелец или Администратор: укажите телефон и пароль такого сотрудника.');
+      engine.settings.update('lifepos', { phone: '+7 999 000-00-01' });
+
+      // A wrong password (the owner's phone with the manager's password), never echoed.
+      const wrong = await check();
+      expect(wrong).toMatchObject({ ok: false, message: 'LIFE POS: неверный телефон или пароль. Проверьте их в настройках (сотрудник с ролью Владелец или Администратор).' });
+      expect(JSON.stringify(wrong)).not.toContain('manager-pass');
+      await engine.secrets.set('lifepos.password', 'owner-pass');
+
+      // A wrong organisation id: the organisations this employee does see, to copy from.
+      engine.settings.update('lifepos', { orgGuid: 'no-such-org' });
+      expect((await check()).message).toBe(`Организация с ID no-such-org не найдена у этого сотрудника. Доступны: ООО «Прилавок-Тест» (${lp.orgGuid}).`);
+      engine.settings.update('lifepos', { orgGuid: lp.orgGuid });
+
+      expect((await check()).ok).toBe(true);
+    });
+  }
+
+  it('a sale total that matches the order only in the other money unit holds its payments with a clear message', async () => {
+    const o = newOrder();
+    await sync();
+    // The merchant switched «Суммы в API» to roubles while LIFE POS sends kopecks.
+    engine.settings.update('lifepos', { moneyUnit: 'major' });
+    lp.pay(o.number, { method: 'Cash' });
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    const [held] = jobs('retailcrm.posPayment');
+    expect(held!.state).toBe('attention');
+    const total = o.totalSumm as number;
+    const wire = Math.round(total * 100);
+    const shown = `${total.toFixed(2).replace('.', ',').replace(/,00$/, '')} ₽`;
+    expect(held!.last_error).toBe(
+      `Оплата из LIFE POS по заказу №${o.number} не записана: сумма продажи в LIFE POS (${wire}) равна сумме заказа в RetailCRM (${shown}), только если считать её в копейках, а в настройках LIFE POS выбрано «Суммы в API» — в рублях. Исправьте настройку и нажмите «Повторить».`,
+    );
+    // Nothing reached RetailCRM: no payment a hundred times too big.
+    expect(Object.values(emu.crm.getOrder(o.id)!.payments).every((p) => p.status !== 'paid')).toBe(true);
+    // The setting corrected and the job retried: the payment is written once, with the right amount.
+    engine.settings.update('lifepos', { moneyUnit: 'minor' });
+    await engine.api('orders.retry', { id: engine.orders.idByRef(`retailcrm:${o.id}`)! });
+    await idle();
+    const pays = Object.values(emu.crm.getOrder(o.id)!.payments);
+    expect(pays).toHaveLength(1);
+    expect(pays[0]).toMatchObject({ type: 'cash', status: 'paid', amount: total });
   });
 
   it('LIFE POS notifications (subscribed on the connection check) bring a payment at once; a duplicate changes nothing', async () => {

@@ -87,7 +87,7 @@ describe('LIFE POS sale parsing', () => {
       createdAt: null,
     });
     expect(s.positions[1]).toEqual({ type: 'Product', name: 'Чашка', quantity: 2, priceKopecks: 25000, totalKopecks: 50000 });
-    expect(s.payments).toEqual([{ guid: 'p-1', type: 'Card', amountKopecks: 100000, at: '2024-01-01T11:00:00+03:00' }]);
+    expect(s.payments).toEqual([{ guid: 'p-1', type: 'Card', amountKopecks: 100000, amountWire: 100000, at: '2024-01-01T11:00:00+03:00' }]);
   });
 
   it('accepts both spellings of a returned shipment and keeps unknown statuses as sent', () => {

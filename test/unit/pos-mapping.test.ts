@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { posSettingsSchema } from '../../src-shared/settings.js';
 import { crmOrderSchema, type CrmOrder } from '../../src-main/engine/connectors/retailcrm/index.js';
-import { crmCourierId, decidePos, saleNumber, toSaleInput } from '../../src-main/engine/flows/pos/mapping.js';
+import { crmCourierId, decidePos, saleNumber, saleTotalProblem, toSaleInput } from '../../src-main/engine/flows/pos/mapping.js';
 
 const s = posSettingsSchema.parse({ enabled: true, createStatuses: ['new'], closeStatuses: ['cancel-other'], refundPaymentStatuses: ['returned'] });
 
@@ -65,5 +65,36 @@ describe('RetailCRM ↔ LIFE POS rules', () => {
     expect(crmCourierId(order({ courier: { id: '5' } }))).toBe(5);
     expect(crmCourierId(order({ delivery: { code: 'courier', data: { courierId: 6 } } }))).toBe(6);
     expect(crmCourierId(order())).toBeNull();
+  });
+});
+
+describe('the seed\'s defaults and the money-unit check', () => {
+  it('defaults: «new» creates; «Возвращен» (refund) and «Отменен» (cancel-other) cancel; payment «Возвращён» refunds', () => {
+    const d = posSettingsSchema.parse({});
+    expect(d.createStatuses).toEqual(['new']);
+    expect(d.closeStatuses).toEqual(['refund', 'cancel-other']);
+    expect(d.refundPaymentStatuses).toEqual(['returned']);
+    const created = { state: 'created' as const, storeCode: 'main' };
+    const on = { ...d, enabled: true };
+    expect(decidePos(order({ status: 'refund' }), created, on)).toEqual({ kind: 'close' });
+    expect(decidePos(order({ status: 'cancel-other' }), created, on)).toEqual({ kind: 'close' });
+    expect(decidePos(order({ status: 'no-call' }), created, on).kind).toBe('none');
+  });
+
+  it('a sale total read in the configured unit passes; the other unit or another sum holds the payment, said plainly', () => {
+    expect(saleTotalProblem(155000, 155000, 'minor', '7A')).toBeNull();
+    expect(saleTotalProblem(1550, 155000, 'major', '7A')).toBeNull();
+    expect(saleTotalProblem(1550.5, 155050, 'major', '7A')).toBeNull();
+    expect(saleTotalProblem(null, 155000, 'minor', '7A')).toBeNull();
+    expect(saleTotalProblem(0, 0, 'major', '7A')).toBeNull();
+    expect(saleTotalProblem(1550, 155000, 'minor', '7A')).toBe(
+      'Оплата из LIFE POS по заказу №7A не записана: сумма продажи в LIFE POS (1550) равна сумме заказа в RetailCRM (1550 ₽), только если считать её в рублях, а в настройках LIFE POS выбрано «Суммы в API» — в копейках. Исправьте настройку и нажмите «Повторить».',
+    );
+    expect(saleTotalProblem(155050, 155050, 'major', '7A')).toBe(
+      'Оплата из LIFE POS по заказу №7A не записана: сумма продажи в LIFE POS (155050) равна сумме заказа в RetailCRM (1550,50 ₽), только если считать её в копейках, а в настройках LIFE POS выбрано «Суммы в API» — в рублях. Исправьте настройку и нажмите «Повторить».',
+    );
+    expect(saleTotalProblem(120000, 155000, 'minor', '7A')).toBe(
+      'Оплата из LIFE POS по заказу №7A не записана: сумма продажи в LIFE POS (1200 ₽) не совпадает с суммой заказа в RetailCRM (1550 ₽). Сверьте заказ и продажу и нажмите «Повторить».',
+    );
   });
 });

@@ -325,6 +325,8 @@ export interface LpPayment {
   /** `Cash`, `Card`, or whatever else the POS reports. */
   type: string | null;
   amountKopecks: number;
+  /** The amount as sent, in the wire unit: converted again if the unit setting is corrected later. */
+  amountWire: number | null;
   at: string | null;
 }
 
@@ -371,7 +373,7 @@ export function parseSale(raw: unknown, unit: MoneyUnit): LpSale {
   const del = deliveryWire.safeParse(w.extensions.delivery && typeof w.extensions.delivery === 'object' ? w.extensions.delivery : null);
   const delivery = del.success ? del.data : null;
   const currency = currencyOf.parse(raw && typeof raw === 'object' ? (raw as Record<string, unknown>).total_sum : undefined);
-  const payments = w.payments.map((p) => ({ guid: p.guid, type: p.type, amountKopecks: k(p.amount, unit) ?? 0, at: p.registered_at }));
+  const payments = w.payments.map((p) => ({ guid: p.guid, type: p.type, amountKopecks: k(p.amount, unit) ?? 0, amountWire: p.amount, at: p.registered_at }));
   return {
     guid: w.guid,
     number: w.number,

@@ -4,7 +4,7 @@ import { SyncError, toSyncError } from '../../errors.js';
 import type { Engine } from '../../engine.js';
 import type { Connections } from '../../connectors/connections.js';
 import { crmOrderSchema, fromKopecks, toKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js';
-import { parseLifePosNotification, type LpMe, type LpSale } from '../../connectors/lifepos/index.js';
+import { parseLifePosNotification, wireToKopecks, type LpMe, type LpSale } from '../../connectors/lifepos/index.js';
 import { contentId } from '../../jobs/inbox.js';
 import type { PollerContext } from '../../jobs/scheduler.js';
 import { crmOrderRef, type CrmSync } from '../crm-sync.js';
@@ -108,8 +108,16 @@ export class PosFlow {
       kind: 'retailcrm.posPayment',
       connector: 'retailcrm',
       title: 'Оплата из LIFE POS в RetailCRM',
-      // `saleTotal`: the sale's total as LIFE POS sent it (wire unit), for the money-unit check.
-      payload: z.object({ crmId: z.number().int().positive(), paymentGuid: z.string(), type: z.string(), kopecks: z.number().int(), saleTotal: z.number().nullable().optional() }),
+      // `saleTotal` and `amount`: the sale's total and the payment as LIFE POS sent them (wire unit), for the
+      // money-unit check and so a corrected unit setting applies when the held payment is retried.
+      payload: z.object({
+        crmId: z.number().int().positive(),
+        paymentGuid: z.string(),
+        type: z.string(),
+        kopecks: z.number().int(),
+        saleTotal: z.number().nullable().optional(),
+        amount: z.number().nullable().optional(),
+      }),
       run: (ctx) => this.writePayment(ctx.payload, ctx.signal, ctx.note),
     });
     e.runner.register({
@@ -392,7 +400,7 @@ export class PosFlow {
         kind: 'retailcrm.posPayment',
         connector: 'retailcrm',
         key: `crm:pos-payment:${pay.guid}`,
-        payload: { crmId: row.crm_id, paymentGuid: pay.guid, type: pay.type ?? 'Cash', kopecks: pay.amountKopecks, saleTotal: sale.totalWire },
+        payload: { crmId: row.crm_id, paymentGuid: pay.guid, type: pay.type ?? 'Cash', kopecks: pay.amountKopecks, saleTotal: sale.totalWire, amount: pay.amountWire },
         orderId: row.order_id,
       });
     }
@@ -403,7 +411,9 @@ export class PosFlow {
     return row.order_id;
   }
 
-  private async writePayment(p: { crmId: number; paymentGuid: string; type: string; kopecks: number; saleTotal?: number | null | undefined }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+  private async writePayment(
+    p: { crmId: number; paymentGuid: string; type: string; kopecks: number; saleTotal?: number | null | undefined; amount?: number | null | undefined },
+    signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
     const s = this.engine.settings.get('pos');
     const cash = /cash|налич/i.test(p.type);
     const type = cash ? s.cashPaymentType : s.cardPaymentType;
@@ -427,7 +437,7 @@ export class PosFlow {
     }
     // An open payment of the same type is the one the customer just paid; otherwise a new payment.
     const open = order.payments.find((x) => x.type === type && x.status !== s.paidPaymentStatus && !x.paidAt && x.id !== null);
-    const amount = fromKopecks(p.kopecks);
+    const amount = fromKopecks(p.amount !== null && p.amount !== undefined ? wireToKopecks(p.amount, unit) : p.kopecks);
     if (open) {
       note({ sent: { edit: open.id, amount, status: s.paidPaymentStatus } });
       await crm.paymentEdit(open.id!, 'id', { amount, externalId, ...(s.paidPaymentStatus ? { status: s.paidPaymentStatus } : {}) }, undefined, { signal });
