@@ -26,6 +26,9 @@ export interface Poller {
   run(ctx: PollerContext): Promise<void>;
 }
 
+/** Overdue pollers run within this long after start, so they do not all fire in the same instant. */
+const CATCH_UP_SPREAD_MS = 3_000;
+
 interface State {
   poller: Poller;
   timer: NodeJS.Timeout | null;
@@ -83,7 +86,7 @@ export class Scheduler {
   start(paused: boolean): void {
     this.started = true;
     this.paused = paused;
-    if (!paused) for (const s of this.states.values()) this.schedule(s, this.delay(s.poller) * this.random());
+    if (!paused) for (const s of this.states.values()) this.schedule(s, this.startDelay(s));
   }
 
   pause(): void {
@@ -194,6 +197,16 @@ export class Scheduler {
       this.changed();
     });
     return s.current;
+  }
+
+  /**
+   * The first run after start. A poller whose interval already passed while Prilavok was off (the PC slept, say)
+   * catches up at once, spread over a few seconds; the others start at a random point of their interval.
+   */
+  private startDelay(s: State): number {
+    const overdue = s.lastRunAt !== null && Date.now() - s.lastRunAt >= s.poller.intervalMs;
+    if (overdue) return Math.min(s.poller.intervalMs, CATCH_UP_SPREAD_MS) * this.random();
+    return this.delay(s.poller) * this.random();
   }
 
   private delay(p: Poller): number {
