@@ -178,15 +178,32 @@ test('накладная на два заказа; непереданный за
   await expect(page.getByTestId('print-pdf')).toBeDisabled();
 });
 
-test('выбор из очереди приходит в печать предвыбранным', async ({ page }) => {
+test('«Печать» в карточке заказа из очереди открывает печатные формы с этим заказом', async ({ page }) => {
+  const [, b] = sent;
   await page.goto(world.h.ui);
-  // The queue writes the shared selection; here the same store is set the way the queue does, then the menu opens print.
-  await page.getByTestId('nav-print').click();
-  await page.getByTestId('print-select-all').click();
-  await expect(page.getByTestId('print-selected-count')).toHaveText('Выбрано: 3');
+  await page.getByTestId('nav-queue').click();
+  await page.getByTestId('orders-search').fill(b!.number);
+  await page.getByTestId(`order-${b!.id}`).click();
+  const card = page.getByTestId('order-card');
+  await expect(card.getByRole('heading', { name: `Заказ ${b!.number}` })).toBeVisible();
+  await card.getByTestId('order-print').click();
+
+  // On «Печатные формы», with exactly this order chosen and its label already in the preview.
+  await expect(card).toBeHidden();
+  await expect(page.getByTestId('print-screen')).toBeVisible();
+  await expect(page.getByTestId('nav-print')).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByTestId('print-selected-count')).toHaveText('Выбрано: 1');
+  await expect(page.getByRole('checkbox', { name: `Выбрать заказ ${b!.number}` })).toBeChecked();
+  await expect(page.getByRole('checkbox', { name: `Выбрать заказ ${sent[0]!.number}` })).not.toBeChecked();
+  await expect(page.getByRole('checkbox', { name: `Выбрать заказ ${refused.number}` })).not.toBeChecked();
+  const frame = page.frameLocator('[data-testid="print-frame"]');
+  await expect(frame.locator('.label')).toHaveCount(1, { timeout: 10_000 });
+  await expect(frame.locator('body')).toContainText(b!.number);
+  await page.screenshot({ path: `${shots}/print-from-queue.png` });
+
+  // The selection lives in the shared store: it survives leaving the screen and coming back.
   await page.getByTestId('nav-overview').click();
   await page.getByTestId('nav-print').click();
-  // The selection survives leaving the screen: it lives in the shared store, not in the screen.
-  await expect(page.getByTestId('print-selected-count')).toHaveText('Выбрано: 3');
-  await expect(page.getByTestId('print-skipped')).toContainText(refused.number);
+  await expect(page.getByTestId('print-selected-count')).toHaveText('Выбрано: 1');
+  await expect(page.getByRole('checkbox', { name: `Выбрать заказ ${b!.number}` })).toBeChecked();
 });

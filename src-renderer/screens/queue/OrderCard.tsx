@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import type { MethodOutput, TimelineEntry } from '../../../src-shared/api';
+import { courierResendChipStates } from '../../../src-shared/courier-resend';
 import { errorKindTitles } from '../../../src-shared/errors';
 import { systemTitles } from '../../../src-shared/systems';
 import { Alert } from '../../components/Alert';
@@ -35,7 +36,7 @@ export function OrderCard(props: {
   const titleId = useId();
   const [data, setData] = useState<Loaded | null>(null);
   const [failure, setFailure] = useState<Failure | null>(null);
-  const [confirming, setConfirming] = useState(false);
+  const [confirming, setConfirming] = useState<'cancel' | 'resend' | null>(null);
   const actions = useActions();
   const { notice, show } = useTransientNotice(6000);
 
@@ -51,7 +52,7 @@ export function OrderCard(props: {
 
   useEffect(() => {
     setData(null);
-    setConfirming(false);
+    setConfirming(null);
     void load();
     return api.on('orders.changed', ({ ids }) => {
       if (ids.includes(id)) void load();
@@ -67,7 +68,7 @@ export function OrderCard(props: {
   // Esc: first the confirmation, then the card.
   const onCancel = (e: SyntheticEvent) => {
     e.preventDefault();
-    if (confirming) setConfirming(false);
+    if (confirming) setConfirming(null);
     else onClose();
   };
 
@@ -80,7 +81,13 @@ export function OrderCard(props: {
   const order = data?.order ?? null;
   const crmLink = order ? crmOrderUrl(props.crmUrl, order.ref) : null;
   const fromCrm = order ? order.ref.startsWith('retailcrm:') : false;
-  const atCourier = order ? 'measoft' in order.systems : false;
+  const courierChip = order?.systems.measoft ?? null;
+  const atCourier = courierChip !== null;
+  const canResend = courierChip !== null && courierResendChipStates.includes(courierChip.state);
+  const question =
+    confirming === 'resend'
+      ? { title: ru.orders.card.resendTitle, text: ru.orders.card.resendText, yes: ru.orders.card.resendYes, no: ru.orders.card.resendNo, action: 'resend' as const }
+      : { title: ru.orders.card.confirmTitle, text: ru.orders.card.confirmText, yes: ru.orders.card.confirmYes, no: ru.orders.card.confirmNo, action: 'cancelCourier' as const };
   const timeline = data ? [...data.timeline].reverse() : [];
 
   return (
@@ -158,13 +165,25 @@ export function OrderCard(props: {
                   {ru.orders.card.openCrm}
                 </a>
               )}
+              {canResend && (
+                <button
+                  type="button"
+                  className="btn btn--small"
+                  data-testid="order-resend"
+                  disabled={actions.isBusy('resend') || confirming !== null}
+                  aria-busy={actions.isBusy('resend')}
+                  onClick={() => setConfirming('resend')}
+                >
+                  {ru.orders.card.resend}
+                </button>
+              )}
               {atCourier && (
                 <button
                   type="button"
                   className="btn btn--small order-card__danger"
                   data-testid="order-cancel-courier"
-                  disabled={actions.isBusy('cancel') || confirming}
-                  onClick={() => setConfirming(true)}
+                  disabled={actions.isBusy('cancel') || confirming !== null}
+                  onClick={() => setConfirming('cancel')}
                 >
                   {ru.orders.card.cancelCourier}
                 </button>
@@ -172,23 +191,30 @@ export function OrderCard(props: {
             </div>
 
             {confirming && (
-              <div className="order-card__confirm" role="alertdialog" aria-labelledby={`${titleId}-confirm`} data-testid="order-cancel-confirm">
-                <strong id={`${titleId}-confirm`}>{ru.orders.card.confirmTitle}</strong>
-                <p>{ru.orders.card.confirmText}</p>
+              <div
+                className={`order-card__confirm${confirming === 'resend' ? ' order-card__confirm--calm' : ''}`}
+                role="alertdialog"
+                aria-labelledby={`${titleId}-confirm`}
+                aria-describedby={`${titleId}-confirm-text`}
+                data-testid={confirming === 'resend' ? 'order-resend-confirm' : 'order-cancel-confirm'}
+              >
+                <strong id={`${titleId}-confirm`}>{question.title}</strong>
+                <p id={`${titleId}-confirm-text`}>{question.text}</p>
                 <div className="order-card__confirm-actions">
                   <button
                     type="button"
-                    className="btn btn--small order-card__danger-solid"
+                    className={`btn btn--small ${confirming === 'resend' ? 'btn--primary' : 'order-card__danger-solid'}`}
                     autoFocus
                     onClick={() => {
-                      setConfirming(false);
-                      act('cancel', async () => (await api.call('orders.action', { id, action: 'cancelCourier' })).message);
+                      const { action } = question;
+                      setConfirming(null);
+                      act(action === 'resend' ? 'resend' : 'cancel', async () => (await api.call('orders.action', { id, action })).message);
                     }}
                   >
-                    {ru.orders.card.confirmYes}
+                    {question.yes}
                   </button>
-                  <button type="button" className="btn btn--small" onClick={() => setConfirming(false)}>
-                    {ru.orders.card.confirmNo}
+                  <button type="button" className="btn btn--small" onClick={() => setConfirming(null)}>
+                    {question.no}
                   </button>
                 </div>
               </div>
