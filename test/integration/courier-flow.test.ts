@@ -1,3 +1,5 @@
+import Database from 'better-sqlite3';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine, type EngineOptions } from '../../src-main/engine/engine.js';
 import { createChromiumPdfRenderer } from '../../src-main/engine/printforms/pdf.js';
@@ -304,6 +306,75 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     await idle();
     for (const o of missed) expect(measoftOrders(o.number)).toHaveLength(1);
     expect(neworderCalls()).toBe(12);
+  });
+
+  it('catch-up after 30 minutes offline with changes on both sides: the pollers catch up on their own, everything arrives once', async () => {
+    const [a, b, c, d] = [newOrder(), newOrder(), newOrder(), newOrder({ payments: [{ type: 'cash', status: 'not-paid' }] as SeedOrder['payments'] })];
+    for (const o of [a, b, c, d]) emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    const dTotal = emu.crm.getOrder(d.id)!.totalSumm as number;
+    await engine.stop(0);
+
+    // Half an hour with the PC off. In RetailCRM: a new order to send, a changed phone, a delivery type changed away.
+    const e = newOrder();
+    emu.crm.editOrder(e.id, { status: 'send-to-delivery' }, { source: 'user' });
+    emu.crm.editOrder(a.id, { phone: '+7 903 444-55-66' }, { source: 'user' });
+    emu.crm.editOrder(b.id, { delivery: { code: 'self-delivery' } }, { source: 'user' });
+    // At MeaSoft: one order out for delivery, another delivered and paid in cash.
+    emu.ms.setStatus(c.number, 'DELIVERY');
+    emu.ms.setStatus(d.number, 'DELIVERY');
+    emu.ms.setStatus(d.number, 'COMPLETE', { paytype: 'CASH', priceKopecks: Math.round(dTotal * 100) });
+    // The clock: both pollers last ran 30 minutes ago; the merchant polls every 10 minutes.
+    const off = new Database(path.join(dataDir, 'prilavok.db'));
+    off.prepare('UPDATE pollers SET last_run_at = ?, last_ok_at = ? WHERE id IN (?, ?)').run(Date.now() - 30 * 60_000, Date.now() - 30 * 60_000, CRM_HISTORY_POLLER, MEASOFT_CHANGES_POLLER);
+    off.close();
+    const sentBefore = neworderCalls();
+    emu.crm.resetRequests();
+
+    // Started again: nobody presses «sync now».
+    engine = await Engine.open({ dataDir, webhookPort: 0, backoff: { baseMs: 40, maxMs: 400, maxRetryAfterMs: 500 }, runner: { idleMs: 50 } });
+    await connectEngine(engine, emu, { historyIntervalSec: 600, pollIntervalSec: 600 });
+    await engine.start();
+    await waitFor(() => measoftOrders(e.number).length === 1, 'the order made while offline to reach MeaSoft', 15_000);
+    await waitFor(() => emu.ms.getOrder(a.number)!.receiver.phone === '+7 903 444-55-66', 'the new phone at MeaSoft', 15_000);
+    await waitFor(() => emu.ms.getOrder(b.number)!.status === 'CANCELED', 'the cancel at MeaSoft', 15_000);
+    await waitFor(() => emu.crm.getOrder(c.id)!.status === 'delivering', 'the delivery status in RetailCRM', 15_000);
+    await waitFor(() => emu.crm.getOrder(d.id)!.status === 'complete', 'the delivered order completed in RetailCRM', 15_000);
+    await idle();
+    // Everything due is done; the feed is committed: each poller ran once, on its own, and is not due again for minutes.
+    for (const p of engine.scheduler.status().filter((x) => x.id === CRM_HISTORY_POLLER || x.id === MEASOFT_CHANGES_POLLER)) {
+      expect(p.lastOkAt).toBeGreaterThan(Date.now() - 20_000);
+      expect(p.nextRunAt! - Date.now()).toBeGreaterThan(5 * 60_000);
+    }
+
+    // Once each: one new MeaSoft order, one edit, one cancel, one payment.
+    expect(neworderCalls() - sentBefore).toBe(1);
+    expect(emu.ms.getOrder(a.number)!.editCount).toBe(1);
+    expect(emu.ms.requests.filter((r) => r.op === 'cancelorder')).toHaveLength(1);
+    const dPayments = Object.values(emu.crm.getOrder(d.id)!.payments);
+    expect(dPayments).toHaveLength(1);
+    expect(dPayments[0]).toMatchObject({ type: 'cash', status: 'paid', amount: dTotal });
+    expect((emu.crm.getOrder(c.id)!.delivery?.data as Record<string, unknown>).status).toBe('DELIVERY');
+    for (const o of [a, b, c, d, e]) expect(measoftOrders(o.number)).toHaveLength(1);
+
+    // MeaSoft reports back what Prilavok did (the new order, the cancel): only delivery data follows; the order
+    // switched to self-delivery keeps the manager's status, it is not turned into a cancelled order.
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    expect(emu.crm.getOrder(b.id)).toMatchObject({ status: 'send-to-delivery', delivery: expect.objectContaining({ code: 'self-delivery' }) });
+    expect(engine.orders.get(engine.orders.idByRef(`retailcrm:${b.id}`)!)!.systems.measoft).toMatchObject({ state: 'CANCELED', attention: false });
+
+    // Nothing more to do: polling both sides again sends nothing anywhere.
+    const msCalls = emu.ms.requests.length;
+    emu.crm.resetRequests();
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    expect(emu.crm.requests.filter((r) => r.method !== 'GET')).toHaveLength(0);
+    expect(emu.ms.requests.slice(msCalls).map((r) => r.op).filter((op) => op !== 'statusreq' && op !== 'commitlaststatus')).toEqual([]);
   });
 
   it('an invalid phone ends as a Russian error with the order marked, and goes through once the phone is fixed', async () => {

@@ -535,6 +535,11 @@ export class CourierFlow {
     }
     const attention = code === 'UNCONFIRM' || code === 'COURIERCANCELED' || code === 'LOST';
     this.engine.orders.setChip(row.order_id, 'measoft', { state: code, label: statusTitle(code), attention });
+    if (code === 'CANCELED' && (row.state === 'cancelling' || row.state === 'cancelled')) {
+      // Our own cancel coming back (the delivery type changed away, or «Отменить у курьера»): the order left the
+      // courier flow by the manager's choice, so its RetailCRM status is not turned into a cancelled order.
+      return row.order_id;
+    }
     this.engine.queue.enqueue({
       kind: 'retailcrm.courierStatus',
       connector: 'retailcrm',
