@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   buildReceipt,
+  atolRequest,
   createAtolProvider,
+  kassaErrorToSyncError,
   parseAtolCallback,
   type AtolConfig,
   type AtolProviderOptions,
@@ -363,5 +365,85 @@ describe('ATOL Online connector against the emulator', () => {
     }
     expect(provider.validate(good)).toEqual([]);
     expect(emu.requests).toHaveLength(0);
+  });
+
+  it('error 13 (a malformed sign-in, v5) is a settings error, on sign-in and on registration alike', async () => {
+    // ATOL v5 answers 13 to a login or password it cannot accept at all (here: longer than 100 characters).
+    const { emu, provider } = await setup({ config: { version: 'v5', password: 'p'.repeat(101) } });
+    const err = await failureOf(provider.submit(buildReceipt(input({ ffd: '1.2' }))));
+    expect({ code: err.code, kind: err.kind }).toEqual({ code: 13, kind: 'auth' });
+    expect(err.message).toMatch(/логин или пароль в неверном формате/);
+    expect(emu.requests.map((r) => [r.path, r.code])).toEqual([['/possystem/v5/getToken', 13]]);
+
+    const ok = await setup({ config: { version: 'v5' } });
+    ok.emu.serviceErrorNext(1, 13);
+    const reg = await failureOf(ok.provider.submit(buildReceipt(input({ ffd: '1.2', externalId: 'svc:13' }))));
+    expect({ code: reg.code, kind: reg.kind }).toEqual({ code: 13, kind: 'auth' });
+  });
+
+  it('the emulator\'s own KKT checks (-3896 non-cash over the total, -3897 underpaid) and positive driver codes 3 and 4 end in the right class', async () => {
+    const { emu, provider } = await setup({ emu: { reportRatePerSec: 0 } });
+    // A request the draft checks would never let out: payments that disagree with the total, sent raw.
+    const tokenRes = await fetch(`${emu.url}/possystem/v4/getToken`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ login: V4.login, pass: V4.password }) });
+    const { token } = (await tokenRes.json()) as { token: string };
+    const rawSell = async (externalId: string, payments: Array<{ type: number; sum: number }>) => {
+      const body = atolRequest(buildReceipt(input({ externalId })), 'v4').body as { receipt: { payments: unknown } };
+      body.receipt.payments = payments;
+      const res = await fetch(`${emu.url}/possystem/v4/${V4.groupCode}/sell`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', token }, body: JSON.stringify(body) });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { uuid: string }).uuid;
+    };
+    const over = await rawSell('kkt:over', [{ type: 1, sum: 7000 }]); // total 6001
+    const under = await rawSell('kkt:under', [{ type: 1, sum: 5000 }]);
+    const change = await rawSell('kkt:change', [{ type: 0, sum: 7000 }]); // cash may exceed: change is given
+    // Injected errors go to the next documents the KKT processes: these three first.
+    await waitFor(() => emu.documents().every((d) => d.status !== 'wait'), 'raw documents processed', 5000);
+    emu.failNextDocuments(1, { code: 3, type: 'driver', text: 'Неверная дата/время в ККТ' });
+    const clock = (await provider.submit(buildReceipt(input({ externalId: 'kkt:3' })))).providerRef;
+    emu.failNextDocuments(1, { code: 4, type: 'driver', text: 'Тип документа недоступен' });
+    const docType = (await provider.submit(buildReceipt(input({ externalId: 'kkt:4' })))).providerRef;
+    await waitFor(() => emu.documents().every((d) => d.status !== 'wait'), 'documents processed', 5000);
+
+    const expected: Array<[string, number, string, RegExp]> = [
+      [over, -3896, 'kkt_fix_receipt', /безналичная оплата больше суммы чека/],
+      [under, -3897, 'kkt_fix_receipt', /чек оплачен не полностью/],
+      [clock, 3, 'kkt_admin', /неверные дата и время/],
+      [docType, 4, 'config', /тип документа недоступен/],
+    ];
+    for (const [ref, code, kind, message] of expected) {
+      const s = await provider.status(ref);
+      expect(s.state).toBe('failed');
+      expect(s.error).toMatchObject({ kind, code });
+      expect(s.error!.message).toMatch(message);
+      // None of them is fixed by sending the same receipt again: the merchant is asked.
+      expect(kassaErrorToSyncError(s.error!).kind).toBe(kind === 'config' ? 'auth' : 'needsAttention');
+    }
+    expect((await provider.status(change)).state).toBe('done');
+  });
+
+  it('the emulator refuses an invalid raw request with error 32, naming the fields, and keeps nothing', async () => {
+    for (const version of ['v4', 'v5'] as const) {
+      const { emu } = await setup({ config: { version } });
+      const acc = version === 'v4' ? V4 : V5;
+      const tokenRes = await fetch(`${emu.url}/possystem/${version}/getToken`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ login: acc.login, pass: acc.password }) });
+      const { token } = (await tokenRes.json()) as { token: string };
+      const body = atolRequest(buildReceipt(input({ ffd: version === 'v4' ? '1.05' : '1.2' })), version).body as { receipt: { company: Record<string, unknown>; items: Array<Record<string, unknown>> } };
+      delete body.receipt.company.inn;
+      body.receipt.items[0]!.name = 'Я'.repeat(129);
+      body.receipt.items[1]!.price = '1500.50';
+      const res = await fetch(`${emu.url}/possystem/${version}/${acc.groupCode}/sell`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', token }, body: JSON.stringify(body) });
+      expect(res.status).toBe(400);
+      const answer = (await res.json()) as { error: { code: number; text: string; type: string }; status: string };
+      expect(answer.status).toBe('fail');
+      expect(answer.error.code).toBe(32);
+      expect(answer.error.text).toMatch(/^Ошибочные поля: /);
+      for (const field of ['receipt.company.inn', 'receipt.items[0].name', 'receipt.items[1].price']) expect(answer.error.text).toContain(field);
+      expect(emu.documents()).toHaveLength(0);
+      // The same external_id is free afterwards: nothing was stored under it.
+      const fixed = atolRequest(buildReceipt(input({ ffd: version === 'v4' ? '1.05' : '1.2' })), version).body;
+      const again = await fetch(`${emu.url}/possystem/${version}/${acc.groupCode}/sell`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', token }, body: JSON.stringify(fixed) });
+      expect(again.status).toBe(200);
+      expect(emu.documents()).toHaveLength(1);
+    }
   });
 });
