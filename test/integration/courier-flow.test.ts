@@ -473,6 +473,10 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     expect(done).toMatchObject({ ok: true });
     await idle();
     expect(emu.ms.getOrder(o.number)!.status).toBe('CANCELED');
+    // MeaSoft's feed reports the cancel back; the RetailCRM order is not cancelled for it.
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    expect(emu.crm.getOrder(o.id)!.status).toBe('send-to-delivery');
     // Still in the sending status in RetailCRM: a later change does not send it again…
     emu.crm.editOrder(o.id, { managerComment: 'клиент передумал' }, { source: 'user' });
     await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
