@@ -27,7 +27,12 @@ export default defineConfig({
         '--disable-background-networking',
         '--disable-component-update',
         '--disable-sync',
+        '--lang=ru-RU',
       ],
+      // Date inputs follow the browser's own language (дд.мм.гггг, not mm/dd/yyyy), not `locale` above, which is
+      // only what the page is told. On Linux Chromium takes it from LANGUAGE (--lang is for Windows and macOS),
+      // and only with its Russian language pack installed (Debian: chromium-l10n).
+      env: { ...process.env, LANGUAGE: 'ru' },
     },
   },
 });

@@ -96,6 +96,16 @@ test('открытая очередь живая: новый заказ появ
   expect(loads).toBe(0);
 });
 
+test('даты в фильтре периода вводятся по-русски: день, месяц, год', async ({ page }) => {
+  await openQueue(page);
+  const from = page.getByTestId('orders-from');
+  await from.click({ position: { x: 12, y: 12 } });
+  // Typed as a Russian merchant types it: 05.03.2025 is the 5th of March (mm/dd/yyyy would make it May 3rd).
+  await page.keyboard.type('05032025');
+  await expect(from).toHaveValue('2025-03-05');
+  await page.screenshot({ path: `${shots}/queue-dates.png`, clip: { x: 236, y: 120, width: 1016, height: 160 } });
+});
+
 test('«Отправить заново» после отмены у курьерской службы: подтверждение, новый номер в MeaSoft, повтор не создаёт второй', async ({ page }) => {
   const o = newOrder({ courier: true });
   world.emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
