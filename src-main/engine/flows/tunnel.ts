@@ -25,7 +25,10 @@ export class TunnelFlow {
   install(): void {
     const { engine } = this;
     engine.tunnel.onChange(() => engine.events.emit('status.changed', undefined));
-    engine.tunnel.onUp((url) => void this.addressUp(url));
+    engine.tunnel.onUp((url) => {
+      // Never an unhandled rejection: the engine may be stopping (database closed) while LIFE POS answers.
+      this.addressUp(url).catch((err: unknown) => engine.log.warn('public address change not fully handled', { url, err: String(err) }));
+    });
     engine.tunnel.onFailure((err, attempt, final) => {
       if (final || attempt === REPORT_AFTER_ATTEMPTS) engine.errors.record(err, { severity: final ? 'error' : 'warning' });
     });
@@ -82,6 +85,7 @@ export class TunnelFlow {
     try {
       if (await this.pos.subscribeNotifications()) engine.log.info('LIFE POS notifications re-subscribed', { url });
     } catch (err) {
+      if (!engine.db.open) return;
       const e = toSyncError(err, 'lifepos');
       engine.errors.record(
         new SyncError({ kind: e.kind === 'fatal' ? 'fatal' : 'needsAttention', system: 'lifepos', message: `Не удалось перевести уведомления LIFE POS на новый адрес ${url}: ${e.message} Нажмите «Проверить подключение» на шаге LIFE POS, чтобы повторить.`, detail: e.detail }),
