@@ -28,11 +28,13 @@ class FakeProvider implements TunnelProvider {
   static starts: number[] = [];
   static stops = 0;
   static drops: Array<() => void> = [];
-  constructor(private readonly outcome: string | SyncError | 'hang') {}
+  constructor(private readonly outcome: string | SyncError | 'hang' | 'stubborn') {}
   start(o: TunnelStartOptions): Promise<OpenTunnel> {
     FakeProvider.starts.push(Date.now());
     const outcome = this.outcome;
     if (outcome instanceof SyncError) return Promise.reject(outcome);
+    // Never settles and ignores the signal (as a connect call that cannot be interrupted).
+    if (outcome === 'stubborn') return new Promise(() => undefined);
     if (outcome === 'hang') {
       return new Promise((_, reject) => o.signal.addEventListener('abort', () => reject(new Error('aborted')), { once: true }));
     }
@@ -47,7 +49,7 @@ class FakeProvider implements TunnelProvider {
   }
 }
 
-function manager(outcomes: Array<string | SyncError | 'hang'>, backoff = { baseMs: 20, maxMs: 80 }) {
+function manager(outcomes: Array<string | SyncError | 'hang' | 'stubborn'>, backoff = { baseMs: 20, maxMs: 80 }) {
   let i = 0;
   const config: TunnelConfig = { provider: 'localtunnel', create: () => new FakeProvider(outcomes[Math.min(i++, outcomes.length - 1)]!) };
   const log = memoryLog();
@@ -122,6 +124,22 @@ describe('TunnelManager', () => {
     expect(FakeProvider.starts).toHaveLength(1);
     expect(failures).toEqual([{ message: 'ngrok не принял токен', attempt: 1, final: true }]);
     expect(m.status()).toMatchObject({ state: 'down', error: 'ngrok не принял токен' });
+  });
+
+  it('a start that ignores the abort does not hold up stop or restart', async () => {
+    let config: TunnelConfig = { provider: 'ngrok', create: () => new FakeProvider('stubborn') };
+    const m = new TunnelManager({ config: () => config, log: memoryLog(), backoff: { baseMs: 20, maxMs: 80 } });
+    await m.start(47800);
+    expect(m.status().state).toBe('connecting');
+    config = { provider: 'own', create: () => new OwnUrlProvider('https://shop.example.ru') };
+    const restarted = Promise.race([m.restart().then(() => 'done'), new Promise((r) => setTimeout(() => r('stuck'), 1_000))]);
+    expect(await restarted).toBe('done');
+    await waitFor(() => m.status().state === 'up', 'up', 2_000);
+    config = { provider: 'ngrok', create: () => new FakeProvider('stubborn') };
+    await m.restart();
+    const stopped = Promise.race([m.stop().then(() => 'done'), new Promise((r) => setTimeout(() => r('stuck'), 1_000))]);
+    expect(await stopped).toBe('done');
+    expect(m.status().state).toBe('off');
   });
 
   it('restart picks up new settings; stop aborts a start that hangs', async () => {

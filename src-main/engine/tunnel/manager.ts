@@ -121,7 +121,7 @@ export class TunnelManager {
       try {
         provider = create();
         if (this.current.state !== 'connecting') this.set({ state: 'connecting' });
-        const tunnel = await provider.start({
+        const starting = provider.start({
           localPort,
           signal: attempt.signal,
           onLink: (up, detail) => {
@@ -133,7 +133,11 @@ export class TunnelManager {
             }
           },
         });
-        if (signal.aborted) break;
+        // A provider that cannot be interrupted (ngrok's connect) must not hold up a stop or a restart: the
+        // manager stops waiting, and the provider closes whatever it opens after the abort itself.
+        starting.catch(() => undefined);
+        const tunnel = await Promise.race([starting, aborted(attempt.signal).then(() => null)]);
+        if (signal.aborted || !tunnel) break;
         this.attempts = 0;
         this.set({ state: 'up', url: tunnel.url, error: null });
         this.opts.log.info('tunnel up', { provider: id, url: tunnel.url });
