@@ -7,14 +7,16 @@ import { navigate } from '../hooks/useNavigation';
 import { useOpenOrder } from '../hooks/useOpenOrder';
 import { usePrintSelection } from '../hooks/usePrintSelection';
 import { formatNumber } from '../i18n/format';
+import { burstCoalescer } from '../lib/burst';
 import { ru } from '../i18n/ru';
 import { OrderCard } from './queue/OrderCard';
 import { OrderList, type VisibleRange } from './queue/OrderList';
 import { useOrderPages, type OrderQuery } from './queue/useOrderPages';
 
 const SEARCH_DEBOUNCE_MS = 200;
-/** Changes often come in bursts (a feed of statuses): one re-read of the visible rows per burst. */
-const LIVE_REFRESH_MS = 250;
+/** Changes often come in bursts (a feed of statuses): the visible rows are re-read at most this often (a
+ * re-read is one `orders.list` of the rows on screen, a couple of milliseconds in the engine). */
+const LIVE_REFRESH_MS = 50;
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** Systems an order can have a chip for, in the filter's order. */
@@ -110,20 +112,14 @@ export function OrderQueue() {
     clearRequest(null);
   }, [requestedId, clearRequest]);
 
-  // Live: re-read only what is on screen, once per burst of changes.
+  // Live: re-read only what is on screen — at once for a change, then at most once per interval in a burst.
   const { refresh } = list;
   useEffect(() => {
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    const off = api.on('orders.changed', () => {
-      if (timer) return;
-      timer = setTimeout(() => {
-        timer = null;
-        refresh(visible.current.start, visible.current.end);
-      }, LIVE_REFRESH_MS);
-    });
+    const live = burstCoalescer(() => refresh(visible.current.start, visible.current.end), LIVE_REFRESH_MS);
+    const off = api.on('orders.changed', () => live.signal());
     return () => {
       off();
-      if (timer) clearTimeout(timer);
+      live.dispose();
     };
   }, [api, refresh]);
 
