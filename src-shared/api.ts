@@ -18,6 +18,8 @@ export const pollerStatusSchema = z.object({
   system,
   intervalMs: z.number().int(),
   running: z.boolean(),
+  /** False while the system is not set up (or its flow is off): the poller does not run. */
+  active: z.boolean(),
   lastRunAt: timestamp.nullable(),
   lastOkAt: timestamp.nullable(),
   lastError: z.string().nullable(),

@@ -57,14 +57,18 @@ export function PollersTable({ pollers, onStatus }: { pollers: PollerStatus[]; o
 function PollerRow({ poller: p, busy, onSync }: { poller: PollerStatus; busy: boolean; onSync: () => void }) {
   const failing = p.lastError !== null && (p.lastOkAt === null || (p.lastRunAt ?? 0) > p.lastOkAt);
   return (
-    <tr data-testid={`poller-${p.id}`} data-running={p.running} className={failing ? 'row--failing' : undefined}>
+    <tr data-testid={`poller-${p.id}`} data-running={p.running} data-active={p.active} className={failing ? 'row--failing' : !p.active ? 'row--inactive' : undefined}>
       <th scope="row">
         <span className="poller__title">{p.title}</span>
         <span className="poller__system">{systemTitles[p.system]}</span>
       </th>
       <td>{formatInterval(p.intervalMs)}</td>
       <td>
-        {p.running ? (
+        {!p.active && !p.running ? (
+          <span className="muted" title={ru.pollers.inactiveHint} data-testid="poller-inactive">
+            {ru.pollers.inactive}
+          </span>
+        ) : p.running ? (
           <span className="running" role="status">
             <span className="spinner spinner--small" aria-hidden="true" />
             {ru.pollers.running}
@@ -74,7 +78,7 @@ function PollerRow({ poller: p, busy, onSync }: { poller: PollerStatus; busy: bo
         ) : (
           <span className="muted">{ru.pollers.never}</span>
         )}
-        {!p.running && p.nextRunAt !== null && (
+        {p.active && !p.running && p.nextRunAt !== null && (
           <span className="poller__next">
             {ru.pollers.nextRunPrefix} <RelativeTime at={p.nextRunAt} />
           </span>
@@ -94,7 +98,8 @@ function PollerRow({ poller: p, busy, onSync }: { poller: PollerStatus; busy: bo
         <button
           type="button"
           className="btn btn--small"
-          disabled={p.running || busy}
+          disabled={p.running || busy || !p.active}
+          title={p.active ? undefined : ru.pollers.inactiveHint}
           aria-busy={p.running || busy}
           aria-label={ru.pollers.syncAria(p.title)}
           onClick={onSync}

@@ -48,6 +48,13 @@ test('с ключом доступа открывается обзор: сост
   // Nothing is connected on a fresh install, and the dashboard says so per system.
   await expect(page.getByTestId('system-retailcrm')).toContainText('Не настроено');
   await expect(page.getByTestId('system-measoft')).toContainText('Не настроено');
+  // Nothing to poll yet: no «successful sync» with systems nobody connected, and nothing to run by hand.
+  for (const id of ['retailcrm.history', 'measoft.changes', 'lifepos.sales']) {
+    const row = page.getByTestId(`poller-${id}`);
+    await expect(row.getByTestId('poller-inactive')).toHaveText('не настроено');
+    await expect(row.getByRole('button')).toBeDisabled();
+  }
+  await expect(page.getByTestId('poller-housekeeping').getByRole('button')).toBeEnabled();
   await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
 
   // Pause and resume go through the engine and come back as live status.

@@ -41,6 +41,22 @@ function countingPoller(id: string, intervalMs: number, body?: (ctx: PollerConte
 const HOUR = 3600_000;
 
 describe('Scheduler', () => {
+  it('an inactive poller (system not set up) does not run, shows no «success», and starts running once it is set up', async () => {
+    let configured = false;
+    const { poller, stats } = countingPoller('lifepos.sales', 40);
+    scheduler.register({ ...poller, active: () => configured });
+    scheduler.start(false);
+    await scheduler.syncNow('lifepos.sales');
+    await sleep(150);
+    expect(stats.runs).toBe(0);
+    expect(scheduler.status()[0]).toMatchObject({ active: false, lastRunAt: null, lastOkAt: null, running: false });
+    // Set up: the next interval picks it up on its own.
+    configured = true;
+    await waitFor(() => stats.runs >= 1, 'the first run once set up', 2_000);
+    await waitFor(() => scheduler.status()[0]!.lastOkAt !== null, 'its success recorded', 2_000);
+    expect(scheduler.status()[0]!.active).toBe(true);
+  });
+
   it('«Синхронизировать сейчас» during a run asks for one more run after it, never a parallel one', async () => {
     const first = gate();
     const { poller, stats } = countingPoller('retailcrm.history', HOUR, (_ctx, run) => (run === 1 ? first.promise : sleep(30)));

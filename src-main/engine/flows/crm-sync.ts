@@ -51,6 +51,7 @@ export class CrmSync {
       get intervalMs() {
         return settings.get('retailcrm').historyIntervalSec * 1000;
       },
+      active: () => this.connections.retailcrmConfigured(),
       run: (ctx) => this.pollHistory(ctx),
     });
 

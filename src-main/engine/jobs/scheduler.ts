@@ -23,6 +23,11 @@ export interface Poller {
   intervalMs: number;
   /** Share of the interval added or removed at random, so pollers do not line up (default 0.1). */
   jitter?: number;
+  /**
+   * Whether there is anything to poll (the system is set up and its flow switched on). An inactive poller is not
+   * run at all, so the dashboard never shows a «successful sync» with a system nobody connected.
+   */
+  active?: () => boolean;
   run(ctx: PollerContext): Promise<void>;
 }
 
@@ -124,6 +129,7 @@ export class Scheduler {
       system: s.poller.system,
       intervalMs: s.poller.intervalMs,
       running: s.current !== null,
+      active: s.poller.active ? s.poller.active() : true,
       lastRunAt: s.lastRunAt,
       lastOkAt: s.lastOkAt,
       lastError: s.lastError,
@@ -143,6 +149,13 @@ export class Scheduler {
   }
 
   private runOnce(s: State): Promise<void> {
+    if (!s.current && s.poller.active && !s.poller.active()) {
+      // Nothing to poll yet: look again at the next interval (settings may have changed by then).
+      this.clear(s);
+      if (this.started && !this.paused) this.schedule(s, this.delay(s.poller));
+      this.changed();
+      return Promise.resolve();
+    }
     if (s.current) {
       s.rerun = true;
       // The caller wants a run that starts after this one: answer when that rerun (started in `finally`

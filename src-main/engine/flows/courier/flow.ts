@@ -140,6 +140,7 @@ export class CourierFlow {
       get intervalMs() {
         return settings.get('measoft').pollIntervalSec * 1000;
       },
+      active: () => this.engine.settings.get('courier').enabled && this.connections.measoftConfigured(),
       run: (ctx) => this.pollChanges(ctx),
     });
 

@@ -147,6 +147,7 @@ export class PosFlow {
       get intervalMs() {
         return settings.get('lifepos').pollIntervalSec * 1000;
       },
+      active: () => this.engine.settings.get('pos').enabled && this.connections.lifeposConfigured(),
       run: (ctx) => this.pollSales(ctx),
     });
 
