@@ -42,7 +42,7 @@ export function partnerTemplate(template: TemplateId, id: string, name: string, 
       paging: { param: 'page', totalPages: 'pagination.totalPageCount', maxPages: 20 },
       secrets: ['apiKey'],
       answerFormat: 'json',
-      expression: 'orders[$exists(externalId)].{ "id": $string(externalId), "status": [status, group], "track": delivery.data.trackNumber }',
+      expression: 'orders[externalId].{ "id": $string(externalId), "status": [status, group], "track": delivery.data.trackNumber }',
     });
   }
   return statuscheckPartnerSchema.parse({
