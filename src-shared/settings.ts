@@ -257,7 +257,7 @@ export const statuscheckPartnerSchema = z.object({
   /** The id modes' request and the date-range request (null: the id request with date macros). */
   request: partnerRequestSchema,
   rangeRequest: partnerRequestSchema.nullable().default(null),
-  /** Answers split into pages: the page number goes in field `param`; `totalPages` (JSONata) reads the count. */
+  /** Date-range answers split into pages: the page number goes in field `param`; `totalPages` (JSONata) reads the count. */
   paging: z
     .object({ param: z.string().trim().min(1).max(100), totalPages: z.string().trim().min(1).max(500), maxPages: z.number().int().min(1).max(100).default(20) })
     .nullable()

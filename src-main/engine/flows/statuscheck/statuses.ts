@@ -82,7 +82,7 @@ const EXACT: Record<string, LeadState> = {
   approval: 2, assembling: 6, delivery: 8,
   // RetailCRM standard statuses
   'availability confirmed': 2, 'offer analog': 2, 'client confirmed': 'accept', prepayed: 'accept',
-  'send to assembling': 6, 'assembling complete': 7, 'send to delivery': 7, redirect: 8, 'ready for self pickup': 9,
+  'send to assembling': 6, 'assembling complete': 7, assembled: 7, closed: 10, 'send to delivery': 7, redirect: 8, 'ready for self pickup': 9,
   'cancel other': 5, 'no call': 5, 'no product': 5, 'already buyed': 5, 'delyvery did not suit': 5,
   'delivery did not suit': 5, 'prices did not suit': 5,
   // Russian
