@@ -363,6 +363,14 @@ export class Engine {
       'setup.triggers': () => this.flows.setup.triggers(),
       'setup.webhooks': () => ({ leeloo: this.webhookUrl('leeloo'), kassa: this.webhookUrl('kassa') }),
       'orders.action': ({ id, action }: { id: number; action: OrderAction }) => this.flows.setup.orderAction(id, action),
+      'statuscheck.preview': (i: { partner: unknown; mode: 'processing' | 'accepted' | 'range'; expression?: string | undefined }) => this.flows.statuscheck.preview(i),
+      'statuscheck.save': ({ values }: { values: unknown }) => (this.flows.statuscheck.save(values), this.settingsView()),
+      'statuscheck.template': (i: { template: 'retailcrm' | 'json'; id: string; name: string; url: string }) => ({ partner: this.flows.statuscheck.template(i.template, i.id, i.name, i.url) }),
+      'statuscheck.setSecret': async (i: { partner: string; name: string; value: string }) => {
+        await this.flows.statuscheck.setSecret(i.partner, i.name, i.value);
+        return { set: this.flows.statuscheck.secretsSet(i.partner, [i.name]) };
+      },
+      'statuscheck.secrets': (i: { partner: string; names: string[] }) => ({ set: this.flows.statuscheck.secretsSet(i.partner, i.names) }),
       'print.forms': () => ({ forms: printForms }),
       'print.render': ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => this.flows.print.render(orderIds, form),
       'print.pdf': async ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => {

@@ -9,6 +9,7 @@ import { FiscalFlow } from './fiscal/flow.js';
 import { LeelooFlow } from './leeloo.js';
 import { PrintService } from './print.js';
 import { SetupService } from './setup.js';
+import { StatuscheckFlow } from './statuscheck/index.js';
 import { TunnelFlow } from './tunnel.js';
 
 export interface Flows {
@@ -21,6 +22,7 @@ export interface Flows {
   fiscal: FiscalFlow;
   leeloo: LeelooFlow;
   tunnel: TunnelFlow;
+  statuscheck: StatuscheckFlow;
 }
 
 /** Connectors and flows on top of the engine core: every route, job kind, poller and connection test. */
@@ -49,5 +51,7 @@ export async function installFlows(engine: Engine, opts: { pdfRenderer?: PdfRend
   await leeloo.install();
   const tunnel = new TunnelFlow(engine, connections, pos);
   tunnel.install();
-  return { connections, crm, courier, print, setup, pos, fiscal, leeloo, tunnel };
+  const statuscheck = new StatuscheckFlow(engine, connections);
+  statuscheck.install(crm);
+  return { connections, crm, courier, print, setup, pos, fiscal, leeloo, tunnel, statuscheck };
 }
