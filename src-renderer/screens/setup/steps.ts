@@ -4,6 +4,7 @@ import { measoftStatuses } from '../../../src-shared/measoft-statuses';
 import type { SecretKey, SettingsSection } from '../../../src-shared/settings';
 import type { ConnectionTestTarget } from '../../../src-shared/systems';
 import { ru } from '../../i18n/ru';
+import { PartnersStep } from './PartnersStep';
 import { TriggersStep } from './TriggersStep';
 import { TunnelLiveState } from './TunnelState';
 import type { StepContext } from './types';
@@ -567,5 +568,14 @@ export const setupSteps: SetupStep[] = [
     info: true,
     done: (v) => crmConnected(v) && v.values.courier.deliveryTypes.length > 0,
     Component: TriggersStep,
+  },
+  {
+    kind: 'custom',
+    id: 'partners',
+    title: r.partners.title,
+    intro: r.partners.intro,
+    optional: true,
+    done: (v) => v.values.statuscheck.enabled && v.values.statuscheck.partners.some((p) => p.enabled),
+    Component: PartnersStep,
   },
 ];

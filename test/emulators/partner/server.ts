@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
  * `exclusiveEnd` is set — the seed's reason for `{tom}`), paginated by `page` (`pageSize` per page). Answers JSON
  * `{ orders: [...], page, pages }` or XML `<response><orders><order>…</order></orders>…</response>`; statuses
  * as words («Подтвержден», "cancelled") or as the seed's codes 1–12. Unknown ids are simply absent, as real
- * partners do. An auth token (Bearer or X-API-KEY), a request budget with 429, and faults: HTTP errors for the
+ * partners do. An auth token (Bearer or X-API-KEY), a request budget (token bucket) with 429 and Retry-After, and faults: HTTP errors for the
  * next N requests, a malformed body, latency.
  */
 
@@ -65,7 +65,9 @@ export async function startPartnerEmulator(opts: PartnerEmulatorOptions = {}): P
   let latency = 0;
   let format = opts.format ?? 'json';
   const pageSize = opts.pageSize ?? 100;
-  const window: number[] = [];
+  // A token bucket, as partners' gateways usually limit: `ratePerSec` tokens refill per second, as many may burst.
+  let tokens = opts.ratePerSec ?? 0;
+  let refilledAt = Date.now();
   let violations = 0;
 
   const server = http.createServer((req, res) => {
@@ -99,12 +101,13 @@ export async function startPartnerEmulator(opts: PartnerEmulatorOptions = {}): P
 
     if (opts.ratePerSec) {
       const now = Date.now();
-      while (window.length && now - window[0]! >= 1000) window.shift();
-      if (window.length >= opts.ratePerSec) {
+      tokens = Math.min(opts.ratePerSec, tokens + ((now - refilledAt) / 1000) * opts.ratePerSec);
+      refilledAt = now;
+      if (tokens < 1) {
         violations++;
         return send(res, entry, 429, 'application/json', JSON.stringify({ error: 'too many requests' }), { 'Retry-After': '1' });
       }
-      window.push(now);
+      tokens -= 1;
     }
     if (fault && fault.times > 0) {
       fault.times--;

@@ -48,6 +48,8 @@ const SWEEP_EVERY_MS = 24 * 3600_000;
 const SWEEP_MAX_PAGES = 200;
 const BACKOFF_BASE_MS = 60_000;
 const BACKOFF_MAX_MS = 3600_000;
+/** A partner that only asks to slow down: the requests wait and go out, they are not dropped for this cycle. */
+const SHORT_WAIT_MS = 30_000;
 
 export function pollerId(partner: string, mode: Mode): string {
   return `statuscheck.${partner}.${mode}`;
@@ -293,8 +295,8 @@ export class StatuscheckFlow {
           connector: 'statuscheck',
           key: `statuscheck:check:${p.id}:${mode}:${cycle}:${n}`,
           payload: { partner: p.id, mode, crmIds: a.orders.map((o) => o.crmId), range: a.range },
-          // A check that could not run by the next cycle is replaced by that cycle's.
-          maxAttempts: 3,
+          // Waiting out a partner's «slow down» takes attempts; a check that still cannot run is replaced by the next cycle's.
+          maxAttempts: 20,
         });
       });
     })();
@@ -342,7 +344,9 @@ export class StatuscheckFlow {
     const p = this.partner(payload.partner);
     if (!p || !p.enabled || !this.settings().enabled) return { result: { skipped: 'partner off' } };
     const h = this.store.health(p.id);
-    if (h.blockedUntil !== null && h.blockedUntil > Date.now()) return { result: { skipped: 'backoff' } };
+    const remaining = h.blockedUntil === null ? 0 : h.blockedUntil - Date.now();
+    if (remaining > SHORT_WAIT_MS) return { result: { skipped: 'backoff' } };
+    if (remaining > 0) throw waitError(p, remaining);
     const orders = askedInMode(p, payload.mode, this.store.byCrmIds(p.id, payload.crmIds));
     if (orders.length === 0) return { result: { skipped: 'nothing to ask' } };
     const ask: Ask = payload.range
@@ -353,7 +357,9 @@ export class StatuscheckFlow {
       r = await runCheck(p, ask, { http: this.client(p), secret: this.secretFor(p), signal });
     } catch (err) {
       if (signal.aborted) throw err;
-      this.partnerFailed(p, toSyncError(err, 'statuscheck'));
+      const e = toSyncError(err, 'statuscheck');
+      const wait = this.partnerFailed(p, e);
+      if (wait <= SHORT_WAIT_MS) throw waitError(p, wait);
       return { result: { failed: true } };
     }
     this.partnerOk(p);
@@ -403,18 +409,25 @@ export class StatuscheckFlow {
     if (changed.length) e.events.emit('orders.changed', { ids: changed });
   }
 
-  /** One error-log entry per partner and problem; the partner is left alone for a growing while. */
-  private partnerFailed(p: Partner, err: SyncError): void {
+  /**
+   * One error-log entry per partner and problem; the partner is left alone for a growing while. «Slow down»
+   * (429/503) waits as long as asked and is logged only when it keeps happening. Returns the wait.
+   */
+  private partnerFailed(p: Partner, err: SyncError): number {
     const h = this.store.health(p.id);
     const failures = h.failures + 1;
-    const wait = Math.max(err.retryAfterMs ?? 0, Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1)));
+    const slowDown = err.code === 429 || err.code === 503;
+    const wait = slowDown
+      ? Math.min(BACKOFF_MAX_MS, Math.max(err.retryAfterMs ?? 1000, 1000) * (failures >= 3 ? 2 ** (failures - 3) : 1))
+      : Math.max(err.retryAfterMs ?? 0, Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (failures - 1)));
     const problem = `${err.kind}:${err.code ?? ''}:${err.message}`;
-    if (problem !== h.problem) {
+    if (problem !== h.problem && (!slowDown || failures >= 3)) {
       const message = err.message.includes(`«${p.name}»`) ? err.message : `Партнёр «${p.name}»: ${err.message}`;
       this.engine.errors.record(new SyncError({ kind: err.kind, system: 'statuscheck', message, detail: err.detail, code: err.code }));
     }
-    this.store.setHealth(p.id, { problem, failures, blockedUntil: Date.now() + wait });
+    this.store.setHealth(p.id, { problem: !slowDown || failures >= 3 ? problem : h.problem, failures, blockedUntil: Date.now() + wait });
     this.engine.log.warn('partner check failed', { partner: p.id, failures, waitMs: wait, err: err.message, detail: err.detail });
+    return wait;
   }
 
   private partnerOk(p: Partner): void {
@@ -470,6 +483,11 @@ export class StatuscheckFlow {
       message: `Спросили о ${ask.orders.length} заказах, получили ${r.rows.length} строк; изменилось бы заказов: ${willEdit}. Ничего не записано.`,
     };
   }
+}
+
+/** The request waits its turn: retried by the queue after `ms`, quietly. */
+function waitError(p: Partner, ms: number): SyncError {
+  return new SyncError({ kind: 'retryable', system: 'statuscheck', retryAfterMs: ms, code: 'PARTNER_WAIT', message: `Партнёр «${p.name}» просит подождать: запрос повторится через ${Math.ceil(ms / 1000)} с.` });
 }
 
 function facts(o: CrmOrder): OrderFacts {
