@@ -4,6 +4,7 @@ import { sql } from '../../src-main/engine/db/open.js';
 import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
 import { pollerId, secretKey } from '../../src-main/engine/flows/statuscheck/index.js';
 import { partnerTemplate } from '../../src-main/engine/flows/statuscheck/templates.js';
+import { addDays, dayIn } from '../../src-main/engine/flows/statuscheck/macros.js';
 import { connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { startPartnerEmulator, type PartnerEmulator } from '../emulators/partner/server.js';
 import { tempDir, waitFor } from '../helpers/temp.js';
@@ -167,5 +168,43 @@ describe('проверка статусов у партнёра', () => {
     sql(engine.db, "UPDATE statuscheck_partners SET blocked_until = 0 WHERE partner = 'cc'").run();
     await check();
     expect(edits()).toHaveLength(3);
+  });
+
+  it('по диапазону дат, ответ в XML: только дни с заказами, строки о чужих заказах отклонены', async () => {
+    const yesterday = addDays(dayIn(Date.now(), 'Europe/Moscow'), -1);
+    const weekAgo = addDays(yesterday, -6);
+    const ours = [
+      emu.crm.createOrder({ externalId: 'cc-1', status: 'new', site: 'shop', createdAt: `${weekAgo} 10:00:00` }, { source: 'user' }).id,
+      emu.crm.createOrder({ externalId: 'cc-2', status: 'assembling', site: 'shop', createdAt: `${yesterday} 23:30:00` }, { source: 'user' }).id,
+    ];
+    partner.setFormat('xml');
+    partner.setMany([
+      { id: 'cc-1', status: '8', createdAt: `${weekAgo} 10:00:00` },
+      { id: 'cc-2', status: 'Доставлен', createdAt: `${yesterday} 23:30:00` },
+      { id: 'cc-77', status: 'cancel', createdAt: `${yesterday} 11:00:00` },
+    ]);
+    engine = await openEngine({
+      modes: {
+        processing: { enabled: false, intervalMin: 600, batchSize: 100 },
+        accepted: { enabled: false, intervalMin: 600, batchSize: 100 },
+        range: { enabled: true, intervalMin: 600, maxDays: 3, lookbackDays: 30 },
+      },
+      answerFormat: 'auto',
+      expression: 'response.orders.order.{ "id": id, "status": status }',
+      paging: { param: 'page', totalPages: 'response.pages', maxPages: 5 },
+      statusMap: { '2': 'new', '5': 'cancel-other', '6': 'assembling', '8': 'delivering', '9': 'ready-for-self-pickup' },
+    });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    partner.clearRequests();
+    await check('range');
+    // Two days hold orders, six days apart: two ranges of one day each, whole days in Moscow time.
+    expect(partner.requests().map((r) => JSON.parse(r.body))).toEqual([
+      { from: `${weekAgo} 00:00:00`, to: `${weekAgo} 23:59:59`, page: '1' },
+      { from: `${yesterday} 00:00:00`, to: `${yesterday} 23:59:59`, page: '1' },
+    ]);
+    expect(ours.map((id) => emu.crm.getOrder(id)!.status)).toEqual(['delivering', 'ready-for-self-pickup']);
+    expect(edits()).toHaveLength(2);
+    const results = (sql(engine.db, "SELECT result FROM jobs WHERE kind = 'statuscheck.check' ORDER BY id").all() as Array<{ result: string }>).map((r) => JSON.parse(r.result) as { notAsked: number; rows: number });
+    expect(results.map((r) => [r.rows, r.notAsked])).toEqual([[1, 0], [2, 1]]);
   });
 });

@@ -201,13 +201,9 @@ export class StatuscheckFlow {
 
   // ------------------------------------------------------------------ orders the partners hold
 
+  /** Kept current for switched-off partners too, so switching one on does not start from a stale picture. */
   private reconcile(order: CrmOrder, localId: number, _db: Db): void {
-    const s = this.settings();
-    if (!s.enabled) return;
-    for (const p of s.partners) {
-      if (!p.enabled) continue;
-      this.track(p, order, localId);
-    }
+    for (const p of this.settings().partners) this.track(p, order, localId);
   }
 
   private track(p: Partner, order: CrmOrder, localId: number | null): void {
@@ -238,9 +234,11 @@ export class StatuscheckFlow {
     const h = this.store.health(p.id);
     const key = sweepKey(p);
     if (h.sweptFor === key && h.sweptAt !== null && Date.now() - h.sweptAt < SWEEP_EVERY_MS) return;
-    const orders = await this.readHeld(p, SWEEP_MAX_PAGES, signal);
+    const { orders, complete } = await this.readHeld(p, SWEEP_MAX_PAGES, signal);
     const db = this.engine.db;
     db.transaction(() => {
+      // What «holds» means may have changed: orders the partner no longer holds leave its checks.
+      if (complete) this.store.keepOnly(p.id, orders.map((o) => o.id));
       for (const o of orders) {
         const localId = this.engine.orders.upsert({
           ref: crmOrderRef(o.id),
@@ -255,9 +253,10 @@ export class StatuscheckFlow {
     })();
   }
 
-  private async readHeld(p: Partner, maxPages: number, signal?: AbortSignal): Promise<CrmOrder[]> {
+  private async readHeld(p: Partner, maxPages: number, signal?: AbortSignal): Promise<{ orders: CrmOrder[]; complete: boolean }> {
     const crm = this.connections.retailcrm();
-    const lookback = Math.max(p.modes.range.lookbackDays, 60);
+    // Wider than the date mode's look-back: an order can sit with a delivery partner for months.
+    const lookback = Math.max(p.modes.range.lookbackDays, 180);
     const filter: OrdersFilter & { orderMethods?: string[] } = {
       createdAtFrom: addDays(dayIn(Date.now(), CRM_TIME_ZONE), -lookback),
       ...(p.holds.sites.length ? { sites: p.holds.sites } : {}),
@@ -269,9 +268,9 @@ export class StatuscheckFlow {
     for (let page = 1; page <= maxPages; page++) {
       const res = await crm.ordersList(filter, page, 100, signal ? { signal } : undefined);
       out.push(...res.orders);
-      if (page >= res.pagination.totalPageCount) break;
+      if (page >= res.pagination.totalPageCount) return { orders: out, complete: true };
     }
-    return out;
+    return { orders: out, complete: false };
   }
 
   // ------------------------------------------------------------------ polling
@@ -451,7 +450,7 @@ export class StatuscheckFlow {
     const p = parsed.data;
     let orders: TrackedOrder[] = this.store.orders(p.id);
     if (orders.length === 0 && this.connections.retailcrmConfigured()) {
-      orders = (await this.readHeld(p, 5)).map((o) => toTracked(p, o)).filter((o): o is TrackedOrder => o !== null);
+      orders = (await this.readHeld(p, 5)).orders.map((o) => toTracked(p, o)).filter((o): o is TrackedOrder => o !== null);
     }
     const asks = this.plan(p, input.mode, orders);
     const empty = { mode: input.mode, asked: 0, request: null, status: null, answer: null, rows: [], invalid: [], notAsked: [], changes: [] };

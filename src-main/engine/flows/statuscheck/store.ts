@@ -104,6 +104,10 @@ export class StatuscheckStore {
     sql(this.db, 'DELETE FROM statuscheck_orders WHERE partner = ? AND crm_id = ?').run(partner, crmId);
   }
 
+  keepOnly(partner: string, crmIds: readonly number[]): void {
+    sql(this.db, 'DELETE FROM statuscheck_orders WHERE partner = ? AND crm_id NOT IN (SELECT value FROM json_each(?))').run(partner, JSON.stringify(crmIds));
+  }
+
   orders(partner: string): StoredOrder[] {
     return (sql(this.db, 'SELECT * FROM statuscheck_orders WHERE partner = ?').all(partner) as OrderRow[]).map(toOrder);
   }
