@@ -6,7 +6,7 @@ import type { Partner } from './rules.js';
  *
  * «Другой аккаунт RetailCRM»: a partner (another shop, a fulfilment) that keeps our orders in its own RetailCRM
  * with our order id as its `externalId`. Id modes read `GET /api/v5/orders/statuses?externalIds[]=…` (answers
- * `{ orders: [{ id, externalId, status, group }] }`; GET, not POST); the date range reads
+ * `{ orders: [{ id, externalId, status, group }] }`; GET, not POST; at most 500 ids a request); the date range reads
  * `GET /api/v5/orders?filter[createdAtFrom]=…&filter[createdAtTo]=…&limit=100&page=N` page by page. The key goes
  * in the `X-API-KEY` header. The status codes and groups of a standard RetailCRM are recognised as they are;
  * the merchant adds the partner's own codes to the table.
