@@ -29,7 +29,8 @@ export interface JobSuccess {
 
 export interface JobHandler<P = unknown> {
   kind: string;
-  connector: SystemId;
+  /** Whose API it calls: failures are that system's, and its new credentials bring the job back. */
+  system: SystemId;
   /** The timeline's words for this step: «Создание заказа в MeaSoft». */
   title: string;
   payload: z.ZodType<P>;
@@ -198,7 +199,7 @@ export class JobRunner {
       if (!parsed.success) {
         throw new SyncError({
           kind: 'fatal',
-          system: handler.connector,
+          system: handler.system,
           message: 'Данные операции повреждены, выполнить её нельзя.',
           detail: `payload of ${job.kind} #${job.id} failed validation: ${parsed.error.message}`,
         });
@@ -217,12 +218,12 @@ export class JobRunner {
         interrupted
           ? new SyncError({
               kind: 'retryable',
-              system: handler?.connector ?? 'engine',
+              system: handler?.system ?? 'engine',
               code: 'ABORTED',
               message: 'Операция прервана: Прилавок останавливается. Повторим после запуска.',
               detail: String(err),
             })
-          : toSyncError(err, handler?.connector ?? 'engine'),
+          : toSyncError(err, handler?.system ?? 'engine'),
       );
     } finally {
       clearInterval(heartbeat);
@@ -255,7 +256,7 @@ export class JobRunner {
       if (job.orderId !== null) {
         timeline.record({
           orderId: job.orderId,
-          system: handler?.connector ?? 'engine',
+          system: handler?.system ?? 'engine',
           action: handler?.title ?? job.kind,
           outcome: 'ok',
           ...exchange,
@@ -320,7 +321,7 @@ export class JobRunner {
     errors.record(
       new SyncError({
         kind: 'retryable',
-        system: handler?.connector ?? 'engine',
+        system: handler?.system ?? 'engine',
         message: `«${handler?.title ?? job.kind}»: каждая попытка прерывалась (программа закрывалась или зависала). Попытки исчерпаны (${job.attempts}); нажмите «Повторить».`,
         detail: `job ${job.id} (${job.kind}) lost its lease on its last attempt`,
       }),
