@@ -11,7 +11,7 @@ export class ConnectorRegistry {
   constructor(private readonly ctx: ConnectorContext) {}
 
   isConfigured(c: Connector<unknown, unknown, never>): boolean {
-    return c.isConfigured(this.ctx);
+    return c.isConfigured ? c.isConfigured(this.ctx) : c.config(this.ctx, undefined as never) !== null;
   }
 
   /** The client; throws an `auth` error with the connector's own words when it is not set up. */

@@ -36,8 +36,8 @@ export interface Connector<Client, Config = unknown, Arg = void> {
   secrets: readonly SecretKey[];
   /** Russian: what to fill in when it is not set up (the `auth` error a job gets). */
   notConfigured: string;
-  /** Whether the merchant has filled in what it needs; cheap, never writes. */
-  isConfigured(ctx: ConnectorContext): boolean;
+  /** Whether the merchant has filled in what it needs; cheap, never writes. Default: `config` is not null. */
+  isConfigured?(ctx: ConnectorContext): boolean;
   /** Everything the client is built from, or null when not configured. Equal configs reuse the client. */
   config(ctx: ConnectorContext, arg: Arg): Config | null;
   create(config: Config, ctx: ConnectorContext): Client;

@@ -38,6 +38,17 @@ export async function installFlows(engine: Engine): Promise<Flows> {
     api: engine.apiRegistry,
     jobs: (defs) => Object.values(defs).forEach((d) => engine.runner.register(d)),
     connectionTest: (target, test) => engine.connectionTests.set(target, test),
+    poll: ({ id, title, of, everySec, enabled = () => true, run }) =>
+      engine.scheduler.register({
+        id,
+        title,
+        system: of.id,
+        get intervalMs() {
+          return everySec() * 1000;
+        },
+        active: () => enabled() && engine.connectors.isConfigured(of),
+        run,
+      }),
     orderAction: (action, run) => {
       if (engine.orderActions.has(action)) throw new Error(`order action ${action} registered twice`);
       engine.orderActions.set(action, run);

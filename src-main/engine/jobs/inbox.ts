@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { SystemId } from '../../../src-shared/systems.js';
 import type { ErrorLog } from '../core/error-log.js';
 import { type Db, sql } from '../db/open.js';
-import { SyncError, toSyncError } from '../errors.js';
+import { SyncError, parseOrFail, toSyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Logger } from '../log.js';
 
@@ -177,16 +177,13 @@ export class Inbox {
                 detail: `no inbox handler for source ${item.source}`,
               });
             }
-            const parsed = h.schema.safeParse(item.payload);
-            if (!parsed.success) {
-              throw new SyncError({
-                kind: 'needsAttention',
-                system: h.system,
-                message: 'Получено событие неверного вида: обработать его нельзя, оно сохранено в журнале.',
-                detail: `inbox ${item.source} #${item.id} (${item.kind}) failed validation: ${parsed.error.message}`.slice(0, 2000),
-              });
-            }
-            h.handle({ ...item, payload: parsed.data }, this.db);
+            const payload = parseOrFail(h.schema, item.payload, {
+              kind: 'needsAttention',
+              system: h.system,
+              message: 'Получено событие неверного вида: обработать его нельзя, оно сохранено в журнале.',
+              detail: `inbox ${item.source} #${item.id} (${item.kind}) failed validation`,
+            });
+            h.handle({ ...item, payload }, this.db);
             sql(this.db, `UPDATE inbox SET state = 'processed', processed_at = ? WHERE id = ?`).run(Date.now(), id);
           })();
           n++;

@@ -4,7 +4,7 @@ import type { ErrorLog } from '../core/error-log.js';
 import type { Orders } from '../core/orders.js';
 import type { Timeline } from '../core/timeline.js';
 import type { Db } from '../db/open.js';
-import { SyncError, toSyncError } from '../errors.js';
+import { SyncError, parseOrFail, toSyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { Redactor } from '../redact.js';
@@ -195,18 +195,15 @@ export class JobRunner {
           detail: `no handler for job kind ${job.kind}`,
         });
       }
-      const parsed = handler.payload.safeParse(job.payload);
-      if (!parsed.success) {
-        throw new SyncError({
-          kind: 'fatal',
-          system: handler.system,
-          message: 'Данные операции повреждены, выполнить её нельзя.',
-          detail: `payload of ${job.kind} #${job.id} failed validation: ${parsed.error.message}`,
-        });
-      }
+      const payload = parseOrFail(handler.payload, job.payload, {
+        kind: 'fatal',
+        system: handler.system,
+        message: 'Данные операции повреждены, выполнить её нельзя.',
+        detail: `payload of ${job.kind} #${job.id} failed validation`,
+      });
       outcome = await handler.run({
         job,
-        payload: parsed.data,
+        payload,
         signal: abort.signal,
         log,
         note: (e) => Object.assign(exchange, e),

@@ -15,10 +15,6 @@ export const measoft: Connector<MeasoftClient, Config> = {
   section: 'measoft',
   secrets: ['measoft.password'],
   notConfigured: 'MeaSoft не подключён: укажите код службы, логин и пароль в настройках.',
-  isConfigured(ctx) {
-    const s = ctx.settings.get('measoft');
-    return !!(s.extra && s.login && ctx.secrets.get('measoft.password'));
-  },
   config(ctx) {
     const s = ctx.settings.get('measoft');
     const password = ctx.secrets.get('measoft.password');

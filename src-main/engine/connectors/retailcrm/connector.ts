@@ -15,7 +15,6 @@ export const retailcrm: Connector<RetailCrmClient, Config> & { references(crm: R
   section: 'retailcrm',
   secrets: ['retailcrm.apiKey'],
   notConfigured: 'RetailCRM не подключён: укажите адрес аккаунта и API-ключ в настройках.',
-  isConfigured: (ctx) => !!(ctx.settings.get('retailcrm').url && ctx.secrets.get('retailcrm.apiKey')),
   config(ctx) {
     const s = ctx.settings.get('retailcrm');
     const apiKey = ctx.secrets.get('retailcrm.apiKey');

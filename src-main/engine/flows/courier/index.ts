@@ -25,7 +25,7 @@ export const MEASOFT_CHANGES_POLLER = 'measoft.changes';
  */
 export const courierFlow = {
   id: 'courier',
-  install({ engine: e, connectors, jobs: registerJobs, orderAction }) {
+  install({ engine: e, connectors, jobs: registerJobs, orderAction, poll }) {
     const jobs = courierJobs(e, connectors);
     const feed = courierFeed(e, connectors, jobs);
     const actions = courierActions(e, jobs);
@@ -62,16 +62,7 @@ export const courierFlow = {
     e.events.on('retailcrm.order', ({ order, localId, db }) => reconcile(order, localId, db));
 
     const settings = e.settings;
-    e.scheduler.register({
-      id: MEASOFT_CHANGES_POLLER,
-      title: 'Статусы доставки MeaSoft',
-      system: 'measoft',
-      get intervalMs() {
-        return settings.get('measoft').pollIntervalSec * 1000;
-      },
-      active: () => settings.get('courier').enabled && connectors.isConfigured(measoft),
-      run: (ctx) => feed.poll(ctx),
-    });
+    poll({ id: MEASOFT_CHANGES_POLLER, title: 'Статусы доставки MeaSoft', of: measoft, everySec: () => settings.get('measoft').pollIntervalSec, enabled: () => settings.get('courier').enabled, run: feed.poll });
 
     orderAction('cancelCourier', (id) => ({ message: actions.cancelByHand(id) }));
     orderAction('resend', (id) => ({ message: actions.resendByHand(id) }));

@@ -37,6 +37,12 @@ export function courierJobs(e: Engine, connectors: ConnectorRegistry) {
   const db = e.db;
   const crm = () => connectors.client(retailcrm);
   const ms = () => connectors.client(measoft);
+  const orderOf = (crmId: number, signal: AbortSignal) => crm().orderGet(crmId, 'id', undefined, { signal });
+  /** The row a job of this generation acts on, unless the order moved on (another state, a newer generation). */
+  const current = (p: { crmId: number; generation: number }, state: CourierRow['state']): CourierRow | null => {
+    const row = courierStore.byCrmId(db, p.crmId);
+    return row && row.state === state && row.generation === p.generation ? row : null;
+  };
 
   const writeBack = defineJob({
     kind: 'retailcrm.courierWriteBack',
@@ -60,10 +66,10 @@ export function courierJobs(e: Engine, connectors: ConnectorRegistry) {
     payload: generationPayload,
     key: (p) => `measoft:create:${p.crmId}:${p.generation}`,
     run: async ({ payload: p, signal, note }) => {
-      const row = courierStore.byCrmId(db, p.crmId);
-      if (!row || row.state !== 'sending' || row.generation !== p.generation) return { result: { skipped: 'superseded' } };
+      const row = current(p, 'sending');
+      if (!row) return { result: { skipped: 'superseded' } };
       const s = e.settings.get('courier');
-      const order = await crm().orderGet(p.crmId, 'id', undefined, { signal });
+      const order = await orderOf(p.crmId, signal);
       if (p.previous && p.previous !== measoftOrderNo(order.number, p.generation)) {
         // Sent again by hand: the order it replaces must be over at MeaSoft, whatever we last heard.
         const before = await ms().status(p.previous, { signal });
@@ -119,10 +125,10 @@ export function courierJobs(e: Engine, connectors: ConnectorRegistry) {
     payload: updatePayload,
     key: (p) => `measoft:update:${p.crmId}:${p.generation}:${p.hash ?? ''}`,
     run: async ({ payload: p, signal, note }) => {
-      const row = courierStore.byCrmId(db, p.crmId);
-      if (!row || row.state !== 'sent' || row.generation !== p.generation || !row.orderno) return { result: { skipped: 'not sent' } };
+      const row = current(p, 'sent');
+      if (!row?.orderno) return { result: { skipped: 'not sent' } };
       const s = e.settings.get('courier');
-      const order = await crm().orderGet(p.crmId, 'id', undefined, { signal });
+      const order = await orderOf(p.crmId, signal);
       const input = toMeasoftOrder(order, s, row.orderno);
       const hash = measoftHash(input);
       if (hash === row.sent_hash) return { result: { skipped: 'unchanged' } };
@@ -149,10 +155,10 @@ export function courierJobs(e: Engine, connectors: ConnectorRegistry) {
     payload: generationPayload,
     key: (p) => `measoft:cancel:${p.crmId}:${p.generation}`,
     run: async ({ payload: p, signal, note }) => {
-      const row = courierStore.byCrmId(db, p.crmId);
-      if (!row || row.state !== 'cancelling' || row.generation !== p.generation) return { result: { skipped: 'superseded' } };
+      const row = current(p, 'cancelling');
+      if (!row) return { result: { skipped: 'superseded' } };
       const s = e.settings.get('courier');
-      const order = await crm().orderGet(p.crmId, 'id', undefined, { signal });
+      const order = await orderOf(p.crmId, signal);
       const setState = (tx: Db, state: CourierRow['state'], bump: boolean, chip: { state: string; label: string }) => {
         courierStore.setState(tx, p.crmId, p.generation, state, bump);
         e.orders.setChip(row.order_id, 'measoft', { ...chip, attention: false });

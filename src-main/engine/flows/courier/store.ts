@@ -1,5 +1,5 @@
 import type { MeasoftOrderInput } from '../../connectors/measoft/index.js';
-import { sql, type Db } from '../../db/open.js';
+import { rowBy, sql, type Db } from '../../db/open.js';
 
 /** A row of `courier_orders`: one RetailCRM order's life at MeaSoft, generation by generation. */
 export interface CourierRow {
@@ -29,19 +29,13 @@ export interface CourierOrderView {
   sent: MeasoftOrderInput | null;
 }
 
+const by = rowBy<CourierRow>('courier_orders');
+
 /** The courier flow's SQL, and the read-only views other parts (print forms, receipts) may use. */
 export const courierStore = {
-  byCrmId(db: Db, crmId: number): CourierRow | null {
-    return (sql(db, 'SELECT * FROM courier_orders WHERE crm_id = ?').get(crmId) as CourierRow | undefined) ?? null;
-  },
-
-  byOrderId(db: Db, orderId: number): CourierRow | null {
-    return (sql(db, 'SELECT * FROM courier_orders WHERE order_id = ?').get(orderId) as CourierRow | undefined) ?? null;
-  },
-
-  byOrderno(db: Db, orderno: string): CourierRow | null {
-    return (sql(db, 'SELECT * FROM courier_orders WHERE orderno = ?').get(orderno) as CourierRow | undefined) ?? null;
-  },
+  byCrmId: by('crm_id'),
+  byOrderId: by('order_id'),
+  byOrderno: by('orderno'),
 
   /** Whether the order is with MeaSoft or on its way there. */
   isWithCourier(db: Db, crmId: number): boolean {

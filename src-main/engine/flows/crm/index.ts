@@ -31,7 +31,7 @@ const refreshPayload = z.object({ crmId: z.number().int().positive(), cause: z.s
  */
 export const crmFlow = {
   id: 'retailcrm',
-  async install({ engine: e, connectors, api, jobs, orderAction }) {
+  async install({ engine: e, connectors, api, jobs, orderAction, poll }) {
     const crm = () => connectors.client(retailcrm);
 
     const refreshOrder = defineJob({
@@ -49,17 +49,7 @@ export const crmFlow = {
     jobs({ refreshOrder });
 
     const settings = e.settings;
-    e.scheduler.register({
-      id: CRM_HISTORY_POLLER,
-      title: 'Изменения заказов RetailCRM',
-      system: 'retailcrm',
-      // Read on every scheduling, so a changed setting applies from the next run.
-      get intervalMs() {
-        return settings.get('retailcrm').historyIntervalSec * 1000;
-      },
-      active: () => connectors.isConfigured(retailcrm),
-      run: (ctx) => pollHistory(ctx),
-    });
+    poll({ id: CRM_HISTORY_POLLER, title: 'Изменения заказов RetailCRM', of: retailcrm, everySec: () => settings.get('retailcrm').historyIntervalSec, run: pollHistory });
 
     await e.addWebhookRoute({
       ...CRM_WEBHOOK,

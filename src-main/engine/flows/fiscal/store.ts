@@ -1,6 +1,6 @@
 import type { ReceiptInput } from '../../connectors/kassa/receipt.js';
 import type { FiscalData, FiscalOp } from '../../connectors/kassa/types.js';
-import { sql, type Db } from '../../db/open.js';
+import { rowBy, sql, type Db } from '../../db/open.js';
 
 /** A row of `receipts`: one receipt Prilavok owes, unique per (operation, order, payment) through `key`. */
 export interface ReceiptRow {
@@ -19,15 +19,12 @@ export interface ReceiptRow {
   fiscal: string | null;
 }
 
+const by = rowBy<ReceiptRow>('receipts');
+
 /** The fiscal flow's SQL. */
 export const receiptStore = {
-  get(db: Db, id: number): ReceiptRow | null {
-    return (sql(db, 'SELECT * FROM receipts WHERE id = ?').get(id) as ReceiptRow | undefined) ?? null;
-  },
-
-  byUuid(db: Db, uuid: string): ReceiptRow | null {
-    return (sql(db, 'SELECT * FROM receipts WHERE uuid = ?').get(uuid) as ReceiptRow | undefined) ?? null;
-  },
+  get: by('id'),
+  byUuid: by('uuid'),
 
   idByKey(db: Db, key: string): number | null {
     return (sql(db, 'SELECT id FROM receipts WHERE key = ?').get(key) as { id: number } | undefined)?.id ?? null;

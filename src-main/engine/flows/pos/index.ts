@@ -29,7 +29,7 @@ export const LIFEPOS_WEBHOOK: InboxSource = { source: 'lifepos', system: 'lifepo
  */
 export const posFlow = {
   id: 'pos',
-  async install({ engine: e, connectors, jobs: registerJobs, connectionTest }) {
+  async install({ engine: e, connectors, jobs: registerJobs, connectionTest, poll }) {
     const dir = posDirectory(e, connectors);
     const { jobs, applySale } = posJobs(e, connectors, dir);
     const checks = posChecks(e, connectors, dir, LIFEPOS_WEBHOOK.source);
@@ -38,16 +38,7 @@ export const posFlow = {
     e.events.on('retailcrm.order', ({ order, localId, db }) => reconcile(order, localId, db));
 
     const settings = e.settings;
-    e.scheduler.register({
-      id: LIFEPOS_POLLER,
-      title: 'Продажи и оплаты LIFE POS',
-      system: 'lifepos',
-      get intervalMs() {
-        return settings.get('lifepos').pollIntervalSec * 1000;
-      },
-      active: () => settings.get('pos').enabled && connectors.isConfigured(lifepos),
-      run: (ctx) => pollSales(ctx),
-    });
+    poll({ id: LIFEPOS_POLLER, title: 'Продажи и оплаты LIFE POS', of: lifepos, everySec: () => settings.get('lifepos').pollIntervalSec, enabled: () => settings.get('pos').enabled, run: pollSales });
 
     await e.addWebhookRoute({
       ...LIFEPOS_WEBHOOK,

@@ -62,50 +62,64 @@ export function posJobs(e: Engine, connectors: ConnectorRegistry, dir: PosDirect
     },
   });
 
-  const closeSale = defineJob({
+  /**
+   * A change of a sale RetailCRM asked for (cancel, refund): nothing to do when LIFE POS already shows it, refused
+   * in the merchant's words when the sale is in a state that forbids it, otherwise made and recorded.
+   */
+  function saleChange(o: {
+    kind: string;
+    title: string;
+    op: 'close' | 'refund';
+    state: PosRow['state'];
+    done(sale: LpSale): boolean;
+    refusal(sale: LpSale, row: PosRow): { message: string; detail: string } | null;
+    call(guid: string, signal: AbortSignal): Promise<LpSale>;
+  }) {
+    return defineJob({
+      kind: o.kind,
+      system: 'lifepos',
+      title: o.title,
+      payload: crmIdPayload,
+      key: (p) => `lifepos:${o.op}:${p.crmId}:${p.generation ?? 1}`,
+      run: async ({ payload: p, signal, note }) => {
+        const { row, sale } = await saleOf(p.crmId, signal);
+        if (o.done(sale)) return { commit: (tx: Db) => setRow(tx, row, o.state, sale) };
+        const refusal = o.refusal(sale, row);
+        if (refusal) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', ...refusal });
+        note({ sent: { [o.op === 'close' ? 'cancel' : 'refund']: sale.guid } });
+        const after = await o.call(sale.guid, signal);
+        return { commit: (tx: Db) => setRow(tx, row, o.state, after) };
+      },
+    });
+  }
+
+  const closeSale = saleChange({
     kind: 'lifepos.closeSale',
-    system: 'lifepos',
     title: 'Отмена продажи в LIFE POS',
-    payload: crmIdPayload,
-    key: (p) => `lifepos:close:${p.crmId}:${p.generation ?? 1}`,
-    run: async ({ payload: p, signal, note }) => {
-      const { row, sale } = await saleOf(p.crmId, signal);
-      if (sale.state === 'Cancelled') return { commit: (tx: Db) => setRow(tx, row, 'cancelled', sale) };
-      if (sale.state === 'Completed' || sale.paymentStatus === 'Paid' || sale.paymentStatus === 'PartiallyPaid') {
-        throw new SyncError({
-          kind: 'needsAttention',
-          system: 'lifepos',
-          message: `Заказ №${row.crm_number} закрыт в RetailCRM, но в LIFE POS он ${sale.state === 'Completed' ? 'уже завершён' : 'оплачен'}: отменять оплаченную продажу нельзя. Если деньги нужно вернуть, оформите возврат (статус оплаты «Возвращён»).`,
-          detail: `sale ${sale.guid} state ${sale.state} payment ${sale.paymentStatus}`,
-        });
-      }
-      note({ sent: { cancel: sale.guid } });
-      const after = await lp().cancelSale(sale.guid, { signal });
-      return { commit: (tx: Db) => setRow(tx, row, 'cancelled', after) };
-    },
+    op: 'close',
+    state: 'cancelled',
+    done: (sale) => sale.state === 'Cancelled',
+    refusal: (sale, row) =>
+      sale.state === 'Completed' || sale.paymentStatus === 'Paid' || sale.paymentStatus === 'PartiallyPaid'
+        ? {
+            message: `Заказ №${row.crm_number} закрыт в RetailCRM, но в LIFE POS он ${sale.state === 'Completed' ? 'уже завершён' : 'оплачен'}: отменять оплаченную продажу нельзя. Если деньги нужно вернуть, оформите возврат (статус оплаты «Возвращён»).`,
+            detail: `sale ${sale.guid} state ${sale.state} payment ${sale.paymentStatus}`,
+          }
+        : null,
+    call: (guid, signal) => lp().cancelSale(guid, { signal }),
   });
 
-  const refundSale = defineJob({
+  const refundSale = saleChange({
     kind: 'lifepos.refundSale',
-    system: 'lifepos',
     title: 'Возврат продажи в LIFE POS',
-    payload: crmIdPayload,
-    key: (p) => `lifepos:refund:${p.crmId}:${p.generation ?? 1}`,
-    run: async ({ payload: p, signal, note }) => {
-      const { row, sale } = await saleOf(p.crmId, signal);
-      if (sale.paymentStatus === 'Refunded' || sale.paymentStatus === 'Returned') return { commit: (tx: Db) => setRow(tx, row, 'refunded', sale) };
-      if (sale.paymentStatus !== 'Paid' && sale.paymentStatus !== 'PartiallyPaid') {
-        throw new SyncError({
-          kind: 'needsAttention',
-          system: 'lifepos',
-          message: `Возврат по заказу №${row.crm_number} невозможен: в LIFE POS по нему не было оплаты.`,
-          detail: `sale ${sale.guid} payment ${sale.paymentStatus}`,
-        });
-      }
-      note({ sent: { refund: sale.guid } });
-      const after = await lp().refundSale(sale.guid, { signal });
-      return { commit: (tx: Db) => setRow(tx, row, 'refunded', after) };
-    },
+    op: 'refund',
+    state: 'refunded',
+    done: (sale) => sale.paymentStatus === 'Refunded' || sale.paymentStatus === 'Returned',
+    refusal: (sale, row) =>
+      sale.paymentStatus !== 'Paid' && sale.paymentStatus !== 'PartiallyPaid'
+        ? { message: `Возврат по заказу №${row.crm_number} невозможен: в LIFE POS по нему не было оплаты.`, detail: `sale ${sale.guid} payment ${sale.paymentStatus}` }
+        : null,
+    call: (guid, signal) => lp().refundSale(guid, { signal }),
   });
 
   const moveOutlet = defineJob({

@@ -1,4 +1,4 @@
-import { sql, type Db } from '../../db/open.js';
+import { rowBy, sql, type Db } from '../../db/open.js';
 import type { PosRowView } from './rules.js';
 
 /** A row of `pos_sales`: one RetailCRM order's sale in LIFE POS, generation by generation. */
@@ -16,19 +16,13 @@ export interface PosRow {
   generation: number;
 }
 
+const by = rowBy<PosRow>('pos_sales');
+
 /** The POS flow's SQL. */
 export const posStore = {
-  byCrmId(db: Db, crmId: number): PosRow | null {
-    return (sql(db, 'SELECT * FROM pos_sales WHERE crm_id = ?').get(crmId) as PosRow | undefined) ?? null;
-  },
-
-  byOrderId(db: Db, orderId: number): PosRow | null {
-    return (sql(db, 'SELECT * FROM pos_sales WHERE order_id = ?').get(orderId) as PosRow | undefined) ?? null;
-  },
-
-  bySaleGuid(db: Db, guid: string): PosRow | null {
-    return (sql(db, 'SELECT * FROM pos_sales WHERE sale_guid = ?').get(guid) as PosRow | undefined) ?? null;
-  },
+  byCrmId: by('crm_id'),
+  byOrderId: by('order_id'),
+  bySaleGuid: by('sale_guid'),
 
   startCreating(db: Db, o: { orderId: number; crmId: number; number: string; store: string | null; generation: number }): void {
     sql(db, `INSERT INTO pos_sales (order_id, crm_id, crm_number, state, store_code, generation, updated_at) VALUES (?, ?, ?, 'creating', ?, ?, ?)
