@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src-main/engine/engine.js';
 import { sql } from '../../src-main/engine/db/open.js';
-import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm/index.js';
 import { pollerId, secretKey } from '../../src-main/engine/flows/statuscheck/index.js';
 import { partnerTemplate } from '../../src-main/engine/flows/statuscheck/templates.js';
 import { addDays, dayIn } from '../../src-main/engine/flows/statuscheck/macros.js';

@@ -4,11 +4,14 @@ import { statuscheckPartnerSchema, statuscheckSettingsSchema } from '../../../..
 import type { Db } from '../../db/open.js';
 import { SyncError, toSyncError } from '../../errors.js';
 import type { Engine } from '../../engine.js';
-import type { Connections } from '../../connectors/connections.js';
-import type { CrmOrder, OrdersFilter } from '../../connectors/retailcrm/index.js';
+import type { ConnectorRegistry } from '../../connectors/registry.js';
+import { retailcrm, type CrmOrder, type OrdersFilter } from '../../connectors/retailcrm/index.js';
 import { createHttpClient, type HttpClient } from '../../http/client.js';
+import { defineJob, type JobDef } from '../../jobs/define.js';
 import type { PollerContext } from '../../jobs/scheduler.js';
-import { crmOrderRef, type CrmSync } from '../crm-sync.js';
+import '../crm/events.js';
+import { crmOrderRef } from '../crm/store.js';
+import type { FlowModule } from '../types.js';
 import { runCheck, type CheckResult } from './check.js';
 import { addDays, crmDateTimeToMs, dayIn } from './macros.js';
 import {
@@ -62,6 +65,9 @@ export function secretKey(partner: string, name: string): string {
 const checkPayload = z.object({
   partner: z.string(),
   mode: z.enum(['processing', 'accepted', 'range']),
+  /** The poll that planned it and its place in that poll: one job per request of one cycle. */
+  cycle: z.number().int(),
+  n: z.number().int().min(0),
   crmIds: z.array(z.number().int().positive()).max(10_000),
   range: z.object({ from: z.string(), to: z.string() }).nullable(),
 });
@@ -100,33 +106,34 @@ export class StatuscheckFlow {
   /** One request at a time per partner: a failure backs the partner off before the next request goes out. */
   private readonly lanes = new Map<string, Promise<unknown>>();
 
+  readonly checkJob: JobDef<z.output<typeof checkPayload>>;
+  readonly editJob: JobDef<z.output<typeof editPayload>>;
+
   constructor(
     private readonly engine: Engine,
-    private readonly connections: Connections,
+    private readonly connectors: ConnectorRegistry,
   ) {
     this.store = new StatuscheckStore(engine.db);
-  }
-
-  install(crm: CrmSync): void {
-    const e = this.engine;
-    crm.addReconciler('statuscheck', (order, localId, db) => this.reconcile(order, localId, db));
-
-    e.runner.register({
+    this.checkJob = defineJob({
       kind: CHECK_JOB,
-      connector: 'statuscheck',
+      system: 'statuscheck',
       title: 'Запрос статусов у партнёра',
       payload: checkPayload,
+      key: (p) => `statuscheck:check:${p.partner}:${p.mode}:${p.cycle}:${p.n}`,
+      // Waiting out a partner's «slow down» takes attempts; a check that still cannot run is replaced by the next cycle's.
+      maxAttempts: 20,
       run: (ctx) => this.runCheckJob(ctx.payload, ctx.signal),
     });
-    e.runner.register({
+    this.editJob = defineJob({
       kind: EDIT_JOB,
-      connector: 'retailcrm',
+      system: 'retailcrm',
       title: 'Статус от партнёра в RetailCRM',
       payload: editPayload,
+      key: (p) => `statuscheck:edit:${p.partner}:${p.crmId}:${p.from}:${patchHash(p.patch)}`,
       run: async (ctx) => {
         const { partner, crmId, patch } = ctx.payload;
         ctx.note({ sent: patch });
-        await this.connections.retailcrm().orderEdit(crmId, 'id', patch, undefined, { signal: ctx.signal });
+        await this.connectors.client(retailcrm).orderEdit(crmId, 'id', patch, undefined, { signal: ctx.signal });
         return {
           commit: () => {
             this.store.applied(partner, crmId, {
@@ -135,12 +142,15 @@ export class StatuscheckFlow {
               reasonValue: patch.customFields ? Object.values(patch.customFields)[0] : undefined,
             });
             const o = this.store.get(partner, crmId);
-            if (o && patch.status) e.orders.upsert({ ref: crmOrderRef(crmId), number: o.number, crmStatus: patch.status });
+            if (o && patch.status) this.engine.orders.upsert({ ref: crmOrderRef(crmId), number: o.number, crmStatus: patch.status });
           },
         };
       },
     });
-    this.ensurePollers();
+  }
+
+  private crmConfigured(): boolean {
+    return this.connectors.isConfigured(retailcrm);
   }
 
   settings() {
@@ -169,7 +179,7 @@ export class StatuscheckFlow {
           },
           active: () => {
             const cur = this.partner(p.id);
-            return this.settings().enabled && !!cur?.enabled && cur.modes[mode].enabled && this.connections.retailcrmConfigured();
+            return this.settings().enabled && !!cur?.enabled && cur.modes[mode].enabled && this.crmConfigured();
           },
           run: (ctx) => this.poll(p.id, mode, ctx),
         });
@@ -202,7 +212,7 @@ export class StatuscheckFlow {
   // ------------------------------------------------------------------ orders the partners hold
 
   /** Kept current for switched-off partners too, so switching one on does not start from a stale picture. */
-  private reconcile(order: CrmOrder, localId: number, _db: Db): void {
+  reconcile(order: CrmOrder, localId: number, _db: Db): void {
     for (const p of this.settings().partners) this.track(p, order, localId);
   }
 
@@ -254,7 +264,7 @@ export class StatuscheckFlow {
   }
 
   private async readHeld(p: Partner, maxPages: number, signal?: AbortSignal): Promise<{ orders: CrmOrder[]; complete: boolean }> {
-    const crm = this.connections.retailcrm();
+    const crm = this.connectors.client(retailcrm);
     // Wider than the date mode's look-back: an order can sit with a delivery partner for months.
     const lookback = Math.max(p.modes.range.lookbackDays, 180);
     const filter: OrdersFilter & { orderMethods?: string[] } = {
@@ -289,14 +299,7 @@ export class StatuscheckFlow {
     const db = this.engine.db;
     db.transaction(() => {
       asks.forEach((a, n) => {
-        this.engine.queue.enqueue({
-          kind: CHECK_JOB,
-          connector: 'statuscheck',
-          key: `statuscheck:check:${p.id}:${mode}:${cycle}:${n}`,
-          payload: { partner: p.id, mode, crmIds: a.orders.map((o) => o.crmId), range: a.range },
-          // Waiting out a partner's «slow down» takes attempts; a check that still cannot run is replaced by the next cycle's.
-          maxAttempts: 20,
-        });
+        this.checkJob.enqueue(this.engine.queue, { partner: p.id, mode, cycle, n, crmIds: a.orders.map((o) => o.crmId), range: a.range });
       });
     })();
     this.engine.log.info('partner check planned', { partner: p.id, mode, requests: asks.length, orders: asks.reduce((n, a) => n + a.orders.length, 0) });
@@ -396,13 +399,7 @@ export class StatuscheckFlow {
       }
       this.store.setPartnerSaid(p.id, v.crmId, said);
       if (v.patch && byCrm.has(v.crmId)) {
-        e.queue.enqueue({
-          kind: EDIT_JOB,
-          connector: 'retailcrm',
-          key: `statuscheck:edit:${p.id}:${v.crmId}:${v.from}:${patchHash(v.patch)}`,
-          payload: { partner: p.id, crmId: v.crmId, from: v.from, patch: v.patch, decision: v.decision },
-          orderId: localId,
-        });
+        this.editJob.enqueue(e.queue, { partner: p.id, crmId: v.crmId, from: v.from, patch: v.patch, decision: v.decision }, { orderId: localId });
       }
     }
     if (changed.length) e.events.emit('orders.changed', { ids: changed });
@@ -449,7 +446,7 @@ export class StatuscheckFlow {
     }
     const p = parsed.data;
     let orders: TrackedOrder[] = this.store.orders(p.id);
-    if (orders.length === 0 && this.connections.retailcrmConfigured()) {
+    if (orders.length === 0 && this.crmConfigured()) {
       orders = (await this.readHeld(p, 5)).orders.map((o) => toTracked(p, o)).filter((o): o is TrackedOrder => o !== null);
     }
     const asks = this.plan(p, input.mode, orders);
@@ -483,6 +480,32 @@ export class StatuscheckFlow {
     };
   }
 }
+
+type PreviewInput = { partner: unknown; mode: Mode; expression?: string | undefined };
+
+/**
+ * The flow module: jobs, the RetailCRM order listener, one poller per partner and mode, and the wizard's methods.
+ */
+export const statuscheckFlow = {
+  id: 'statuscheck',
+  install({ engine, connectors, api, jobs }) {
+    const flow = new StatuscheckFlow(engine, connectors);
+    jobs({ check: flow.checkJob, edit: flow.editJob });
+    engine.events.on('retailcrm.order', ({ order, localId, db }) => flow.reconcile(order, localId, db));
+    flow.ensurePollers();
+    api.handleAll({
+      'statuscheck.preview': (i: PreviewInput) => flow.preview(i),
+      'statuscheck.save': ({ values }) => (flow.save(values), { values: engine.settings.all(), secrets: engine.secrets.view() }),
+      'statuscheck.template': (i) => ({ partner: flow.template(i.template, i.id, i.name, i.url) }),
+      'statuscheck.setSecret': async (i) => {
+        await flow.setSecret(i.partner, i.name, i.value);
+        return { set: flow.secretsSet(i.partner, [i.name]) };
+      },
+      'statuscheck.secrets': (i) => ({ set: flow.secretsSet(i.partner, i.names) }),
+    });
+    return flow;
+  },
+} satisfies FlowModule<StatuscheckFlow>;
 
 /** The request waits its turn: retried by the queue after `ms`, quietly. */
 function waitError(p: Partner, ms: number): SyncError {
