@@ -510,6 +510,15 @@ export const setupSteps: SetupStep[] = [
     ],
   },
   {
+    kind: 'custom',
+    id: 'partners',
+    title: r.partners.title,
+    intro: r.partners.intro,
+    optional: true,
+    done: (v) => v.values.statuscheck.enabled && v.values.statuscheck.partners.some((p) => p.enabled),
+    Component: PartnersStep,
+  },
+  {
     kind: 'form',
     id: 'general',
     title: r.general.title,
@@ -559,15 +568,6 @@ export const setupSteps: SetupStep[] = [
         ],
       },
     ],
-  },
-  {
-    kind: 'custom',
-    id: 'partners',
-    title: r.partners.title,
-    intro: r.partners.intro,
-    optional: true,
-    done: (v) => v.values.statuscheck.enabled && v.values.statuscheck.partners.some((p) => p.enabled),
-    Component: PartnersStep,
   },
   {
     kind: 'custom',
