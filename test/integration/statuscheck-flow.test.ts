@@ -142,6 +142,12 @@ describe('проверка статусов у партнёра', () => {
     expect(edits()).toHaveLength(0);
     expect(emu.crm.requests.every((q) => q.method === 'GET')).toBe(true);
     expect({ jobs: count('jobs'), timeline: count('timeline'), errors: count('error_log'), store: count('statuscheck_orders'), health: count('statuscheck_partners') }).toEqual(before);
+
+    // Saving a partner with a bad code is refused with the field named, and the saved partners stay.
+    const bad = await engine.api('statuscheck.save', { values: { enabled: true, partners: [{ ...partnerSettings(), id: 'Колл центр' }] } });
+    expect(bad.ok).toBe(false);
+    expect((bad as { ok: false; error: { message: string } }).error.message).toMatch(/^Настройки не сохранены: поле «partners\.0\.id»/);
+    expect(engine.settings.get('statuscheck').partners.map((x) => x.id)).toEqual(['cc']);
   });
 
   it('партнёр, который падает, даёт одну запись в журнале ошибок, а не по одной на заказ или запрос', async () => {

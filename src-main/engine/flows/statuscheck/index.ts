@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { statuscheckPartnerSchema, statuscheckSettingsSchema } from '../../../../src-shared/settings.js';
+import { statuscheckPartnerSchema } from '../../../../src-shared/settings.js';
 import type { Db } from '../../db/open.js';
 import { SyncError, toSyncError } from '../../errors.js';
 import type { Engine } from '../../engine.js';
@@ -189,8 +189,11 @@ export class StatuscheckFlow {
 
   /** Saves the partners (validated) and starts the pollers of new ones. */
   save(values: unknown): void {
-    const parsed = statuscheckSettingsSchema.parse(values);
-    this.engine.settings.update('statuscheck', parsed as unknown as Record<string, unknown>);
+    if (typeof values !== 'object' || values === null) {
+      throw new SyncError({ kind: 'needsAttention', system: 'statuscheck', message: 'Настройки партнёров не сохранены: пустой запрос.', detail: null });
+    }
+    // Validated by the settings store: a refusal names the field in Russian.
+    this.engine.settings.update('statuscheck', values as Record<string, unknown>);
     this.ensurePollers();
   }
 
