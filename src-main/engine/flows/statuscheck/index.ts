@@ -171,7 +171,10 @@ export class StatuscheckFlow {
         const partnerOf = (pid: string) => this.partner(pid);
         this.engine.scheduler.register({
           id,
-          title: `Партнёр «${p.name}»: ${MODE_TITLES[mode]}`,
+          // Read whenever shown: a renamed partner shows its new name.
+          get title() {
+            return `Партнёр «${partnerOf(p.id)?.name ?? p.name}»: ${MODE_TITLES[mode]}`;
+          },
           system: 'statuscheck',
           get intervalMs() {
             const cur = partnerOf(p.id);
