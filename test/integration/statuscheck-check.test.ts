@@ -115,4 +115,33 @@ describe('одна проверка у партнёра по настоящем�
     expect(rr.decisions.verdicts.map((v) => v.crmId)).toEqual([101]);
     expect(rr.decisions.notAsked.sort()).toEqual(['102', '999']);
   });
+
+  it('партнёр с исключающей датой конца: {to} теряет последний день, {tom} — нет', async () => {
+    const excl = await startPartnerEmulator({ exclusiveEnd: true });
+    try {
+      excl.setMany([
+        { id: 'E1', status: 'accept', createdAt: '2025-03-05 09:00:00' },
+        { id: 'E2', status: 'cancel', createdAt: '2025-03-06 23:30:00' },
+      ]);
+      const at = (s: string) => Date.parse(s);
+      const [range] = planRanges([tracked(1, 'E1', at('2025-03-05T09:00:00+03:00')), tracked(2, 'E2', at('2025-03-06T23:30:00+03:00'))], {
+        timeZone: 'Europe/Moscow',
+        maxDays: 7,
+        lookbackDays: 30,
+        now: at('2025-03-07T12:00:00+03:00'),
+      });
+      expect(range!.range).toEqual({ from: '2025-03-05', to: '2025-03-06' });
+      const base = { ...partnerTemplate('json', 'x', 'Партнёр', excl.url), secrets: [], rangeRequest: null };
+      const withTo = statuscheckPartnerSchema.parse({ ...base, request: { method: 'GET', url: `${excl.url}/status?from={from}&to={to}` } });
+      const withTom = statuscheckPartnerSchema.parse({ ...base, request: { method: 'GET', url: `${excl.url}/status?from={from}&to={tom}` } });
+      const r1 = await runCheck(withTo, range!, { http, secret: secrets });
+      const r2 = await runCheck(withTom, range!, { http, secret: secrets });
+      expect(r1.requests[0]!.shown.url).toBe(`${excl.url}/status?from=2025-03-05&to=2025-03-06`);
+      expect(r2.requests[0]!.shown.url).toBe(`${excl.url}/status?from=2025-03-05&to=2025-03-07`);
+      expect(r1.rows.map((x) => x.id)).toEqual(['E1']);
+      expect(r2.rows.map((x) => x.id)).toEqual(['E1', 'E2']);
+    } finally {
+      await excl.close();
+    }
+  });
 });

@@ -132,7 +132,8 @@ export async function startPartnerEmulator(opts: PartnerEmulatorOptions = {}): P
       list = params.ids.map((id) => orders.get(id)).filter((o): o is PartnerOrder => !!o);
     } else if (params.from && params.to) {
       const from = toStamp(params.from, false);
-      const to = toStamp(params.to, true);
+      // An exclusive end date means its midnight: the day itself is not included.
+      const to = toStamp(params.to, !opts.exclusiveEnd);
       if (from === null || to === null) return send(res, entry, 400, 'application/json', JSON.stringify({ error: 'bad date' }));
       list = [...orders.values()].filter((o) => o.createdAt >= from && (opts.exclusiveEnd ? o.createdAt < to : o.createdAt <= to));
       list.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
