@@ -60,10 +60,12 @@ function Field(props: { label: string; hint?: string; wide?: boolean; testId: st
   );
 }
 
-/** A textarea that keeps what is typed while the parsed value round-trips (blank lines, half-typed pairs). */
+/**
+ * A textarea that keeps exactly what is typed (blank lines, a half-typed «Имя:») and hands the parsed value up;
+ * it starts from the saved value and is remounted (by key) when another partner is shown.
+ */
 function TextBlock(props: { id: string; value: string; onChange(v: string): void; rows?: number; mono?: boolean }) {
   const [text, setText] = useState(props.value);
-  useEffect(() => setText((cur) => (cur.trim() === props.value.trim() ? cur : props.value)), [props.value]);
   return (
     <textarea
       id={props.id}
@@ -276,7 +278,7 @@ export function PartnersStep(props: StepContext) {
 
       {partner && (
         <>
-          <section className="setup-group" aria-label={partner.name} data-testid="partner-editor">
+          <section className="setup-group" aria-label={partner.name} data-testid="partner-editor" key={partner.id}>
             <div className="setup-field setup-field--wide setup-toggle">
               <input
                 id="partner-on"
