@@ -61,7 +61,8 @@ test('партнёр из шаблона JSON API: ключ, таблица ст
   await editor.getByTestId('partner-secret-save-token').click();
   await expect(editor.getByTestId('field-partner-secret-token')).toContainText('{secret:token} — задан');
 
-  // RetailCRM's statuses come from its reference books.
+  // RetailCRM's statuses come from its reference books (a text field until they have loaded).
+  await expect(editor.getByRole('combobox', { name: 'Статус в RetailCRM: Обработка' })).toBeVisible({ timeout: 15_000 });
   await editor.getByLabel('Статус в RetailCRM: Обработка').selectOption('new');
   await editor.getByLabel('Статус в RetailCRM: Отмена').selectOption('cancel-other');
   await editor.getByLabel('Подтверждён партнёром (accept)').selectOption('client-confirmed');
