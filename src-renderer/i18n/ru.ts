@@ -619,6 +619,7 @@ export const ru = {
       expression: 'Выражение сопоставления (JSONata): ответ → строки { id, status, reason, comment, track, hold }',
       paging: 'Число страниц ответа (JSONata), пусто — без страниц',
       groupStatuses: 'Статусы',
+      propose: 'Предложить по группам статусов RetailCRM',
       statusMapHint: 'Статус партнёра распознаётся в один из 12 статусов (русские и английские слова, коды 1–12), затем ставится выбранный статус RetailCRM.',
       colLead: 'Статус',
       colCrm: 'Статус в RetailCRM',

@@ -63,9 +63,14 @@ test('партнёр из шаблона JSON API: ключ, таблица ст
 
   // RetailCRM's statuses come from its reference books (a text field until they have loaded).
   await expect(editor.getByRole('combobox', { name: 'Статус в RetailCRM: Обработка' })).toBeVisible({ timeout: 15_000 });
-  await editor.getByLabel('Статус в RetailCRM: Обработка').selectOption('new');
-  await editor.getByLabel('Статус в RetailCRM: Отмена').selectOption('cancel-other');
-  await editor.getByLabel('Подтверждён партнёром (accept)').selectOption('client-confirmed');
+  // Proposed from RetailCRM's status groups; «Перезвонить» has no clear counterpart and stays unmapped.
+  await editor.getByTestId('partner-status-propose').click();
+  await expect(editor.getByLabel('Статус в RetailCRM: Обработка')).toHaveValue('new');
+  await expect(editor.getByLabel('Статус в RetailCRM: Отмена')).toHaveValue('cancel-other');
+  await expect(editor.getByLabel('Статус в RetailCRM: Перезвонить')).toHaveValue('');
+  await expect(editor.getByLabel('Подтверждён партнёром (accept)')).toHaveValue('client-confirmed');
+  // The merchant corrects one row by hand.
+  await editor.getByLabel('Статус в RetailCRM: В пути').selectOption('redirect');
   await page.getByTestId('partners-save').click();
   await expect(page.getByTestId('partners-saved')).toBeVisible();
 

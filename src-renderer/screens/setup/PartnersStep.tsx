@@ -5,6 +5,7 @@ import type { statuscheckPartnerSchema, Settings } from '../../../src-shared/set
 import { Alert } from '../../components/Alert';
 import { toFailure, useApi, type Failure } from '../../hooks/useApi';
 import { ru } from '../../i18n/ru';
+import { proposeStatusMap } from './partnerStatusProposal';
 import type { StepContext } from './types';
 
 const t = ru.setup.partners;
@@ -421,6 +422,18 @@ export function PartnersStep(props: StepContext) {
 
             <h3 className="setup-group__title">{t.groupStatuses}</h3>
             <p className="setup-group__hint">{t.statusMapHint}</p>
+            {statuses && (
+              <div>
+                <button
+                  type="button"
+                  className="btn btn--small"
+                  onClick={() => update((p) => ({ ...p, ...proposeStatusMap(statuses, p.statusMap, p.approveStatus) }))}
+                  data-testid="partner-status-propose"
+                >
+                  {t.propose}
+                </button>
+              </div>
+            )}
             <table className="setup-map__table" data-testid="partner-status-map">
               <thead>
                 <tr>
