@@ -213,4 +213,29 @@ describe('проверка статусов у партнёра', () => {
     const results = (sql(engine.db, "SELECT result FROM jobs WHERE kind = 'statuscheck.check' ORDER BY id").all() as Array<{ result: string }>).map((r) => JSON.parse(r.result) as { notAsked: number; rows: number });
     expect(results.map((r) => [r.rows, r.notAsked])).toEqual([[1, 0], [2, 1]]);
   });
+
+  it('статус у партнёра ходит по кругу (Перезвонить → Обработка → Перезвонить): каждая смена — одна правка, ожидающая правка не удваивается', async () => {
+    const id = emu.crm.createOrder({ externalId: 'cc-1', status: 'availability-confirmed', site: 'shop' }, { source: 'user' }).id;
+    engine = await openEngine();
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    emu.crm.resetRequests();
+    const answer = (status: string) => partner.set({ id: 'cc-1', status, createdAt: '2025-03-05 10:00:00' });
+    const seen: string[] = [];
+    for (const word of ['Перезвонить', 'В обработке', 'Перезвонить', 'Перезвонить']) {
+      answer(word);
+      await check();
+      seen.push(emu.crm.getOrder(id)!.status);
+    }
+    expect(seen).toEqual(['offer-analog', 'availability-confirmed', 'offer-analog', 'offer-analog']);
+    expect(edits()).toHaveLength(3);
+
+    // RetailCRM refuses for a while: the next checks plan the same pending edit, not another one.
+    answer('В обработке');
+    emu.crm.faults.failNext(1000, 503);
+    await engine.scheduler.syncNow(pollerId('cc', 'processing'));
+    await waitFor(() => count('jobs', "kind = 'statuscheck.edit' AND state = 'retrying'") === 1, 'the edit to wait for RetailCRM');
+    await engine.scheduler.syncNow(pollerId('cc', 'processing'));
+    await waitFor(() => count('jobs', "kind = 'statuscheck.check' AND state IN ('queued', 'running')") === 0, 'the second check');
+    expect(count('jobs', "kind = 'statuscheck.edit'")).toBe(4);
+  });
 });

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import type { StatuscheckPreview } from '../../../../src-shared/api.js';
 import { statuscheckPartnerSchema } from '../../../../src-shared/settings.js';
 import type { Db } from '../../db/open.js';
 import { SyncError, toSyncError } from '../../errors.js';
@@ -24,7 +24,6 @@ import {
   planBatches,
   planRanges,
   type Ask,
-  type CrmPatch,
   type Mode,
   type OrderFacts,
   type Partner,
@@ -75,6 +74,11 @@ const checkPayload = z.object({
 const editPayload = z.object({
   partner: z.string(),
   crmId: z.number().int().positive(),
+  /**
+   * Which of our edits of this order it is: while one is pending, every later check plans the same one (one job);
+   * once it is applied, the next change of the partner's answer is the next number.
+   */
+  seq: z.number().int().min(0),
   from: z.string(),
   patch: z.object({
     status: z.string().optional(),
@@ -86,18 +90,7 @@ const editPayload = z.object({
 });
 
 /** What «Проверить сейчас» shows: one real request, and what would change — nothing is written. */
-export interface PreviewResult {
-  mode: Mode;
-  asked: number;
-  request: { method: string; url: string; headers: Record<string, string>; body: string | null } | null;
-  status: number | null;
-  answer: string | null;
-  rows: Array<{ id: string; status: string | null; reason: string | null; comment: string | null; track: string | null }>;
-  invalid: Array<{ index: number; message: string }>;
-  notAsked: string[];
-  changes: Array<{ number: string; partnerId: string; said: string | null; recognized: string; from: string; to: string | null; decision: string; willEdit: boolean }>;
-  message: string;
-}
+export type PreviewResult = StatuscheckPreview;
 
 export class StatuscheckFlow {
   readonly store: StatuscheckStore;
@@ -129,7 +122,7 @@ export class StatuscheckFlow {
       system: 'retailcrm',
       title: 'Статус от партнёра в RetailCRM',
       payload: editPayload,
-      key: (p) => `statuscheck:edit:${p.partner}:${p.crmId}:${p.from}:${patchHash(p.patch)}`,
+      key: (p) => `statuscheck:edit:${p.partner}:${p.crmId}:${p.seq}`,
       run: async (ctx) => {
         const { partner, crmId, patch } = ctx.payload;
         ctx.note({ sent: patch });
@@ -405,7 +398,7 @@ export class StatuscheckFlow {
       }
       this.store.setPartnerSaid(p.id, v.crmId, said);
       if (v.patch && byCrm.has(v.crmId)) {
-        this.editJob.enqueue(e.queue, { partner: p.id, crmId: v.crmId, from: v.from, patch: v.patch, decision: v.decision }, { orderId: localId });
+        this.editJob.enqueue(e.queue, { partner: p.id, crmId: v.crmId, seq: stored?.edits ?? 0, from: v.from, patch: v.patch, decision: v.decision }, { orderId: localId });
       }
     }
     if (changed.length) e.events.emit('orders.changed', { ids: changed });
@@ -547,8 +540,4 @@ function text(v: unknown): string | null {
 
 function sweepKey(p: Partner): string {
   return JSON.stringify([p.holds, p.partnerId, p.modes.range.lookbackDays]);
-}
-
-function patchHash(patch: CrmPatch): string {
-  return createHash('sha256').update(JSON.stringify(patch)).digest('hex').slice(0, 16);
 }

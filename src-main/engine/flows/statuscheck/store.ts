@@ -19,12 +19,15 @@ interface OrderRow {
   reason_value: string | null;
   partner_said: string | null;
   last_checked_at: number | null;
+  edits: number;
 }
 
 export interface StoredOrder extends TrackedOrder {
   orderId: number | null;
   /** The partner's last answer for this order (its row, as JSON), so a repeated answer is not logged again. */
   partnerSaid: string | null;
+  /** Edits we made to it so far: the next edit's sequence number, so a pending one is never planned twice. */
+  edits: number;
 }
 
 export interface PartnerHealth {
@@ -47,6 +50,7 @@ function toOrder(r: OrderRow): StoredOrder {
     lastCheckedAt: r.last_checked_at,
     orderId: r.order_id,
     partnerSaid: r.partner_said,
+    edits: r.edits,
   };
 }
 
@@ -68,6 +72,7 @@ CREATE TABLE IF NOT EXISTS statuscheck_orders (
   reason_value TEXT,
   partner_said TEXT,
   last_checked_at INTEGER,
+  edits INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (partner, crm_id)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS statuscheck_orders_status ON statuscheck_orders (partner, status);
@@ -136,7 +141,8 @@ export class StatuscheckStore {
   applied(partner: string, crmId: number, s: { status?: string | undefined; track?: string | undefined; reasonValue?: string | undefined }): void {
     sql(
       this.db,
-      `UPDATE statuscheck_orders SET status = coalesce(?, status), track = coalesce(?, track), reason_value = coalesce(?, reason_value)
+      `UPDATE statuscheck_orders SET status = coalesce(?, status), track = coalesce(?, track), reason_value = coalesce(?, reason_value),
+         edits = edits + 1
        WHERE partner = ? AND crm_id = ?`,
     ).run(s.status ?? null, s.track ?? null, s.reasonValue ?? null, partner, crmId);
   }
