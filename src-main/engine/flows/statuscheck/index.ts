@@ -292,6 +292,12 @@ export class StatuscheckFlow {
       this.engine.log.info('partner backed off; check skipped', { partner: p.id, mode, until: h.blockedUntil });
       return;
     }
+    // A slow partner still busy with the last cycle gets no second one on top of it.
+    const pending = this.store.pendingChecks(CHECK_JOB, p.id, mode);
+    if (pending > 0) {
+      this.engine.log.info('partner still checking the last cycle; this one skipped', { partner: p.id, mode, pending });
+      return;
+    }
     await this.sweepIfDue(p, ctx.signal);
     const asks = this.plan(p, mode, this.store.orders(p.id));
     const cycle = Date.now();

@@ -147,6 +147,17 @@ export class StatuscheckStore {
     ).run(s.status ?? null, s.track ?? null, s.reasonValue ?? null, partner, crmId);
   }
 
+  /** Check requests of one partner and mode still waiting or running. */
+  pendingChecks(kind: string, partner: string, mode: string): number {
+    return (
+      sql(
+        this.db,
+        `SELECT count(*) AS n FROM jobs WHERE kind = ? AND state IN ('queued', 'running', 'retrying')
+           AND json_extract(payload, '$.partner') = ? AND json_extract(payload, '$.mode') = ?`,
+      ).get(kind, partner, mode) as { n: number }
+    ).n;
+  }
+
   health(partner: string): PartnerHealth {
     const r = sql(this.db, 'SELECT problem, failures, blocked_until, swept_at, swept_for FROM statuscheck_partners WHERE partner = ?').get(partner) as
       | { problem: string | null; failures: number; blocked_until: number | null; swept_at: number | null; swept_for: string | null }
