@@ -50,8 +50,18 @@ const cases: Array<{ name: string; versions: AtolVersion[]; breakIt: (b: Json) =
   { name: 'a buyer without contact', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).client = {}), expected: { field: 'receipt.client', message: 'нужен e-mail или телефон покупателя' } },
   { name: 'no payments', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).payments = []), expected: { field: 'receipt.payments', message: 'нужно не меньше 1' } },
   // Version differences: v4 names the subject by a string and has no `measure`; v5 wants numbers and `measure`.
-  { name: 'v4: a numeric payment_object', versions: ['v4'], breakIt: (b) => (receipt(b).items[0]!.payment_object = 4), expected: { field: 'receipt.items[0].payment_object', message: 'должно быть строкой' } },
-  { name: 'v4: a v5 `measure`', versions: ['v4'], breakIt: (b) => (receipt(b).items[0]!.measure = 0), expected: { field: 'receipt.items[0].measure', message: 'поле не предусмотрено протоколом этой версии' } },
+  { name: 'v4: a numeric payment_object', versions: ['v4'], breakIt: (b) => (receipt(b).items[0]!.payment_object = 4), expected: { field: 'receipt.items[0].payment_object', message: expect.stringMatching(/^недопустимое значение/) as unknown as string } },
+  // Lengths are UTF-16 code units, as ATOL counts them: 65 emoji are 130 units.
+  { name: 'a name of 65 emoji (130 UTF-16 units)', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).items[0]!.name = '🧘'.repeat(65)), expected: { field: 'receipt.items[0].name', message: 'длиннее 128 символов' } },
+  // sum = price × quantity (ATOL no longer corrects it).
+  { name: 'a sum that is not price × quantity', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).items[1]!.sum = 3001.01), expected: { field: 'receipt.items[1].sum', message: expect.stringMatching(/^не равна цене × количество \(1500\.50 × 2 = 3001\.00/) as unknown as string } },
+  { name: 'an amount over 10 000 000 000', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).total = 10_000_000_000.01), expected: { field: 'receipt.total', message: 'больше допустимого (10000000000)' } },
+  { name: 'a quantity with 7 decimals', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).items[0]!.quantity = 1.0000001), expected: { field: 'receipt.items[0].quantity', message: 'слишком много знаков после запятой' } },
+  // v5 only: the buyer's phone is «+» and digits, the tax system is required, no receipt-level agent data.
+  { name: 'v5: a phone without «+»', versions: ['v5'], breakIt: (b) => (receipt(b).client = { phone: '89161234567' }), expected: { field: 'receipt.client.phone', message: 'неверный формат' } },
+  { name: 'v5: no tax system', versions: ['v5'], breakIt: (b) => delete receipt(b).company.sno, expected: { field: 'receipt.company.sno', message: 'обязательное поле не заполнено' } },
+  { name: 'v5: receipt-level agent_info', versions: ['v5'], breakIt: (b) => ((receipt(b) as Json).agent_info = { type: 'another' }), expected: { field: 'receipt.agent_info', message: 'поле не предусмотрено протоколом этой версии' } },
+  { name: 'v5: receipt-level supplier_info', versions: ['v5'], breakIt: (b) => ((receipt(b) as Json).supplier_info = { inn: '5544332219' }), expected: { field: 'receipt.supplier_info', message: 'поле не предусмотрено протоколом этой версии' } },
   { name: 'v5: a string payment_object', versions: ['v5'], breakIt: (b) => (receipt(b).items[0]!.payment_object = 'service'), expected: { field: 'receipt.items[0].payment_object', message: 'должно быть целым числом' } },
   { name: 'v5: no measure', versions: ['v5'], breakIt: (b) => delete receipt(b).items[1]!.measure, expected: { field: 'receipt.items[1].measure', message: 'обязательное поле не заполнено' } },
   { name: 'v5: a v4 measurement_unit', versions: ['v5'], breakIt: (b) => (receipt(b).items[0]!.measurement_unit = 'шт'), expected: { field: 'receipt.items[0].measurement_unit', message: 'поле не предусмотрено протоколом этой версии' } },

@@ -12,7 +12,9 @@ import {
 /**
  * A local ATOL Online (contracts/atol-online.md), both `/possystem/v4/…` and `/possystem/v5/…`:
  * getToken (POST JSON or legacy GET) with a configurable lifetime and a new token per call; registration
- * validated by the same request schemas the connector uses (32 «Ошибочные поля»), 41 on a wrong Content-Type,
+ * validated by the same current request schemas and arithmetic the connector uses — v4 document 5.23, v5
+ * document 3.12: the VAT list with 5/7/22 %, amounts up to 10 000 000 000, quantities with six decimals,
+ * sum = price × quantity, lengths in UTF-16 units, v5's phone/sno rules (32 «Ошибочные поля»), 41 on a wrong Content-Type,
  * 10/11 on a missing/expired token, 20 for a foreign group, 21 for a group of the other protocol version,
  * 31 for an unsupported operation; (group, external_id) → uuid with 33 and the first uuid; reports `wait` →
  * `done`/`fail` after a configurable delay, 34 with HTTP 200 while a document is unknown (or older than 32
