@@ -109,7 +109,9 @@ describe('ATOL Online connector against the emulator', () => {
       fn_number: '9999078900004792',
       ecr_registration_number: '0000000001002292',
       fns_site: 'www.nalog.gov.ru',
-      ofd_receipt_url: null,
+      // v4 reports carry the OFD too (document 5.23 §6.3 example).
+      ofd_inn: '7704211201',
+      ofd_receipt_url: expect.stringMatching(/^https:\/\/consumer\.1-ofd\.ru\//) as unknown as string,
     });
     expect(s.fiscal!.fiscal_receipt_number).toBeGreaterThan(0);
     expect(s.fiscal!.fiscal_document_number).toBeGreaterThan(0);

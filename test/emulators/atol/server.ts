@@ -212,6 +212,12 @@ export async function startAtolEmulator(o: AtolEmulatorOptions = {}): Promise<At
     ...(d.version === 'v5' ? { warnings: null } : {}),
   });
 
+  const marks = (r: Json): Array<{ position: number; mark_code: string; result: number }> =>
+    (Array.isArray(r.items) ? (r.items as Json[]) : []).flatMap((it, position) => {
+      const code = it.mark_code && typeof it.mark_code === 'object' ? Object.values(it.mark_code as Json)[0] : undefined;
+      return typeof code === 'string' ? [{ position, mark_code: code, result: 15 }] : [];
+    });
+
   /** What the KKT does with a receipt: the injected error, the registration checks, or the fiscal data. */
   function fiscalise(d: AtolDocument, group: AtolGroup): void {
     if (d.status !== 'wait') return;
@@ -245,7 +251,11 @@ export async function startAtolEmulator(o: AtolEmulatorOptions = {}): Promise<At
         fiscal_document_number: 1000 + fiscalSeq,
         fiscal_document_attribute: 1_000_000_000 + (randomBytes(4).readUInt32BE(0) % 3_000_000_000),
         fns_site: 'www.nalog.gov.ru',
-        ...(d.version === 'v5' ? { ofd_inn: '7704211201', ofd_receipt_url: `https://consumer.1-ofd.ru/v1?fn=9999078900004792&i=${1000 + fiscalSeq}` } : {}),
+        // Both documents' report examples carry the OFD (5.23 §6.3, 3.12 §5.3).
+        ofd_inn: '7704211201',
+        ofd_receipt_url: `https://consumer.1-ofd.ru/v1?fn=9999078900004792&i=${1000 + fiscalSeq}`,
+        // v5 reports the check of every marked item (3.12 §5.3); 15 is the value of the document's example.
+        ...(d.version === 'v5' && marks(r).length ? { marks_result: marks(r) } : {}),
       };
     }
     if (callbacksOn && d.callbackUrl) {
@@ -343,7 +353,7 @@ export async function startAtolEmulator(o: AtolEmulatorOptions = {}): Promise<At
       }
       const d = docs.get(uuid);
       if (!d || d.groupCode !== groupCode || now() - d.createdAt < invisibleMs || now() - d.createdAt > 32 * DAY) {
-        return { status: 200, body: { ...errorBody(34).body, status: 'wait', uuid } };
+        return { status: 200, body: { ...errorBody(34).body, status: 'wait', uuid, callback_url: '' } };
       }
       if (d.status === 'wait' && now() >= d.readyAt) fiscalise(d, group);
       return { status: 200, body: reportOf(d) };

@@ -120,7 +120,7 @@ export function receiptName(raw: string): string {
 export function vatFromRetailcrm(raw: string | number | null | undefined, prepayment = false): VatRate | null {
   if (raw === null || raw === undefined) return null;
   const t = String(raw).trim().toLowerCase().replace(',', '.');
-  if (t === '' ) return null;
+  if (t === '') return null;
   if (t === 'none' || t === 'без ндс' || t === '-1') return 'none';
   const calc = /^(\d+)\/(1\d\d)$/.exec(t);
   let rate: VatRate | null = null;

@@ -51,8 +51,16 @@ const ajv = new Ajv({
   strict: false,
   // ATOL's callback_url pattern uses escapes (`\:`, `\,`) that are only valid without the `u` flag.
   unicodeRegExp: false,
-  // ATOL counts string lengths in UTF-16 code units (an emoji is two), not in code points.
+  // ATOL counts string lengths in UTF-16 code units (an emoji is two), not in code points. Ajv marks the
+  // option deprecated but keeps honouring it; its one-line notice is dropped below.
   unicode: false,
+  logger: {
+    log: () => undefined,
+    warn: (...args: unknown[]) => {
+      if (!String(args[0]).startsWith('DEPRECATED: option unicode')) console.warn(...args);
+    },
+    error: (...args: unknown[]) => console.error(...args),
+  },
   // Roubles and quantities as binary floats: 0.1 + 0.2 must still count as a multiple of 0.01.
   multipleOfPrecision: 9,
 });
