@@ -5,9 +5,9 @@ import { SyncError, toSyncError } from '../../errors.js';
 import type { Engine } from '../../engine.js';
 import type { Connections } from '../../connectors/connections.js';
 import { backoffDelay, type BackoffPolicy } from '../../jobs/backoff.js';
-import { buildReceipt, type ReceiptInput } from '../../connectors/kassa/receipt.js';
+import { buildReceipt, vatFromRetailcrm, type ReceiptInput } from '../../connectors/kassa/receipt.js';
 import { createAtolProvider, kassaErrorToSyncError, parseAtolCallback, type AtolProvider } from '../../connectors/kassa/atol.js';
-import type { FiscalData, FiscalOp, VatRate } from '../../connectors/kassa/types.js';
+import type { FiscalData, FiscalOp } from '../../connectors/kassa/types.js';
 import { toKopecks, type CrmOrder, type CrmPayment } from '../../connectors/retailcrm/index.js';
 import { crmOrderRef, type CrmSync } from '../crm-sync.js';
 
@@ -40,8 +40,6 @@ interface Row {
   draft: string;
   fiscal: string | null;
 }
-
-const VAT: Record<string, VatRate> = { none: 'none', '0': 'vat0', '5': 'vat5', '7': 'vat7', '10': 'vat10', '20': 'vat20', '22': 'vat22' };
 
 /** ATOL limits external_id to 128 characters; a short hash keeps long keys unique. */
 function externalIdFor(key: string, attempt: number): string {
@@ -358,7 +356,7 @@ export class FiscalFlow {
         name: i.offer?.name || i.productName || 'Товар',
         priceKopecks: Math.max(0, toKopecks(i.initialPrice ?? 0) - toKopecks(i.discountTotal ?? 0)),
         quantity: i.quantity,
-        vat: (i.vatRate ? VAT[i.vatRate] : undefined) ?? profile.vat,
+        vat: vatFromRetailcrm(i.vatRate) ?? profile.vat,
       }));
     const delivery = toKopecks(order.delivery?.cost ?? 0);
     const itemsSum = goods.reduce((s, i) => s + Math.round(i.priceKopecks * i.quantity), 0) + delivery;
