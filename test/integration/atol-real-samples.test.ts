@@ -76,7 +76,10 @@ describe('real ATOL Online samples', () => {
 
   it("the vendor's request examples (documents 5.23 and 3.12) pass our schemas and arithmetic", () => {
     const requests = manifest.samples.filter((s) => s.kind === 'request' && s.endpoint === 'register');
-    expect(requests.map((s) => s.file).sort()).toEqual(['v4/correction.request.json', 'v4/sell.request.json', 'v5/correction.request.json', 'v5/sell.request.json']);
+    expect(requests.map((s) => s.file)).toEqual(expect.arrayContaining(['v4/correction.request.json', 'v4/sell.request.json', 'v5/correction.request.json', 'v5/sell.request.json']));
+    // Every request of 5.23 §9 (gift cards, instalments, refunds, a correction, buy, agents…): 25 of them.
+    expect(requests.filter((s) => s.file.startsWith('v4/examples/'))).toHaveLength(25);
+    expect(new Set(requests.map((s) => s.op))).toEqual(new Set(['sell', 'sell_refund', 'sell_correction', 'buy']));
     for (const s of requests) expect(validateAtolRequest(s.version, s.op!, load(s.file)), s.file).toEqual([]);
   });
 
@@ -202,6 +205,11 @@ describe('real ATOL Online samples', () => {
       expect(done.status).toBe('done');
       expect(shapeDiff(sample(version, 'report.done.json'), done)).toEqual([]);
       expect((done.payload as Json).total).toBe(version === 'v4' ? 400 : 120);
+      // Every other request example of the document is taken too (registration; the KKT checks come later).
+      for (const s of manifest.samples.filter((x) => x.version === version && x.file.startsWith(`${version}/examples/`))) {
+        const r = await post(`MyCompany_MyShop/${s.op!}`, { ...load(s.file), external_id: s.file }, { token });
+        expect({ file: s.file, status: r.status, error: r.body.error }).toEqual({ file: s.file, status: 200, error: null });
+      }
       const unknown = await report('00000000-0000-4000-8000-000000000000');
       expect(shapeDiff(sample(version, 'report.error-34.json'), unknown)).toEqual([]);
       expect((unknown.error as Json).code).toBe(34);
