@@ -101,3 +101,29 @@ describe('ATOL request schemas (validateAtolRequest)', () => {
     expect(validateAtolRequest('v4', 'sell', null).length).toBeGreaterThan(0);
   });
 });
+
+describe('the schemas name the documents they follow', () => {
+  it('v4 is document 5.23 and v5 document 3.12, both of 09.12.2025, in every schema file', async () => {
+    const { ATOL_DOCUMENTS } = await import('../../src-main/engine/connectors/kassa/schema.js');
+    expect(ATOL_DOCUMENTS).toEqual({ v4: { ffd: '1.05', version: '5.23', date: '09.12.2025' }, v5: { ffd: '1.2', version: '3.12', date: '09.12.2025' } });
+    const files = {
+      'atol-v4-sell.json': '5.23',
+      'atol-v4-correction.json': '5.23',
+      'atol-v5-sell.json': '3.12',
+      'atol-v5-correction.json': '3.12',
+    };
+    for (const [file, version] of Object.entries(files)) {
+      const schema = (await import(`../../src-main/engine/connectors/kassa/schemas/${file}`, { with: { type: 'json' } })) as { default: { 'x-document': { version: string; date: string } } };
+      expect(schema.default['x-document']).toMatchObject({ version, date: '09.12.2025' });
+    }
+  });
+
+  it('the VAT lists of the schemas are the ones the receipt builder allows', async () => {
+    const { vatRatesByFfd } = await import('../../src-main/engine/connectors/kassa/types.js');
+    const v4 = (await import('../../src-main/engine/connectors/kassa/schemas/atol-v4-sell.json', { with: { type: 'json' } })).default;
+    const v5 = (await import('../../src-main/engine/connectors/kassa/schemas/atol-v5-sell.json', { with: { type: 'json' } })).default;
+    const enumOf = (s: unknown): string[] => (s as { properties: { receipt: { properties: { items: { items: { properties: { vat: { properties: { type: { enum: string[] } } } } } } } } } }).properties.receipt.properties.items.items.properties.vat.properties.type.enum;
+    expect([...enumOf(v4)].sort()).toEqual([...vatRatesByFfd['1.05']].sort());
+    expect([...enumOf(v5)].sort()).toEqual([...vatRatesByFfd['1.2']].sort());
+  });
+});
