@@ -4,11 +4,12 @@ import { SyncError, toSyncError } from '../../errors.js';
 import type { Engine } from '../../engine.js';
 import type { Connections } from '../../connectors/connections.js';
 import { crmOrderSchema, fromKopecks, toKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js';
-import { parseLifePosNotification, wireToKopecks, type LpMe, type LpSale } from '../../connectors/lifepos/index.js';
+import { parseLifePosNotification, paymentsOf, wireToKopecks, type LpMe, type LpSale } from '../../connectors/lifepos/index.js';
 import { contentId } from '../../jobs/inbox.js';
 import type { PollerContext } from '../../jobs/scheduler.js';
 import { crmOrderRef, type CrmSync } from '../crm-sync.js';
 import { crmCourierId, decidePos, saleTotalProblem, toSaleInput, type PosRowView } from './mapping.js';
+import { outletForOrder, siteOutlets, storeOutlets, type OutletChoice, type SiteOutlets, type StoreOutlet } from './outlets.js';
 
 export const LIFEPOS_POLLER = 'lifepos.sales';
 export const LIFEPOS_WEBHOOK_SOURCE = 'lifepos';
@@ -28,14 +29,14 @@ interface Row {
   generation: number;
 }
 
-export interface OutletMatch {
-  store: string;
-  storeName: string;
-  inn: string | null;
-  outletGuid: string | null;
-  outletName: string | null;
-  problem: string | null;
+/** Every RetailCRM site and store with the LIFE POS outlet its orders go to (the wizard and the connection test). */
+export interface OutletMap {
+  sites: SiteOutlets[];
+  stores: StoreOutlet[];
 }
+
+/** Sales read per poll at most; the newest first, so a server that ignores the filter still gives the fresh ones. */
+const POLL_MAX_PAGES = 10;
 
 const STATE_TITLES: Record<string, string> = { New: 'Новая продажа', InProgress: 'В работе', Completed: 'Завершена', Cancelled: 'Отменена' };
 const PAY_TITLES: Record<string, string> = { NotPaid: 'не оплачена', Paid: 'оплачена', PartiallyPaid: 'оплачена частично', Refunded: 'возврат', PartiallyRefunded: 'частичный возврат' };
@@ -70,7 +71,7 @@ const crmIdPayload = z.object({ crmId: z.number().int().positive() });
  * as RetailCRM payments; every problem becomes one RetailCRM task for the configured group.
  */
 export class PosFlow {
-  private refs: { at: number; key: string; matches: OutletMatch[] } | null = null;
+  private refs: { at: number; key: string; map: OutletMap } | null = null;
   private readonly courierLocks = new Map<number, Promise<{ employeeGuid: string; workplaceGuid: string }>>();
 
   constructor(
@@ -89,8 +90,8 @@ export class PosFlow {
       kind: 'lifepos.moveOutlet',
       connector: 'lifepos',
       title: 'Смена торговой точки в LIFE POS',
-      payload: z.object({ crmId: z.number().int().positive(), store: z.string() }),
-      run: (ctx) => this.moveOutlet(ctx.payload.crmId, ctx.payload.store, ctx.signal, ctx.note),
+      payload: z.object({ crmId: z.number().int().positive(), store: z.string(), site: z.string().optional() }),
+      run: (ctx) => this.moveOutlet(ctx.payload.crmId, ctx.payload.store, ctx.payload.site ?? null, ctx.signal, ctx.note),
     });
     e.runner.register({
       kind: 'lifepos.syncSale',
@@ -100,9 +101,16 @@ export class PosFlow {
       run: async (ctx) => {
         const sale = await this.connections.lifepos().getSale(ctx.payload.guid, { signal: ctx.signal });
         if (!sale) return { result: { missing: true } };
-        ctx.note({ received: { number: sale.number, state: sale.state, payment: sale.paymentStatus, payments: sale.payments.length } });
+        ctx.note({ received: { number: sale.number, state: sale.state, payment: sale.paymentStatus } });
         return { commit: (db: Db) => void this.applySale(sale, db) };
       },
+    });
+    e.runner.register({
+      kind: 'lifepos.readPayments',
+      connector: 'lifepos',
+      title: 'Чтение оплат продажи из LIFE POS',
+      payload: z.object({ guid: z.string(), saleTotal: z.number().nullable().optional() }),
+      run: (ctx) => this.readPayments(ctx.payload, ctx.signal, ctx.note),
     });
     e.runner.register({
       kind: 'retailcrm.posPayment',
@@ -156,6 +164,8 @@ export class PosFlow {
       system: 'lifepos',
       toInbox: (req) => {
         const n = parseLifePosNotification(req.body);
+        // A fiscal receipt is not a sale: nothing to look up (its payment comes as its own notification).
+        if (n && !n.guid && n.event && /^Fiscal/.test(n.event)) return [];
         if (!n?.guid) {
           throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: 'Уведомление LIFE POS без продажи: сохранено в журнале, продажи перечитаются по расписанию.', detail: req.rawBody.toString('utf8').slice(0, 500) });
         }
@@ -225,45 +235,41 @@ export class PosFlow {
         q.enqueue({ kind: 'lifepos.refundSale', connector: 'lifepos', key: `lifepos:refund:${order.id}:${row!.generation}`, payload: { crmId: order.id }, orderId: localId });
         break;
       case 'moveOutlet':
-        q.enqueue({ kind: 'lifepos.moveOutlet', connector: 'lifepos', key: `lifepos:outlet:${order.id}:${d.store}`, payload: { crmId: order.id, store: d.store }, orderId: localId });
+        q.enqueue({ kind: 'lifepos.moveOutlet', connector: 'lifepos', key: `lifepos:outlet:${order.id}:${d.store}`, payload: { crmId: order.id, store: d.store, site: order.site }, orderId: localId });
         break;
       case 'none':
         break;
     }
   }
 
-  // ── outlets by legal-entity INN ───────────────────────────────────────────────────────────────────────
+  // ── outlets: site → its legal entity's INN → that legal entity's outlets in LIFE POS ─────────────────────
 
-  /** RetailCRM stores matched to LIFE POS outlets through the INN of the store's legal entity. */
-  async outletMatches(refresh = false, signal?: AbortSignal): Promise<OutletMatch[]> {
-    const key = JSON.stringify([this.engine.settings.get('retailcrm'), this.engine.settings.get('lifepos')]);
-    if (!refresh && this.refs && this.refs.key === key && Date.now() - this.refs.at < REFS_TTL_MS) return this.refs.matches;
+  private outletChoice(): OutletChoice {
+    const pos = this.engine.settings.get('pos');
+    return { byStore: pos.outletByStore, bySite: pos.outletBySite };
+  }
+
+  /** Every site and store with its INN and outlet, from both accounts' references (cached a few minutes). */
+  async outletMap(refresh = false, signal?: AbortSignal): Promise<OutletMap> {
+    const choice = this.outletChoice();
+    const key = JSON.stringify([this.engine.settings.get('retailcrm'), this.engine.settings.get('lifepos'), choice]);
+    if (!refresh && this.refs && this.refs.key === key && Date.now() - this.refs.at < REFS_TTL_MS) return this.refs.map;
     const crm = this.connections.retailcrm();
     const lp = this.connections.lifepos();
     const opts = signal ? { signal } : {};
-    const [stores, legal, lpLegal, outlets] = await Promise.all([crm.stores(opts), crm.legalEntities(opts), lp.legalEntities(opts), lp.outlets(opts)]);
-    const innOf = new Map(legal.map((l) => [l.code, l.inn?.replace(/\D/g, '') || null]));
-    const matches = stores.map((st): OutletMatch => {
-      const legalCode = (st as Record<string, unknown>).legalEntity;
-      const inn = typeof legalCode === 'string' ? (innOf.get(legalCode) ?? null) : null;
-      const base = { store: st.code, storeName: st.name || st.code, inn };
-      if (!inn) return { ...base, outletGuid: null, outletName: null, problem: `У склада «${base.storeName}» в RetailCRM не указано юрлицо с ИНН.` };
-      const entity = lpLegal.find((l) => (l.inn ?? '').replace(/\D/g, '') === inn);
-      if (!entity) return { ...base, outletGuid: null, outletName: null, problem: `В LIFE POS нет юрлица с ИНН ${inn} (склад «${base.storeName}»). Добавьте его: Структура бизнеса → Юридические лица.` };
-      const outlet = outlets.find((o) => o.legalEntityGuid === entity.guid);
-      if (!outlet) return { ...base, outletGuid: null, outletName: null, problem: `У юрлица с ИНН ${inn} в LIFE POS нет торговой точки (склад «${base.storeName}»).` };
-      return { ...base, outletGuid: outlet.guid, outletName: outlet.name ?? null, problem: null };
-    });
-    this.refs = { at: Date.now(), key, matches };
-    return matches;
+    const [sites, stores, crmLegalEntities, lpLegalEntities, outlets] = await Promise.all([crm.sites(opts), crm.stores(opts), crm.legalEntities(opts), lp.legalEntities(opts), lp.outlets(opts)]);
+    const refs = { sites, stores, crmLegalEntities, lpLegalEntities, outlets };
+    const siteRows = siteOutlets(refs, choice);
+    const map = { sites: siteRows, stores: storeOutlets(refs, choice, siteRows) };
+    this.refs = { at: Date.now(), key, map };
+    return map;
   }
 
   private async outletFor(order: CrmOrder, signal: AbortSignal): Promise<string> {
-    const matches = await this.outletMatches(false, signal);
-    const m = order.shipmentStore ? matches.find((x) => x.store === order.shipmentStore) : matches.find((x) => x.outletGuid) ?? matches[0];
-    if (!m) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: `У заказа №${order.number} не указан склад, а в RetailCRM нет складов для сопоставления с LIFE POS.` });
-    if (!m.outletGuid) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: m.problem ?? 'Торговая точка LIFE POS не найдена.' });
-    return m.outletGuid;
+    const map = await this.outletMap(false, signal);
+    const d = outletForOrder({ number: order.number, site: order.site, shipmentStore: order.shipmentStore }, map.sites, this.outletChoice());
+    if ('problem' in d) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: d.problem });
+    return d.outletGuid;
   }
 
   // ── couriers ──────────────────────────────────────────────────────────────────────────────────────────
@@ -294,15 +300,30 @@ export class PosFlow {
     // Adopt what an interrupted earlier attempt created, by its username, before creating anything.
     let employee = (await lp.employees(opts)).find((x) => x.username === username);
     if (!employee) {
-      const role = (await lp.roles(opts)).find((r) => r.code === 'Courier' || /курьер/i.test(r.name ?? ''));
-      if (!role) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: 'В LIFE POS нет роли «Курьер»: курьера нельзя завести сотрудником.' });
-      employee = await lp.createEmployee({ name: name.padEnd(5, ' ').slice(0, 64), username, phone, roleGuid: role.guid }, opts);
+      const roleGuid = await this.courierRole(signal);
+      employee = await lp.createEmployee({ name: name.padEnd(5, ' ').slice(0, 64), username, phone, roleGuid }, opts);
     }
     let workplace = (await lp.workplaces(opts)).find((w) => w.employeeGuid === employee.guid && w.workplaceType === 'Mobile');
     if (!workplace) workplace = await lp.createWorkplace({ workplaceType: 'Mobile', name: `Мобильное место: ${name}`.slice(0, 64), employeeGuid: employee.guid }, opts);
     const out = { employeeGuid: employee.guid, workplaceGuid: workplace.guid };
     sql(this.engine.db, 'INSERT INTO pos_couriers (crm_courier_id, employee_guid, workplace_guid, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(courierId, out.employeeGuid, out.workplaceGuid, Date.now());
     return out;
+  }
+
+  /**
+   * The role for new courier employees: the merchant's choice, else the one role named «Курьер» among the roles
+   * the organisation's employees have. LIFE POS documents no roles list, so nothing is guessed beyond that.
+   */
+  private async courierRole(signal: AbortSignal): Promise<string> {
+    const chosen = this.engine.settings.get('pos').courierRoleGuid;
+    if (chosen) return chosen;
+    const couriers = (await this.connections.lifepos().rolesInUse({ signal })).filter((r) => /курьер|courier/i.test(r.name ?? ''));
+    if (couriers.length === 1) return couriers[0]!.guid;
+    throw new SyncError({
+      kind: 'needsAttention',
+      system: 'lifepos',
+      message: 'Курьера нельзя завести сотрудником LIFE POS: не выбрана роль для курьеров. Заведите в LIFE POS хотя бы одного сотрудника с ролью «Курьер» и выберите эту роль в настройках LIFE POS, затем нажмите «Повторить».',
+    });
   }
 
   // ── jobs ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -348,7 +369,10 @@ export class PosFlow {
       });
     }
     note({ sent: { cancel: sale.guid } });
-    const after = await this.connections.lifepos().cancelSale(sale.guid, { signal });
+    const lp = this.connections.lifepos();
+    await lp.cancelSale(sale.guid, { signal });
+    // The cancel answers 204 with no body: the sale is read again for its new state.
+    const after = (await lp.getSale(sale.guid, { signal })) ?? { ...sale, state: 'Cancelled' };
     return { commit: (db: Db) => this.setRow(db, row, 'cancelled', after) };
   }
 
@@ -363,21 +387,30 @@ export class PosFlow {
         detail: `sale ${sale.guid} payment ${sale.paymentStatus}`,
       });
     }
-    note({ sent: { refund: sale.guid } });
-    const after = await this.connections.lifepos().refundSale(sale.guid, { signal });
+    const lp = this.connections.lifepos();
+    const docs = await lp.saleMoneyDocs(sale.guid, { signal });
+    // A payment already refunded (a repeat of this job, or a refund made at the till) is not refunded twice.
+    const refunded = new Set(docs.filter((d) => d.kind === 'refund' && d.forPaymentGuid).map((d) => d.forPaymentGuid));
+    const open = docs.filter((d) => d.kind === 'payment' && !refunded.has(d.guid));
+    note({ sent: { refund: sale.guid, payments: open.map((d) => d.guid) } });
+    for (const d of open) await lp.refundPayment(sale.guid, d, { signal });
+    const after = (await lp.getSale(sale.guid, { signal })) ?? sale;
     return { commit: (db: Db) => this.setRow(db, row, 'refunded', after) };
   }
 
-  private async moveOutlet(crmId: number, store: string, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+  private async moveOutlet(crmId: number, store: string, site: string | null, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
     const row = this.row(crmId);
     if (!row?.sale_guid) return { result: { skipped: 'no sale' } };
-    const m = (await this.outletMatches(false, signal)).find((x) => x.store === store);
-    if (!m?.outletGuid) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: m?.problem ?? `Склад «${store}» не сопоставлен с торговой точкой LIFE POS.` });
-    note({ sent: { sale: row.sale_guid, outlet: m.outletGuid } });
-    await this.connections.lifepos().updateSaleOutlet(row.sale_guid, m.outletGuid, { signal });
-    return {
-      commit: (db: Db) => void sql(db, 'UPDATE pos_sales SET outlet_guid = ?, store_code = ?, updated_at = ? WHERE crm_id = ?').run(m.outletGuid, store, Date.now(), crmId),
-    };
+    const siteCode = site ?? (await this.connections.retailcrm().orderGet(crmId, 'id', undefined, { signal })).site;
+    const map = await this.outletMap(false, signal);
+    const d = outletForOrder({ number: row.crm_number, site: siteCode, shipmentStore: store }, map.sites, this.outletChoice());
+    if ('problem' in d) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: d.problem });
+    const setStore = (db: Db) => void sql(db, 'UPDATE pos_sales SET outlet_guid = ?, store_code = ?, updated_at = ? WHERE crm_id = ?').run(d.outletGuid, store, Date.now(), crmId);
+    // Another store of the same outlet: nothing changes in LIFE POS.
+    if (d.outletGuid === row.outlet_guid) return { commit: setStore };
+    note({ sent: { sale: row.sale_guid, outlet: d.outletGuid } });
+    await this.connections.lifepos().updateSaleOutlet(row.sale_guid, d.outletGuid, { signal });
+    return { commit: setStore };
   }
 
   private setRow(db: Db, row: Row, state: Row['state'], sale: LpSale): void {
@@ -393,15 +426,13 @@ export class PosFlow {
     const stateChanged = row.lp_state !== sale.state;
     sql(db, 'UPDATE pos_sales SET lp_state = ?, lp_payment_status = ?, updated_at = ? WHERE crm_id = ?').run(sale.state, sale.paymentStatus, Date.now(), row.crm_id);
     this.engine.orders.setChip(row.order_id, 'lifepos', chipFor(sale));
-    for (const pay of sale.payments) {
-      if (!pay.guid || pay.amountKopecks <= 0) continue;
-      const fresh = sql(db, 'INSERT INTO pos_payments (payment_guid, sale_guid, crm_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(pay.guid, sale.guid, row.crm_id, Date.now()).changes;
-      if (!fresh) continue;
+    // Payments are the sale's money documents, read by their own job: a paid status is the signal to read them.
+    if (sale.paymentStatus && sale.paymentStatus !== 'NotPaid') {
       this.engine.queue.enqueue({
-        kind: 'retailcrm.posPayment',
-        connector: 'retailcrm',
-        key: `crm:pos-payment:${pay.guid}`,
-        payload: { crmId: row.crm_id, paymentGuid: pay.guid, type: pay.type ?? 'Cash', kopecks: pay.amountKopecks, saleTotal: sale.totalWire, amount: pay.amountWire },
+        kind: 'lifepos.readPayments',
+        connector: 'lifepos',
+        key: `lp:payments:${sale.guid}:${sale.paymentStatus}:${sale.updatedAt ?? ''}`,
+        payload: { guid: sale.guid, saleTotal: sale.totalWire },
         orderId: row.order_id,
       });
     }
@@ -410,6 +441,34 @@ export class PosFlow {
       this.engine.queue.enqueue({ kind: 'retailcrm.posStatus', connector: 'retailcrm', key: `crm:pos-status:${row.crm_id}:${sale.state}`, payload: { crmId: row.crm_id, status: mapped }, orderId: row.order_id });
     }
     return row.order_id;
+  }
+
+  /**
+   * The sale's money documents → one RetailCRM payment per document and way of paying, once each. Documents that
+   * cannot be read fail the job (needs attention, retried): money never silently misses RetailCRM.
+   */
+  private async readPayments(p: { guid: string; saleTotal?: number | null | undefined }, signal: AbortSignal, note: (x: { sent?: unknown; received?: unknown }) => void) {
+    const docs = await this.connections.lifepos().saleMoneyDocs(p.guid, { signal });
+    const payments = docs.flatMap(paymentsOf);
+    note({ received: { documents: docs.map((d) => ({ guid: d.guid, type: d.typeOf, total: d.totalWire })), payments: payments.length } });
+    return {
+      commit: (db: Db) => {
+        const row = sql(db, 'SELECT * FROM pos_sales WHERE sale_guid = ?').get(p.guid) as Row | undefined;
+        if (!row) return;
+        for (const pay of payments) {
+          if (pay.amountKopecks <= 0) continue;
+          const fresh = sql(db, 'INSERT INTO pos_payments (payment_guid, sale_guid, crm_id, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(pay.guid, p.guid, row.crm_id, Date.now()).changes;
+          if (!fresh) continue;
+          this.engine.queue.enqueue({
+            kind: 'retailcrm.posPayment',
+            connector: 'retailcrm',
+            key: `crm:pos-payment:${pay.guid}`,
+            payload: { crmId: row.crm_id, paymentGuid: pay.guid, type: pay.type, kopecks: pay.amountKopecks, saleTotal: p.saleTotal ?? null, amount: pay.amountWire },
+            orderId: row.order_id,
+          });
+        }
+      },
+    };
   }
 
   private async writePayment(
@@ -463,25 +522,36 @@ export class PosFlow {
 
   // ── polling and the connection test ───────────────────────────────────────────────────────────────────
 
+  /**
+   * Reads the sales changed since the cursor, newest first. The vendor documents the ordering but no «updated
+   * since» filter for sales, so none is relied on: the walk stops at the first sale not newer than the cursor, or
+   * after a bounded number of pages; the cursor only ever moves forward. Notifications carry changes at once.
+   */
   private async pollSales(ctx: PollerContext): Promise<void> {
     if (!this.engine.settings.get('pos').enabled || !this.connections.lifeposConfigured()) return;
     const lp = this.connections.lifepos();
-    let cursor = ctx.cursor();
+    const since = ctx.cursor();
+    let newest = since;
     let pageToken: string | undefined;
-    for (let pages = 0; pages < 200; pages++) {
-      const page = await lp.listSales({ ...(cursor ? { updatedFrom: cursor } : {}), orderBy: 'updated_at_asc', itemsPerPage: 100, ...(pageToken ? { pageToken } : {}) }, { signal: ctx.signal });
+    let reached = false;
+    for (let pages = 0; pages < POLL_MAX_PAGES && !reached; pages++) {
+      const page = await lp.listSales({ orderBy: 'updated_at_desc', itemsPerPage: 100, ...(pageToken ? { pageToken } : {}) }, { signal: ctx.signal });
       const db = this.engine.db;
       const touched: number[] = [];
       db.transaction(() => {
         for (const sale of page.items) {
+          if (since && sale.updatedAt && sale.updatedAt <= since) {
+            reached = true;
+            continue;
+          }
           const id = this.applySale(sale, db);
           if (id !== null) touched.push(id);
-          if (sale.updatedAt && (!cursor || sale.updatedAt > cursor)) cursor = sale.updatedAt;
+          if (sale.updatedAt && (!newest || sale.updatedAt > newest)) newest = sale.updatedAt;
         }
-        ctx.setCursor(cursor);
+        ctx.setCursor(newest);
       })();
       if (touched.length) this.engine.events.emit('orders.changed', { ids: touched });
-      if (!page.nextPageToken) break;
+      if (!page.nextPageToken || page.items.length === 0) break;
       pageToken = page.nextPageToken;
     }
   }
@@ -529,8 +599,9 @@ export class PosFlow {
     if (pos.taskUserGroup && !(await crm.userGroups()).some((g) => g.code === pos.taskUserGroup)) {
       return `Группа пользователей «${pos.taskUserGroup}» для задач не найдена в RetailCRM.`;
     }
-    const problems = (await this.outletMatches(true)).filter((m) => m.problem).map((m) => m.problem!);
-    if (problems.length) return `LIFE POS подключён, но склады не сопоставлены по ИНН: ${problems.join(' ')}`;
+    const map = await this.outletMap(true);
+    const problems = map.sites.filter((m) => m.problem).map((m) => m.problem!);
+    if (problems.length) return `LIFE POS подключён, но не для всех магазинов RetailCRM найдена торговая точка: ${problems.join(' ')} ${outletSummary(map)}`;
     return null;
   }
 
@@ -567,8 +638,17 @@ export class PosFlow {
     const s = this.engine.settings.get('pos');
     return {
       ok: true,
-      message: `Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты${s.taskUserGroup ? ', группа для задач' : ''} и торговые точки в порядке.${s.enabled ? '' : ' Передача заказов выключена.'}`,
+      message: `Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты${s.taskUserGroup ? ', группа для задач' : ''} и торговые точки в порядке. ${outletSummary(await this.outletMap())}${s.enabled ? '' : ' Передача заказов выключена.'}`,
       detail: null,
     };
   }
+}
+
+/** Every site and store with its INN and outlet, one line, for «Проверить подключение». */
+export function outletSummary(map: OutletMap): string {
+  const name = (guid: string | null, list: Array<{ guid: string; name: string }>) => (guid ? (list.find((o) => o.guid === guid)?.name ?? guid) : null);
+  const all = map.sites.flatMap((s) => s.outlets);
+  const sites = map.sites.map((s) => `«${s.siteName}» (ИНН ${s.inn ?? 'не указан'}) → ${name(s.outletGuid, s.outlets) ?? (s.outlets.length > 1 ? 'точка не выбрана' : 'нет точки')}`);
+  const stores = map.stores.filter((st) => st.outletGuid).map((st) => `склад «${st.storeName}» → ${name(st.outletGuid, all)}`);
+  return `Магазины: ${sites.join('; ') || 'нет'}.${stores.length ? ` Склады: ${stores.join('; ')}.` : ''}`;
 }
