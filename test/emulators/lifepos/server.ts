@@ -709,7 +709,8 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
           }
           org.extensions[ext] = v;
         }
-        return { status: 200, body: { guid: org.guid, name: org.name, extensions: org.extensions } };
+        // As production sees it: the organisation PATCH answers 204 with no body.
+        return { status: 204, body: null };
       }
     }
 
