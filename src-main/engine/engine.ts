@@ -360,6 +360,7 @@ export class Engine {
       },
       'errors.retry': ({ id }: { id: number }) => ({ retried: this.retryError(id) }),
       'references.get': ({ refresh }: { refresh?: boolean | undefined }) => this.flows.setup.crmReferences(refresh ?? false),
+      'pos.outlets': ({ refresh }: { refresh?: boolean | undefined }) => this.flows.pos.outletsView(refresh ?? false),
       'setup.triggers': () => this.flows.setup.triggers(),
       'setup.webhooks': () => ({ leeloo: this.webhookUrl('leeloo'), kassa: this.webhookUrl('kassa') }),
       'orders.action': ({ id, action }: { id: number; action: OrderAction }) => this.flows.setup.orderAction(id, action),

@@ -270,7 +270,7 @@ describe('RetailCRM → LIFE POS', () => {
       if (target === 'pos') {
         expect(ok.message).toBe('Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты, группа для задач и торговые точки в порядке. Магазины: «Интернет-магазин «Прилавок»» (ИНН 772814390271) → Склад на Автозаводской.');
       }
-      else expect(ok.message).toBe('LIFE POS подключён: Владелец Тестовый 1, Владелец.');
+      else expect(ok.message).toBe('LIFE POS подключён: Владелец Тестовый 1, Владелец. Магазины: «Интернет-магазин «Прилавок»» (ИНН 772814390271) → Склад на Автозаводской.');
 
       // A RetailCRM key without the rights the flow needs: the rights by their names in RetailCRM.
       await engine.secrets.set('retailcrm.apiKey', LIMITED_KEY);

@@ -4,7 +4,7 @@ import { SyncError, toSyncError } from '../../errors.js';
 import type { Engine } from '../../engine.js';
 import type { Connections } from '../../connectors/connections.js';
 import { crmOrderSchema, fromKopecks, toKopecks, type CrmOrder } from '../../connectors/retailcrm/index.js';
-import { parseLifePosNotification, paymentsOf, wireToKopecks, type LpMe, type LpSale } from '../../connectors/lifepos/index.js';
+import { parseLifePosNotification, paymentsOf, wireToKopecks, type LpMe, type LpRole, type LpSale } from '../../connectors/lifepos/index.js';
 import { contentId } from '../../jobs/inbox.js';
 import type { PollerContext } from '../../jobs/scheduler.js';
 import { crmOrderRef, type CrmSync } from '../crm-sync.js';
@@ -263,6 +263,14 @@ export class PosFlow {
     const map = { sites: siteRows, stores: storeOutlets(refs, choice, siteRows) };
     this.refs = { at: Date.now(), key, map };
     return map;
+  }
+
+  /** For the wizard: every site and store with its outlet, and the roles a courier employee can get. */
+  async outletsView(refresh: boolean): Promise<OutletMap & { roles: LpRole[] }> {
+    if (!this.connections.lifeposConfigured()) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: 'Сначала подключите LIFE POS: ID организации, телефон и пароль сотрудника.' });
+    if (!this.connections.retailcrmConfigured()) throw new SyncError({ kind: 'needsAttention', system: 'retailcrm', message: 'Сначала подключите RetailCRM: адрес и API-ключ.' });
+    const [map, roles] = await Promise.all([this.outletMap(refresh), this.connections.lifepos().rolesInUse()]);
+    return { ...map, roles };
   }
 
   private async outletFor(order: CrmOrder, signal: AbortSignal): Promise<string> {
@@ -585,7 +593,7 @@ export class PosFlow {
   }
 
   /** As the vendor's connector form does on save: the RetailCRM key's rights and the codes chosen for LIFE POS. */
-  private async checkCrmSettings(): Promise<string | null> {
+  private async checkCrmSettings(choicesToo: boolean): Promise<string | null> {
     const crm = this.connections.retailcrm();
     const scopes = await crm.checkScopes(Object.keys(POS_SCOPES));
     if (!scopes.ok) {
@@ -600,7 +608,12 @@ export class PosFlow {
       return `Группа пользователей «${pos.taskUserGroup}» для задач не найдена в RetailCRM.`;
     }
     const map = await this.outletMap(true);
-    const problems = map.sites.filter((m) => m.problem).map((m) => m.problem!);
+    // A site whose legal entity has several outlets is fine once a point is chosen for it or for every store;
+    // the connection test leaves that choice to the sale settings, where it is made.
+    const chosenByStores = (s: SiteOutlets) => map.stores.length > 0 && map.stores.every((st) => st.outletGuid && s.outlets.some((o) => o.guid === st.outletGuid));
+    const problems = map.sites
+      .filter((m) => m.problem && (m.outlets.length === 0 || (choicesToo && !chosenByStores(m))))
+      .map((m) => m.problem!);
     if (problems.length) return `LIFE POS подключён, но не для всех магазинов RetailCRM найдена торговая точка: ${problems.join(' ')} ${outletSummary(map)}`;
     return null;
   }
@@ -610,7 +623,7 @@ export class PosFlow {
     const account = await this.checkLifePosAccount();
     if ('problem' in account) return { ok: false, message: account.problem, detail: null };
     if (this.connections.retailcrmConfigured()) {
-      const problem = await this.checkCrmSettings();
+      const problem = await this.checkCrmSettings(false);
       if (problem) return { ok: false, message: problem, detail: null };
     }
     const s = this.engine.settings.get('pos');
@@ -621,7 +634,8 @@ export class PosFlow {
       return { ok: false, message: `LIFE POS подключён, но подписка на уведомления не удалась: ${e.message}`, detail: e.detail };
     }
     const role = account.me.role ? roleTitle(account.me.role) : null;
-    return { ok: true, message: `LIFE POS подключён: ${account.me.name}${role ? `, ${role}` : ''}.${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
+    const outlets = this.connections.retailcrmConfigured() ? ` ${outletSummary(await this.outletMap())}` : '';
+    return { ok: true, message: `LIFE POS подключён: ${account.me.name}${role ? `, ${role}` : ''}.${outlets}${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
   }
 
   /**
@@ -633,7 +647,7 @@ export class PosFlow {
     if (!this.connections.retailcrmConfigured()) return { ok: false, message: 'Сначала подключите RetailCRM: адрес и API-ключ.', detail: null };
     const account = await this.checkLifePosAccount();
     if ('problem' in account) return { ok: false, message: account.problem, detail: null };
-    const problem = await this.checkCrmSettings();
+    const problem = await this.checkCrmSettings(true);
     if (problem) return { ok: false, message: problem, detail: null };
     const s = this.engine.settings.get('pos');
     return {
@@ -648,7 +662,10 @@ export class PosFlow {
 export function outletSummary(map: OutletMap): string {
   const name = (guid: string | null, list: Array<{ guid: string; name: string }>) => (guid ? (list.find((o) => o.guid === guid)?.name ?? guid) : null);
   const all = map.sites.flatMap((s) => s.outlets);
-  const sites = map.sites.map((s) => `«${s.siteName}» (ИНН ${s.inn ?? 'не указан'}) → ${name(s.outletGuid, s.outlets) ?? (s.outlets.length > 1 ? 'точка не выбрана' : 'нет точки')}`);
+  const byStores = (s: OutletMap['sites'][number]) => map.stores.some((st) => st.outletGuid && s.outlets.some((o) => o.guid === st.outletGuid));
+  const sites = map.sites.map(
+    (s) => `«${s.siteName}» (ИНН ${s.inn ?? 'не указан'}) → ${name(s.outletGuid, s.outlets) ?? (s.outlets.length === 0 ? 'нет точки' : byStores(s) ? 'по складам' : 'точка не выбрана')}`,
+  );
   const stores = map.stores.filter((st) => st.outletGuid).map((st) => `склад «${st.storeName}» → ${name(st.outletGuid, all)}`);
   return `Магазины: ${sites.join('; ') || 'нет'}.${stores.length ? ` Склады: ${stores.join('; ')}.` : ''}`;
 }

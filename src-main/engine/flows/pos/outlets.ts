@@ -65,12 +65,15 @@ export function siteLegalEntity(site: CrmSite, legal: CrmLegalEntity[]): { inn: 
   return { inn, legalName: own?.legalName ?? byCode?.legalName ?? own?.name ?? byCode?.name ?? null };
 }
 
+/** Words that name a kind of place, not a place: they match every shop and say nothing. */
+const GENERIC = new Set(['магазин', 'склад', 'точка', 'пункт', 'выдачи', 'интернет', 'офис', 'основной', 'главный', 'shop', 'store', 'ооо', 'оао', 'зао']);
+
 const words = (s: string): string[] =>
   s
     .toLowerCase()
     .replace(/ё/g, 'е')
     .split(/[^a-zа-я0-9]+/)
-    .filter((w) => w.length >= 3);
+    .filter((w) => w.length >= 3 && !GENERIC.has(w));
 
 /**
  * The outlet whose name shares the most words with the given names (a store's, a site's, an address), when
