@@ -355,6 +355,15 @@ describe('RetailCRM → LIFE POS', () => {
     await idle();
     expect(Object.values(emu.crm.getOrder(o.id)!.payments)).toHaveLength(1);
     expect(lp.notifications.every((n) => n.status === 200)).toBe(true);
+    // The payment's receipt came too: it is not a sale, so nothing looked it up or complained.
+    const receipts = lp.notifications.filter((n) => (JSON.parse(n.body) as { type_of?: string }).type_of === 'FiscalDocumentReceipt');
+    expect(receipts.length).toBeGreaterThanOrEqual(1);
+    const receiptGuid = (JSON.parse(receipts[0]!.body) as { guid: string }).guid;
+    const synced = sql(engine.db, "SELECT payload FROM jobs WHERE kind = 'lifepos.syncSale'").all() as Array<{ payload: string }>;
+    expect(synced.length).toBeGreaterThan(0);
+    expect(synced.every((j) => (JSON.parse(j.payload) as { guid: string }).guid === lp.getSale(o.number)!.guid)).toBe(true);
+    expect(synced.some((j) => j.payload.includes(receiptGuid))).toBe(false);
+    expect(engine.errors.list({ limit: 100, unreadOnly: false }).filter((e) => e.system === 'lifepos')).toEqual([]);
   });
 
   it('after hand-off only the store may change: the store moves the sale to its outlet (JSON-Patch, 204); «cancel and resend» makes a new sale', async () => {

@@ -75,6 +75,14 @@ const words = (s: string): string[] =>
     .split(/[^a-zа-я0-9]+/)
     .filter((w) => w.length >= 3 && !GENERIC.has(w));
 
+/** The same word in another case («Ивовая» / «на Ивовой»): a common start of at least 4 letters, endings aside. */
+function sameWord(a: string, b: string): boolean {
+  if (a === b) return true;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i >= 4 && i >= Math.min(a.length, b.length) - 2;
+}
+
 /**
  * The outlet whose name shares the most words with the given names (a store's, a site's, an address), when
  * exactly one outlet scores best; null when nothing matches or the best is a tie.
@@ -86,7 +94,7 @@ export function proposeOutlet(names: Array<string | null | undefined>, outlets: 
   let bestScore = 0;
   let tie = false;
   for (const o of outlets) {
-    const score = words(o.name).filter((w) => want.has(w) || [...want].some((x) => x.length >= 5 && (x.startsWith(w) || w.startsWith(x)))).length;
+    const score = words(o.name).filter((w) => [...want].some((x) => sameWord(x, w))).length;
     if (score > bestScore) {
       best = o.guid;
       bestScore = score;
