@@ -6,6 +6,8 @@ import { LIFEPOS_POLLER } from '../../src-main/engine/flows/pos/flow.js';
 import { OTHER_KEY, PRILAVOK_KEY, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { allScopes } from '../emulators/retailcrm/server.js';
 import { startLifePosEmulator, type LifePosEmulator } from '../emulators/lifepos/server.js';
+import { createLifePosClient } from '../../src-main/engine/connectors/lifepos/index.js';
+import { Redactor } from '../../src-main/engine/redact.js';
 import { makeOrders, type SeedOrder } from '../emulators/retailcrm/seed.js';
 import { tempDir, waitFor } from '../helpers/temp.js';
 
@@ -232,6 +234,31 @@ describe('RetailCRM → LIFE POS', () => {
       ['cash', 10_000, 'paid'],
     ]);
     expect(new Set(pays.map((p) => p.externalId)).size).toBe(2);
+  });
+
+  it('the sales poll reads newest first and stops at its cursor: a long history is not walked again', async () => {
+    // 250 sales made at the till, then one from RetailCRM.
+    const till = createLifePosClient({ config: { url: lp.url, phone: '+7 999 000-00-01', password: 'owner-pass', orgGuid: lp.orgGuid, clientId: 'till' }, redactor: new Redactor() });
+    const outlet = lp.outlets()[0]!.guid;
+    for (let i = 0; i < 250; i++) await till.createSale({ number: `T-${i}`, outletGuid: outlet, positions: [{ name: 'Товар', quantity: 1, priceKopecks: 100 }] });
+    const o = newOrder({ payments: [] } as never);
+    await sync();
+    const lists = () => lp.requests.filter((r) => r.method === 'GET' && /\/deals\/sales$/.test(r.path)).length;
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    expect(lists()).toBe(3);
+    // One sale changes: the next poll reads one page (the changed sale, then those already seen) and stops.
+    lp.pay(o.number, { method: 'Card' });
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    expect(lists()).toBe(4);
+    expect(Object.values(emu.crm.getOrder(o.id)!.payments)).toHaveLength(1);
+    // Nothing changed: one page again, nothing written to RetailCRM.
+    const posts = emu.crm.requests.filter((r) => r.method === 'POST').length;
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    expect(lists()).toBe(5);
+    expect(emu.crm.requests.filter((r) => r.method === 'POST').length).toBe(posts);
   });
 
   it('payments that cannot be read are a needs-attention error, not silence', async () => {

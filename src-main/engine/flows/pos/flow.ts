@@ -548,7 +548,8 @@ export class PosFlow {
       const touched: number[] = [];
       db.transaction(() => {
         for (const sale of page.items) {
-          if (since && sale.updatedAt && sale.updatedAt <= since) {
+          // Sales updated at the cursor's own instant are read again (harmless): none is lost to a tie.
+          if (since && sale.updatedAt && sale.updatedAt < since) {
             reached = true;
             continue;
           }
@@ -559,8 +560,14 @@ export class PosFlow {
         ctx.setCursor(newest);
       })();
       if (touched.length) this.engine.events.emit('orders.changed', { ids: touched });
-      if (!page.nextPageToken || page.items.length === 0) break;
+      if (!page.nextPageToken || page.items.length === 0) {
+        reached = true;
+        break;
+      }
       pageToken = page.nextPageToken;
+    }
+    if (!reached && since) {
+      this.engine.log.warn('LIFE POS poll stopped at its page limit before reaching the cursor; older changes rely on notifications and re-reads', { since, newest, pages: POLL_MAX_PAGES });
     }
   }
 
