@@ -184,6 +184,29 @@ describe('RetailCRM → LIFE POS', () => {
     expect(salesOf(o.number).map((x) => x.outletGuid)).toEqual([second]);
   });
 
+  it('with no courier role to give, the connection check says so and a courier order waits for the choice', async () => {
+    await lp.close();
+    lp = await startLifePosEmulator({ staffCourier: false });
+    const le = lp.addLegalEntity({ inn: '772814390271', name: 'ИП Соколова' });
+    lp.addOutlet({ name: 'Склад на Автозаводской', legalEntityGuid: le, address: 'Москва' });
+    engine.settings.update('lifepos', { url: lp.url, orgGuid: lp.orgGuid });
+    const test = (await engine.api('connections.test', { system: 'lifepos' })) as { result: { ok: boolean; message: string } };
+    expect(test.result.ok).toBe(true);
+    expect(test.result.message).toContain('роль для курьеров не выбрана');
+    const o = newOrder({ delivery: { code: 'courier', cost: 300, data: { courierId: 2 } } } as never);
+    await sync();
+    expect(jobs('lifepos.createSale')[0]).toMatchObject({ state: 'attention', last_error: expect.stringContaining('не выбрана роль для курьеров') });
+    expect(salesOf(o.number)).toHaveLength(0);
+    // The merchant picks a role (here: the owner's) and retries: the courier becomes an employee with it.
+    const owner = lp.employees().find((e) => e.role === 'Owner')!;
+    const roleGuid = (await createLifePosClient({ config: { url: lp.url, phone: '+7 999 000-00-01', password: 'owner-pass', orgGuid: lp.orgGuid, clientId: 'x' }, redactor: new Redactor() }).rolesInUse())[0]!.guid;
+    engine.settings.update('pos', { courierRoleGuid: roleGuid });
+    await engine.api('orders.retry', { id: engine.orders.idByRef(`retailcrm:${o.id}`)! });
+    await idle();
+    expect(salesOf(o.number)).toHaveLength(1);
+    expect(lp.employees().find((e) => e.username === 'courier-2')!.role).toBe(owner.role);
+  });
+
   it('a courier on 20 orders becomes one employee with one mobile workplace', async () => {
     const orders = Array.from({ length: 20 }, () => newOrder({ delivery: { code: 'courier', cost: 300, data: { courierId: 2 } } } as never));
     await sync();

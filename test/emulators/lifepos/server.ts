@@ -37,6 +37,8 @@ export interface LifePosEmulatorOptions {
   rateLimit?: number;
   /** How a returned shipment is spelled: the reference's `Returned` (default) or the welcome page's `Refunded`. */
   returnedSpelling?: 'Returned' | 'Refunded';
+  /** A courier employee on staff, so the Courier role is among the employees' roles (default true). */
+  staffCourier?: boolean;
   /** API versions that serve the money documents and refunds (default both v6 and v5). */
   moneyDocVersions?: Array<'v5' | 'v6'>;
 }
@@ -254,7 +256,7 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
   });
 
   const courierGuid = randomUUID();
-  employees.set(courierGuid, { guid: courierGuid, name: 'Курьер Штатный', username: 'courier-staff', phone: '+79990000099', inn: null, role: 'Courier', password: null });
+  if (o.staffCourier !== false) employees.set(courierGuid, { guid: courierGuid, name: 'Курьер Штатный', username: 'courier-staff', phone: '+79990000099', inn: null, role: 'Courier', password: null });
   const uoms = [
     { guid: randomUUID(), name: 'шт', code: '796' },
     { guid: randomUUID(), name: 'кг', code: '166' },

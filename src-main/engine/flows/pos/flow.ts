@@ -642,7 +642,28 @@ export class PosFlow {
     }
     const role = account.me.role ? roleTitle(account.me.role) : null;
     const outlets = this.connections.retailcrmConfigured() ? ` ${outletSummary(await this.outletMap())}` : '';
-    return { ok: true, message: `LIFE POS подключён: ${account.me.name}${role ? `, ${role}` : ''}.${outlets}${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
+    const notes = (await this.guessNotes()).map((n) => ` ${n}`).join('');
+    return { ok: true, message: `LIFE POS подключён: ${account.me.name}${role ? `, ${role}` : ''}.${outlets}${notes}${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
+  }
+
+  /**
+   * Where the connector relies on something the vendor does not document and this account does not show it: the
+   * units of measure a sale line needs, a role for couriers. Said in the check, not discovered on the first order.
+   */
+  private async guessNotes(): Promise<string[]> {
+    const lp = this.connections.lifepos();
+    const notes: string[] = [];
+    const uoms = await lp.uoms().catch(() => []);
+    if (uoms.length === 0) {
+      notes.push('Внимание: единицы измерения LIFE POS не прочитаны — строки продаж уйдут без единицы измерения; если LIFE POS её потребует, продажа не создастся, сообщите в поддержку.');
+    }
+    if (!this.engine.settings.get('pos').courierRoleGuid) {
+      const couriers = (await lp.rolesInUse().catch(() => [])).filter((r) => /курьер|courier/i.test(r.name ?? ''));
+      if (couriers.length !== 1) {
+        notes.push('Внимание: роль для курьеров не выбрана — заведите в LIFE POS сотрудника с ролью «Курьер» и выберите эту роль в шаге «Касса и доставка LIFE POS», иначе курьеры RetailCRM не станут сотрудниками LIFE POS.');
+      }
+    }
+    return notes;
   }
 
   /**
