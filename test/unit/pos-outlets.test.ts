@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { legalEntitySchema, siteSchema, storeSchema } from '../../src-main/engine/connectors/retailcrm/index.js';
 import type { LpLegalEntity, LpOutlet } from '../../src-main/engine/connectors/lifepos/index.js';
-import { outletForOrder, proposeOutlet, siteOutlets, storeOutlets, type OutletRefs } from '../../src-main/engine/flows/pos/outlets.js';
+import { outletForOrder, proposeOutlet, siteOutlets, storeOutlets, type OutletRefs } from '../../src-main/engine/flows/pos/rules.js';
 
 /** A real account's references (the official client's recorded answers) as the RetailCRM client parses them. */
 const real = (name: string) => (JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures/real/retailcrm', `${name}.json`), 'utf8')) as { response: { body: Record<string, unknown> } }).response.body;
