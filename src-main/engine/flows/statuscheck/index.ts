@@ -29,7 +29,7 @@ import {
   type Partner,
   type TrackedOrder,
 } from './rules.js';
-import { StatuscheckStore } from './store.js';
+import { StatuscheckStore, statuscheckMigrations } from './store.js';
 import { partnerTemplate, type TemplateId } from './templates.js';
 
 /**
@@ -493,6 +493,7 @@ type PreviewInput = { partner: unknown; mode: Mode; expression?: string | undefi
  */
 export const statuscheckFlow = {
   id: 'statuscheck',
+  migrations: statuscheckMigrations,
   install({ engine, connectors, api, jobs }) {
     const flow = new StatuscheckFlow(engine, connectors);
     jobs({ check: flow.checkJob, edit: flow.editJob });

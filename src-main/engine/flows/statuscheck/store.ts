@@ -1,4 +1,5 @@
 import { type Db, sql } from '../../db/open.js';
+import type { Migration } from '../../db/migrations.js';
 import type { TrackedOrder } from './rules.js';
 
 /**
@@ -54,13 +55,14 @@ function toOrder(r: OrderRow): StoredOrder {
   };
 }
 
-/**
- * The flow's own tables, created by the flow itself so that adding it touches nothing outside its folder.
- * `IF NOT EXISTS` makes it safe on every start; a later change of these tables gets a numbered migration.
- */
-const SCHEMA = `
+/** The flow's own tables, in its own migration scope (applied and checked by the engine before `install`). */
+export const statuscheckMigrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'statuscheck: orders each partner holds, partner health',
+    sql: `
 -- Orders each partner holds, as last known: RetailCRM status, the partner's id, and what the partner said last.
-CREATE TABLE IF NOT EXISTS statuscheck_orders (
+CREATE TABLE statuscheck_orders (
   partner TEXT NOT NULL,
   crm_id INTEGER NOT NULL,
   order_id INTEGER REFERENCES orders (id) ON DELETE SET NULL,
@@ -75,10 +77,10 @@ CREATE TABLE IF NOT EXISTS statuscheck_orders (
   edits INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (partner, crm_id)
 ) STRICT;
-CREATE INDEX IF NOT EXISTS statuscheck_orders_status ON statuscheck_orders (partner, status);
+CREATE INDEX statuscheck_orders_status ON statuscheck_orders (partner, status);
 
 -- A partner's health: the problem it has now (one error-log entry per problem) and its backoff.
-CREATE TABLE IF NOT EXISTS statuscheck_partners (
+CREATE TABLE statuscheck_partners (
   partner TEXT PRIMARY KEY,
   problem TEXT,
   failures INTEGER NOT NULL DEFAULT 0,
@@ -86,12 +88,12 @@ CREATE TABLE IF NOT EXISTS statuscheck_partners (
   swept_at INTEGER,
   swept_for TEXT
 ) STRICT;
-`;
+`,
+  },
+];
 
 export class StatuscheckStore {
-  constructor(private readonly db: Db) {
-    db.exec(SCHEMA);
-  }
+  constructor(private readonly db: Db) {}
 
   upsert(partner: string, o: { crmId: number; orderId: number | null; number: string; partnerId: string; status: string; createdAt: number | null; track: string | null; reasonValue: string | null }): void {
     sql(
