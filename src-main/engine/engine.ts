@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EngineStatus, OrderAction } from '../../src-shared/api.js';
@@ -105,6 +106,9 @@ export class Engine {
   }
 
   private constructor(private readonly opts: EngineOptions) {
+    // Names, phones and addresses live here: only this user may read them, whatever the umask says.
+    privateDir(opts.dataDir);
+    privateDir(path.join(opts.dataDir, 'logs'));
     this.log = createFileLogger({
       file: path.join(opts.dataDir, 'logs', 'prilavok.log'),
       redactor: this.redactor,
@@ -112,7 +116,7 @@ export class Engine {
       echo: opts.logEcho ?? false,
     });
     try {
-      this.db = openDatabase(path.join(opts.dataDir, 'prilavok.db'));
+      this.db = openDatabase(path.join(opts.dataDir, 'prilavok.db'), { private: true });
     } catch (err) {
       const e = toSyncError(err);
       this.log.error('database could not be opened', { err: e.message, detail: e.detail });
@@ -129,7 +133,7 @@ export class Engine {
       { db: this.db, queue: this.queue, timeline: this.timeline, errors: this.errors, orders: this.orders, events: this.events, redactor: this.redactor, log: this.log },
       opts.runner,
     );
-    this.inbox = new Inbox(this.db, this.events, this.errors, this.log);
+    this.inbox = new Inbox(this.db, this.events, this.errors, this.log, path.join(opts.dataDir, 'inbox-files'));
     this.scheduler = new Scheduler(this.db, this.errors, this.events, this.log, this.redactor);
     this.webhooks = new WebhookServer(this.inbox, (source) => this.secrets.get(webhookSecretKey(source)), this.log, opts.webhookLimits);
     this.tunnel = new TunnelManager({
@@ -436,6 +440,12 @@ export class Engine {
   kvSet(key: string, value: string): void {
     sql(this.db, 'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
+}
+
+/** Creates the directory (and its parents) and makes it 0700 on POSIX; on Windows the per-user profile restricts it. */
+export function privateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform !== 'win32') fs.chmodSync(dir, 0o700);
 }
 
 export function webhookSecretKey(source: string): string {
