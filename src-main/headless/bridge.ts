@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { apiEvents, type EventName } from '../../src-shared/api.js';
-import { ClientGone, jsonDepth, sameSecret, slowSenderLimits } from '../engine/webhooks/server.js';
+import { ClientGone, jsonDepth, lingerThenClose, sameSecret, slowSenderLimits } from '../engine/webhooks/server.js';
 import type { Engine } from '../engine/engine.js';
 
 export interface BridgeOptions {
@@ -76,8 +76,8 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
           if (!authorized(bearer(req))) return json(res, 401, { ok: false, error: { kind: 'auth', message: 'Нет доступа', detail: null } });
           const body = await readJson(req, maxBody);
           if (body === tooLarge) {
-            // Answered without reading the rest; the connection closes after the answer.
-            res.setHeader('connection', 'close');
+            // Answered without keeping the body; the rest is drained (bounded) so the browser reads the answer.
+            lingerThenClose(req, res);
             return json(res, 413, { ok: false, error: { kind: 'needsAttention', message: `Запрос больше ${Math.round(maxBody / 1024)} КБ`, detail: null } });
           }
           if (body === undefined) return json(res, 400, { ok: false, error: { kind: 'needsAttention', message: 'Неверный JSON', detail: null } });

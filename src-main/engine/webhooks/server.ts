@@ -133,12 +133,20 @@ export class WebhookServer {
   }
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Refused, failed, a duplicate or a file the route did not keep: no file stays without its row. Done
+    // before the answer leaves, so a sender that sees it sees the directory clean.
+    const tidy = () => {
+      const staged = this.staged.get(req);
+      if (staged?.length) this.inbox.discardUnclaimed(staged.splice(0));
+    };
+    beforeAnswer.set(res, () => {
+      tidy();
+      if (!req.complete) lingerThenClose(req, res);
+    });
     try {
       await this.handle(req, res);
     } finally {
-      const staged = this.staged.get(req);
-      // Refused, failed, a duplicate or a file the route did not keep: no file stays without its row.
-      if (staged?.length) this.inbox.discardUnclaimed(staged);
+      tidy();
     }
   }
 
@@ -253,8 +261,11 @@ export class WebhookServer {
         req.off('data', count);
         req.unpipe(bb);
         bb.removeAllListeners('file');
-        // What was written so far goes; the rest of the body is not read (the answer closes the connection).
-        for (const w of writers) w.destroy();
+        // What was written so far goes, once its file is closed (an open still in flight would recreate it).
+        for (const w of writers) {
+          w.once('close', () => fs.rm(w.path, { force: true }, () => undefined));
+          w.destroy();
+        }
         reject(e);
       };
       const count = (c: Buffer) => {
@@ -324,7 +335,10 @@ export class WebhookServer {
   }
 }
 
+const beforeAnswer = new WeakMap<ServerResponse, () => void>();
+
 function send(res: ServerResponse, status: number, body: unknown): void {
+  beforeAnswer.get(res)?.();
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
@@ -360,6 +374,30 @@ function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (!req.complete) finish(new ClientGone());
     });
   });
+}
+
+/**
+ * An answer given before the request was read to its end (413, 400): closing at once would make the sender's
+ * pending write fail with a reset, and many clients then report the reset instead of the answer. So the
+ * connection stays open for the answer, the rest of the body is read and thrown away — at most `maxBytes` or
+ * `maxMs`, whichever comes first, memory untouched — and then it is closed.
+ */
+export function lingerThenClose(req: IncomingMessage, res: ServerResponse, maxBytes = 16 * 1024 * 1024, maxMs = 2000): void {
+  res.removeHeader('connection');
+  let drained = 0;
+  const close = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(close, maxMs);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    drained += c.length;
+    if (drained > maxBytes) close();
+  });
+  req.on('end', () => clearTimeout(timer));
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
 }
 
 /**
