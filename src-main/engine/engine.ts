@@ -20,6 +20,7 @@ import type { BackoffPolicy } from './jobs/backoff.js';
 import { JobRunner, type RunnerOptions } from './jobs/runner.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { createFileLogger, type Logger, type LogLevel } from './log.js';
+import { startMemoryReclaim } from './memory.js';
 import { Redactor } from './redact.js';
 import { installFlows, type Flows } from './flows/index.js';
 import type { PdfRenderer } from './printforms/pdf.js';
@@ -218,6 +219,7 @@ export class Engine {
     this.scheduleInbox();
     // The tunnel comes up in the background; its state and address arrive as status events.
     if (listening !== null) await this.tunnel.start(listening);
+    this.unsubscribers.push(startMemoryReclaim(this.log));
     this.log.info('engine started', { version: ENGINE_VERSION, webhooks: this.webhooks.localUrl, paused });
   }
 
