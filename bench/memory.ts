@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { Engine } from '../src-main/engine/engine.js';
 import { connectEngine, startEmulators } from '../test/emulators/courier-world.js';
@@ -31,11 +32,23 @@ async function settledRss(pid: number, settleMs = 3000, ms = 2000): Promise<numb
   return samples.sort((a, b) => a - b)[2]!;
 }
 
-function api(h: Headless, method: string, body: unknown = {}): Promise<Response> {
-  return fetch(`http://127.0.0.1:${h.uiPort}/api/${method}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
+/**
+ * One API call on a connection of its own: this process blocks its event loop for seconds while it edits
+ * 10,000 orders in the emulator, long enough for the engine to close an idle kept-alive connection that the
+ * client would then reuse unaware.
+ */
+function api(h: Headless, method: string, body: unknown = {}): Promise<number> {
+  const text = JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port: h.uiPort, path: `/api/${method}`, method: 'POST', agent: false, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 ? resolve(200) : reject(new Error(`${method}: HTTP ${res.statusCode}`))));
+      },
+    );
+    req.on('error', reject);
+    req.end(text);
   });
 }
 
