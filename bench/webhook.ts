@@ -1,3 +1,4 @@
+import { performance as nodePerformance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { Engine } from '../src-main/engine/engine.js';
 import { tempDir } from '../test/helpers/temp.js';
@@ -50,9 +51,17 @@ export async function benchWebhook(): Promise<Figure[]> {
   const bare: number[] = [];
   const ratios: number[] = [];
   const rounds = 5;
+  // Main-thread busy time per request (event-loop utilisation), a steadier view than latency on a busy machine.
+  const busy = { ours: 0, floor: 0 };
+  const timed = async (which: 'ours' | 'floor', target: string, prefix: string) => {
+    const before = nodePerformance.eventLoopUtilization();
+    const l = await load(target, prefix);
+    busy[which] += nodePerformance.eventLoopUtilization(before).active;
+    return l;
+  };
   for (let r = 0; r < rounds; r++) {
-    const f = await load(floor.url, `f${r}`);
-    const o = await load(url, `o${r}`);
+    const f = await timed('floor', floor.url, `f${r}`);
+    const o = await timed('ours', url, `o${r}`);
     bare.push(...f);
     ours.push(...o);
     ratios.push(pct(o, 99) / pct(f, 99));
@@ -68,6 +77,8 @@ export async function benchWebhook(): Promise<Figure[]> {
   ours.sort((a, b) => a - b);
   bare.sort((a, b) => a - b);
   console.error(`webhook: p99 ratio per round ${ratios.map((x) => x.toFixed(2)).join(', ')}`);
+  const perRequest = (ms: number) => ((ms / (rounds * SENDERS * (PER_SENDER + WARMUP))) * 1000).toFixed(0);
+  console.error(`webhook: main thread busy per request: ours ${perRequest(busy.ours)} µs, floor ${perRequest(busy.floor)} µs`);
   console.error(`webhook: ours p50 ${pct(ours, 50).toFixed(1)} / p99 ${pct(ours, 99).toFixed(1)} ms; floor p50 ${pct(bare, 50).toFixed(1)} / p99 ${pct(bare, 99).toFixed(1)} ms`);
   return [
     { id: 'webhook.inbox_p50_ms', value: pct(ours, 50), unit: 'ms' },
