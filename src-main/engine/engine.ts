@@ -12,7 +12,7 @@ import { Timeline } from './core/timeline.js';
 import { openDatabase, type Db, sql } from './db/open.js';
 import { SyncError, toSyncError } from './errors.js';
 import { EngineEvents } from './events.js';
-import { createHttpClient } from './http/client.js';
+import { createHttpClient, httpClientsReady } from './http/client.js';
 import { RateLimiters } from './http/rate-limit.js';
 import { Inbox } from './jobs/inbox.js';
 import { JobQueue } from './jobs/queue.js';
@@ -213,6 +213,7 @@ export class Engine {
       this.events.on('status.changed', () => this.scheduleStatus()),
       this.events.on('errors.logged', () => this.scheduleStatus()),
     );
+    await httpClientsReady();
     this.runner.setPaused(paused);
     this.runner.start();
     this.scheduler.start(paused);

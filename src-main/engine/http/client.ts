@@ -62,6 +62,14 @@ function loadGot(): Promise<Got> {
   return (gotModule ??= import('got').then((m) => m.default));
 }
 
+/**
+ * Settles once the HTTP library has loaded, if a client has asked for it; at once otherwise. The engine waits
+ * for it before taking jobs, so no job's lease runs out while a library loads.
+ */
+export async function httpClientsReady(): Promise<void> {
+  await gotModule?.catch(() => undefined);
+}
+
 /** Network failures that happen before the request could reach the server: always safe to retry. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
