@@ -261,12 +261,20 @@ export class WebhookServer {
         req.off('data', count);
         req.unpipe(bb);
         bb.removeAllListeners('file');
-        // What was written so far goes, once its file is closed (an open still in flight would recreate it).
-        for (const w of writers) {
-          w.once('close', () => fs.rm(w.path, { force: true }, () => undefined));
-          w.destroy();
-        }
-        reject(e);
+        // What was written so far goes, once its file is closed (an open still in flight would recreate it);
+        // the answer waits for that, so a sender that reads it finds nothing left behind.
+        const removed = writers.map(
+          (w) =>
+            new Promise<void>((done) => {
+              const remove = () => fs.rm(w.path, { force: true }, () => done());
+              if (w.closed) remove();
+              else {
+                w.once('close', remove);
+                w.destroy();
+              }
+            }),
+        );
+        void Promise.all(removed).then(() => reject(e));
       };
       const count = (c: Buffer) => {
         received += c.length;
@@ -318,9 +326,11 @@ export class WebhookServer {
       bb.on('error', () => fail(req.complete ? new HttpProblem(400, 'Повреждённый multipart-запрос') : new ClientGone()));
       bb.on('close', () => {
         if (failed) return;
-        void Promise.all(writing).then((errors) => {
+        void Promise.all(writing).then(async (errors) => {
           if (failed) return;
-          const err = errors.find((e) => e !== null);
+          // The files' contents are synced (`flush`); their names need the directory synced too.
+          const err = errors.find((e) => e !== null) ?? (writers.length ? await syncDir(this.inbox.filesDir!) : null);
+          if (failed) return;
           if (err) {
             this.log.error('webhook file not written', { err });
             fail(new HttpProblem(503, 'Не удалось сохранить файл, повторите позже'));
@@ -336,6 +346,22 @@ export class WebhookServer {
 }
 
 const beforeAnswer = new WeakMap<ServerResponse, () => void>();
+
+/** fsync of a directory, so new names in it survive a power cut (POSIX; Windows has no such call). */
+async function syncDir(dir: string): Promise<Error | null> {
+  if (process.platform === 'win32') return null;
+  try {
+    const handle = await fs.promises.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   beforeAnswer.get(res)?.();
