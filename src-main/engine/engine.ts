@@ -25,6 +25,7 @@ import { Redactor } from './redact.js';
 import { installFlows, type Flows } from './flows/index.js';
 import type { PdfRenderer } from './printforms/pdf.js';
 import { printForms, type PrintFormId } from './printforms/types.js';
+import { loadBarcodes } from './printforms/barcode.js';
 import { FileKeySecretBox, type SecretBox } from './settings/secret-box.js';
 import { SecretStore, SettingsStore } from './settings/store.js';
 import { tunnelConfig } from './tunnel/config.js';
@@ -371,8 +372,12 @@ export class Engine {
       'setup.webhooks': () => ({ leeloo: this.webhookUrl('leeloo'), kassa: this.webhookUrl('kassa') }),
       'orders.action': ({ id, action }: { id: number; action: OrderAction }) => this.flows.setup.orderAction(id, action),
       'print.forms': () => ({ forms: printForms }),
-      'print.render': ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => this.flows.print.render(orderIds, form),
+      'print.render': async ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => {
+        await loadBarcodes();
+        return this.flows.print.render(orderIds, form);
+      },
       'print.pdf': async ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => {
+        await loadBarcodes();
         const r = await this.flows.print.pdf(orderIds, form);
         return { pdfBase64: r.pdf.toString('base64'), filename: r.filename, skipped: r.skipped };
       },
