@@ -453,7 +453,13 @@ export class Engine {
 /** Creates the directory (and its parents) and makes it 0700 on POSIX; on Windows the per-user profile restricts it. */
 export function privateDir(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  if (process.platform !== 'win32') fs.chmodSync(dir, 0o700);
+  if (process.platform === 'win32') return;
+  try {
+    fs.chmodSync(dir, 0o700);
+  } catch (err) {
+    // A directory the merchant pointed us at and does not own (a shared mount): use it as it is.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+  }
 }
 
 export function webhookSecretKey(source: string): string {
