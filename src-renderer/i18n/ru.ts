@@ -143,6 +143,8 @@ export const ru = {
     } satisfies Record<'error' | 'warning', string>,
     showingLast: (n: number) => `Показаны последние ${n} записей`,
     read: 'прочитано',
+    /** A problem that repeated while unread: «×37, последний раз 2 мин. назад». */
+    repeated: (n: number) => `×${n}, последний раз`,
   },
 
   print: {
@@ -227,6 +229,8 @@ export const ru = {
       message: 'Сообщение',
       detail: 'Подробности',
       acknowledged: 'Прочитано',
+      count: 'Сколько раз',
+      lastSeen: 'Последний раз',
       yes: 'да',
       no: 'нет',
       filename: (date: string) => `prilavok-oshibki-${date}.csv`,
