@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formsSettingsSchema } from './forms.js';
 
 /**
  * Settings kept in SQLite, one JSON document per section, each validated by its schema.
@@ -199,6 +200,7 @@ export const settingsSchemas = {
   pos: posSettingsSchema,
   kassa: kassaSettingsSchema,
   leeloo: leelooSettingsSchema,
+  forms: formsSettingsSchema,
 } as const;
 
 export type SettingsSection = keyof typeof settingsSchemas;

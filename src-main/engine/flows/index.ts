@@ -7,6 +7,7 @@ import { CrmSync } from './crm-sync.js';
 import { PosFlow } from './pos/flow.js';
 import { FiscalFlow } from './fiscal/flow.js';
 import { LeelooFlow } from './leeloo.js';
+import { FormsFlow } from './forms/index.js';
 import { PrintService } from './print.js';
 import { SetupService } from './setup.js';
 import { TunnelFlow } from './tunnel.js';
@@ -20,6 +21,7 @@ export interface Flows {
   pos: PosFlow;
   fiscal: FiscalFlow;
   leeloo: LeelooFlow;
+  forms: FormsFlow;
   tunnel: TunnelFlow;
 }
 
@@ -47,7 +49,9 @@ export async function installFlows(engine: Engine, opts: { pdfRenderer?: PdfRend
   const setup = new SetupService(engine, connections, courier);
   const leeloo = new LeelooFlow(engine, connections, fiscal);
   await leeloo.install();
+  const forms = new FormsFlow(engine, connections);
+  await forms.install();
   const tunnel = new TunnelFlow(engine, connections, pos);
   tunnel.install();
-  return { connections, crm, courier, print, setup, pos, fiscal, leeloo, tunnel };
+  return { connections, crm, courier, print, setup, pos, fiscal, leeloo, forms, tunnel };
 }

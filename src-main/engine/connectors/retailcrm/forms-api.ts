@@ -71,9 +71,9 @@ export async function filesOfOrder(crm: RetailCrmClient, orderId: number, o?: Ca
 }
 
 /** `customers-corporate/{id}`: the corporate customer with its main company (the create call answers an id only). */
-export async function corporateGet(crm: RetailCrmClient, id: number, o?: CallOptions): Promise<CrmCorporateCustomer> {
-  const q = new URLSearchParams({ by: 'id' });
-  const env = await crm.send('GET', `api/v5/customers-corporate/${id}`, { query: q, signal: o?.signal });
+export async function corporateGet(crm: RetailCrmClient, id: number | string, o?: CallOptions, by: By = 'id'): Promise<CrmCorporateCustomer> {
+  const q = new URLSearchParams({ by });
+  const env = await crm.send('GET', `api/v5/customers-corporate/${encodeURIComponent(String(id))}`, { query: q, signal: o?.signal });
   return parsed(corporateCustomerSchema, env.customerCorporate, 'customerCorporate', env);
 }
 
