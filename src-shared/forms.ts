@@ -143,6 +143,7 @@ export function buildSnippet(s: FormsSettings, postUrl: string, id = 'prilavok-f
   return `<form id="${fid}" class="prilavok-form" action="${esc(postUrl)}" method="post" enctype="multipart/form-data" novalidate>
 <style>
 #${fid}{display:grid;gap:12px;max-width:480px;font:15px/1.4 system-ui,sans-serif}
+#${fid} [hidden]{display:none!important}
 #${fid} .pf-field{display:grid;gap:4px}
 #${fid} input,#${fid} textarea{font:inherit;padding:8px;border:1px solid #b8b8b8;border-radius:6px}
 #${fid} .pf-req{color:#c62828}
@@ -153,6 +154,7 @@ export function buildSnippet(s: FormsSettings, postUrl: string, id = 'prilavok-f
 #${fid}.pf-sending button[type=submit]{opacity:.6;cursor:progress}
 #${fid} .pf-done,#${fid} .pf-fail{padding:12px;border-radius:6px}
 #${fid} .pf-done{background:#e8f5e9}
+#${fid} .pf-done p,#${fid} p.pf-fail{margin:0 0 8px}
 #${fid} .pf-fail{background:#fff3e0}
 </style>
 ${inputs}

@@ -228,6 +228,16 @@ describe('заявка с сайта: номер сразу, заказ в Retai
     expect(ok.headers.get('access-control-allow-origin')).toBe(SITE);
   });
 
+  it('слишком много заявок с одного адреса за минуту: 429, третья не сохранена', async () => {
+    engine.settings.update('forms', { perIpPerMinute: 2 });
+    const base = { name: 'Анна', email: 'anna@mail.ru', topic: 'Вопрос', message: 'Текст' };
+    const answers = [];
+    for (const id of ['r1', 'r2', 'r3']) answers.push(await postWidget(widgetForm({ ...base, pf_id: id })));
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 429]);
+    expect(answers[2]!.body.error).toContain('Подождите минуту');
+    expect(stored().numbers).toBe(2);
+  });
+
   it('RetailCRM отказывает: заявка не теряется, причина в журнале ошибок, «Повторить» отправляет снова', async () => {
     engine.settings.update('forms', { orderStatus: 'no-such-status' });
     const r = await postWidget(widgetForm({ pf_id: 'w-refused', name: 'Анна', email: 'anna@refused.ru', topic: 'Вопрос', message: 'Текст' }));
