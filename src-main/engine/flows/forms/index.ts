@@ -33,6 +33,7 @@ import {
   splitName,
   submissionId,
   submissionSchema,
+  viaOf,
   visitorAddress,
   type FormBody,
   type Submission,
@@ -67,6 +68,8 @@ const externalIdOf = (number: string) => `form-${number}`;
 export class FormsFlow {
   readonly store: FormsStore;
   private readonly rate = new RateWindow();
+  /** The submission id of each request being answered (hashing a large file once is enough). */
+  private readonly ids = new WeakMap<WebhookRequest, string>();
 
   constructor(
     private readonly engine: Engine,
@@ -214,8 +217,19 @@ export class FormsFlow {
     if (s.fileRequired && submission.via !== 'tilda' && req.files.length === 0) {
       throw new SyncError({ kind: 'needsAttention', system: 'forms', message: 'Прикрепите файл.' });
     }
-    const hashes = req.files.map((f) => ({ field: f.field, filename: f.filename, hash: createHash('sha256').update(f.content).digest('hex') }));
-    return [{ source: FORM_SOURCE, externalId: submissionId(body, hashes), kind: FORM_KIND, payload: submission, files: req.files }];
+    const externalId = this.idOf(req, body);
+    return [{ source: FORM_SOURCE, externalId, kind: FORM_KIND, payload: submission, files: req.files }];
+  }
+
+  private idOf(req: WebhookRequest, body: FormBody): string {
+    let id = this.ids.get(req);
+    if (id === undefined) {
+      // Only a post without its own id is told apart by its content, files included.
+      const hashes = viaOf(body) === 'html' ? req.files.map((f) => ({ field: f.field, filename: f.filename, hash: createHash('sha256').update(f.content).digest('hex') })) : [];
+      id = submissionId(body, hashes);
+      this.ids.set(req, id);
+    }
+    return id;
   }
 
   /** After the commit: the number, in the words the sender reads. */
@@ -223,8 +237,7 @@ export class FormsFlow {
     const body = (req.body && typeof req.body === 'object' ? req.body : {}) as FormBody;
     // Tilda wants a plain 200 (its own page thanks the visitor); the connection check stores nothing.
     if (isTildaTest(body) || (body.tranid ?? body.formid) !== undefined) return { status: 200, contentType: 'text/plain; charset=utf-8', body: 'ok' };
-    const hashes = req.files.map((f) => ({ field: f.field, filename: f.filename, hash: createHash('sha256').update(f.content).digest('hex') }));
-    const row = this.store.byExternalId(submissionId(body, hashes));
+    const row = this.store.byExternalId(this.idOf(req, body));
     if (!row) throw new Error('form request stored without a number');
     const text = requestNumberText(this.settings.successText, row.number);
     if (wantsJson(req)) return { status: 200, contentType: 'application/json; charset=utf-8', body: JSON.stringify({ ok: true, number: row.number, text }) };
