@@ -169,6 +169,7 @@ describe('заявка с сайта: номер сразу, заказ в Retai
   });
 
   it('Tilda: проверка подключения test=test — 200 «ok» без заявки; заявка Tilda — по её tranid один раз', async () => {
+    engine.settings.update('forms', { customerNote: true, taskPerformerId: 12 });
     const test = await fetch(url(), { method: 'POST', body: 'test=test', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(test.status).toBe(200);
     expect(await test.text()).toBe('ok');
@@ -184,6 +185,11 @@ describe('заявка с сайта: номер сразу, заказ в Retai
     expect(order).toMatchObject({ email: 'sergey@tilda.test', firstName: 'Сергей' });
     expect(order.customerComment).toContain('Перезвоните');
     expect(emu.crm.orders()).toHaveLength(1);
+    // A new individual comes with the order itself; the message is a note on that card, and a manager has a task.
+    const person = emu.crm.customers().find((c) => c.email === 'sergey@tilda.test')!;
+    expect(order.customer?.id).toBe(person.id);
+    expect(emu.crm.forms.notes()).toEqual([expect.objectContaining({ customer: { id: person.id }, text: 'Заявка с сайта №С-000001: Перезвоните' })]);
+    expect(emu.crm.tasks()).toEqual([expect.objectContaining({ performerId: 12, text: 'Обработать заявку с сайта №С-000001', order: { id: order.id } })]);
   });
 
   it('обычная HTML-форма получает русскую страницу с номером и ссылкой назад', async () => {

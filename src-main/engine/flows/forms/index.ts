@@ -49,7 +49,8 @@ const refs = z.object({
   inboxId: z.number().int(),
 });
 const orderJob = refs.extend({
-  customerId: z.number().int(),
+  /** Null: a new individual, whom RetailCRM creates from the order's own contact data in the same call. */
+  customerId: z.number().int().nullable(),
   contactId: z.number().int().nullable(),
   companyId: z.number().int().nullable(),
 });
@@ -132,17 +133,20 @@ export class FormsFlow {
         const externalId = externalIdOf(p.number);
         const opts = { signal: ctx.signal };
         // Only a later attempt can follow a lost answer: look for the order it may have made before making one.
-        let crmId = ctx.job.attempt > 1 ? ((await crm.ordersList({ externalIds: [externalId] }, 1, 20, opts)).orders[0]?.id ?? null) : null;
-        if (crmId === null) {
+        let order: { id: number; customer: { id: number | null } | null } | null =
+          ctx.job.attempt > 1 ? ((await crm.ordersList({ externalIds: [externalId] }, 1, 20, opts)).orders[0] ?? null) : null;
+        if (order === null) {
           const input = this.orderInput(sub, p, s);
           ctx.note({ sent: { number: p.number, orderType: input.orderType, status: input.status, customer: p.customerId, contact: p.contactId, company: p.companyId } });
-          crmId = (await crm.orderCreate(input, s.site, opts)).id;
+          const created = await crm.orderCreate(input, s.site, opts);
+          order = created.order ?? { id: created.id, customer: null };
         }
-        const id = crmId;
-        ctx.note({ received: { crmId: id } });
+        const id: number = order.id;
+        const person = p.contactId ?? (p.companyId === null ? (p.customerId ?? order.customer?.id ?? null) : null);
+        ctx.note({ received: { crmId: id, customer: order.customer?.id ?? null } });
         return {
           result: { crmId: id },
-          commit: (db: Db) => this.ordered(db, p, id, ctx.job.orderId ?? null),
+          commit: (db: Db) => this.ordered(db, p, id, person, ctx.job.orderId ?? null),
         };
       },
     });
@@ -285,7 +289,7 @@ export class FormsFlow {
    * in the form becomes a contact person of the corporate customer with that INN (created with its company and
    * contragent when there is none); without a company, an individual customer.
    */
-  private async customer(sub: Submission, number: string, attempt: number, o: CallOptions): Promise<{ customerId: number; contactId: number | null; companyId: number | null }> {
+  private async customer(sub: Submission, number: string, attempt: number, o: CallOptions): Promise<{ customerId: number | null; contactId: number | null; companyId: number | null }> {
     const crm = this.connections.retailcrm();
     const site = this.settings.site;
     const c = sub.contact;
@@ -302,7 +306,9 @@ export class FormsFlow {
     };
     const createPerson = async () =>
       (again ? (await crm.customersSearch({ externalId: personExt }, o))[0]?.id : undefined) ?? (await crm.customerCreate(personInput, site, o)).id;
-    if (!c.company && !c.inn) return { customerId: await createPerson(), contactId: null, companyId: null };
+    // A new individual: the order brings the customer (one request less, and a lost answer leaves no customer
+    // behind without its order).
+    if (!c.company && !c.inn) return { customerId: null, contactId: null, companyId: null };
 
     const companyName = c.company ?? `ИНН ${c.inn!}`;
     let corp = c.inn
@@ -344,7 +350,7 @@ export class FormsFlow {
       ...(s.orderType ? { orderType: s.orderType } : {}),
       ...(s.orderMethod ? { orderMethod: s.orderMethod } : {}),
       ...(s.orderStatus ? { status: s.orderStatus } : {}),
-      customer: { id: p.customerId },
+      ...(p.customerId ? { customer: { id: p.customerId } } : {}),
       ...(p.contactId ? { contact: { id: p.contactId } } : {}),
       ...(p.companyId ? { company: { id: p.companyId } } : {}),
       ...splitName(c.name),
@@ -355,14 +361,14 @@ export class FormsFlow {
     };
   }
 
-  private ordered(db: Db, p: z.output<typeof orderJob>, crmId: number, localOrder: number | null): void {
+  private ordered(db: Db, p: z.output<typeof orderJob>, crmId: number, personId: number | null, localOrder: number | null): void {
     const e = this.engine;
     this.store.setCrmId(p.number, crmId);
     // From now on the request and the RetailCRM order are one order in the queue.
     const local = localOrder ?? e.orders.idByRef(formRef(p.number));
     if (local && !e.orders.idByRef(crmOrderRef(crmId))) db.prepare('UPDATE orders SET ref = ? WHERE id = ?').run(crmOrderRef(crmId), local);
     if (local) e.orders.setChip(local, 'forms', { state: 'created', label: 'Заявка в RetailCRM', attention: false });
-    const next = { number: p.number, inboxId: p.inboxId, crmId, personId: p.contactId ?? (p.companyId === null ? p.customerId : null) };
+    const next = { number: p.number, inboxId: p.inboxId, crmId, personId };
     const item = e.inbox.get(p.inboxId);
     for (const f of item?.files ?? []) {
       e.queue.enqueue({ kind: 'forms.file', connector: 'retailcrm', key: `form:${p.number}:file:${f.id}`, payload: { ...next, fileId: f.id, filename: f.filename }, orderId: local });
