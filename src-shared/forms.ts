@@ -42,6 +42,8 @@ export const defaultFormFields: FormField[] = [
 ];
 
 const code = z.string().trim().min(1).max(100);
+/** A list the window edits as one line of text, items separated by commas or spaces. */
+const listOf = <T extends z.ZodType>(item: T) => z.preprocess((v) => (typeof v === 'string' ? v.split(/[\s,;]+/).filter(Boolean) : v), z.array(item));
 const origin = z
   .string()
   .trim()
@@ -61,14 +63,14 @@ export const formsSettingsSchema = z
     maxFileMb: z.number().positive().max(10).default(10),
     maxTotalMb: z.number().positive().max(50).default(20),
     /** Allowed file types: name endings or MIME types; empty = any. */
-    fileTypes: z.array(z.string().trim().min(2).max(100)).max(40).default(['.pdf', '.doc', '.docx', '.xls', '.xlsx', '.jpg', '.jpeg', '.png', '.txt', '.zip']),
+    fileTypes: listOf(z.string().trim().min(2).max(100)).pipe(z.array(z.string()).max(40)).default(['.pdf', '.doc', '.docx', '.xls', '.xlsx', '.jpg', '.jpeg', '.png', '.txt', '.zip']),
     /** Shown after sending; `{number}` becomes the request number. */
     successText: z.string().trim().min(1).max(500).default('Ваша заявка №{number} отправлена. Мы свяжемся с вами в рабочее время по мск с 9:00 до 18:00'),
     /** Shown when Prilavok cannot be reached: how else to reach the merchant. */
     fallbackText: z.string().trim().min(1).max(500).default('Не удалось отправить заявку. Позвоните нам или напишите на почту — введённые данные сохранены в форме.'),
     submitText: z.string().trim().min(1).max(40).default('Отправить'),
     /** Sites whose pages may post (CORS). */
-    allowedOrigins: z.array(origin).max(20).default([]),
+    allowedOrigins: listOf(origin).pipe(z.array(z.string()).max(20)).default([]),
     /** Posts per minute from one visitor's address. */
     perIpPerMinute: z.number().int().min(1).max(600).default(10),
     /** RetailCRM: the store, order type, method and status of the request. */

@@ -361,7 +361,7 @@ export class Engine {
       'errors.retry': ({ id }: { id: number }) => ({ retried: this.retryError(id) }),
       'references.get': ({ refresh }: { refresh?: boolean | undefined }) => this.flows.setup.crmReferences(refresh ?? false),
       'setup.triggers': () => this.flows.setup.triggers(),
-      'setup.webhooks': () => ({ leeloo: this.webhookUrl('leeloo'), kassa: this.webhookUrl('kassa') }),
+      'setup.webhooks': () => ({ leeloo: this.webhookUrl('leeloo'), kassa: this.webhookUrl('kassa'), form: this.webhookUrl('form') }),
       'orders.action': ({ id, action }: { id: number; action: OrderAction }) => this.flows.setup.orderAction(id, action),
       'print.forms': () => ({ forms: printForms }),
       'print.render': ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => this.flows.print.render(orderIds, form),
