@@ -203,6 +203,18 @@ describe('заявка с сайта: номер сразу, заказ в Retai
     const page = await res.text();
     expect(page).toContain('Заявка №С-000001 принята');
     expect(page).toContain(`href="${SITE}/contacts"`);
+    // A refusal reads the same way: a page with the reason, nothing stored.
+    const refused = await fetch(url(), {
+      method: 'POST',
+      body: new URLSearchParams({ name: 'Анна', email: 'anna@html.ru' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html', referer: `${SITE}/contacts` },
+    });
+    expect(refused.status).toBe(422);
+    expect(refused.headers.get('content-type')).toContain('text/html');
+    const reason = await refused.text();
+    expect(reason).toContain('Заявка не отправлена');
+    expect(reason).toContain('Заполните поля: Тема обращения, Сообщение.');
+    expect(stored().numbers).toBe(1);
   });
 
   it('отказы — понятный 4xx и ничего не сохранено: большой файл, чужой тип, нет обязательного файла, ловушка для ботов, чужой сайт, неверный секрет', async () => {
