@@ -256,6 +256,34 @@ describe('заявка с сайта: номер сразу, заказ в Retai
     expect(stored().numbers).toBe(2);
   });
 
+  it('ответ RetailCRM потерян после записи (клиент, компания, заказ, файл): после «Повторить» всё по одному разу', async () => {
+    for (const path of ['/customers/create', '/customers-corporate/create', '/orders/create', '/edit']) emu.crm.forms.loseAnswer(path);
+    const r = await postWidget(
+      widgetForm({ pf_id: 'w-lost', name: 'Анна', email: 'anna@lost.ru', company: 'ООО «Потеря»', inn: '7707083893', topic: 'Вопрос', message: 'Текст' }, [{ name: 'Скан.pdf', type: 'application/pdf', bytes: pdf }]),
+    );
+    expect(r.body.number).toBe('С-000001');
+    const local = () => engine.orders.list({ limit: 10, offset: 0 }).items.find((o) => o.number === 'С-000001' || o.systems.forms)!;
+    const attached = () => emu.crm.forms.files().filter((f) => f.attachment.length > 0);
+    // Follow-up jobs are enqueued in the commit of the step before: with the inbox empty and nothing queued or
+    // running, the request is either done or waiting for the merchant.
+    const settled = () => { const d = engine.queue.depth(); return engine.inbox.counts().pending === 0 && d.queued + d.running + d.retrying === 0; };
+    for (let i = 0; i < 8; i++) {
+      await waitFor(settled, 'the jobs to settle', 15_000);
+      if (!local().attention) break;
+      // The merchant checked RetailCRM and presses «Повторить».
+      await engine.api('orders.retry', { id: local().id });
+    }
+    expect(local().attention).toBe(false);
+    // Each of the four lost answers stopped for the merchant once.
+    expect(engine.errors.list({ limit: 50 }).filter((e) => e.message.includes('неизвестно, выполнена ли операция'))).toHaveLength(4);
+    await drained();
+    expect(emu.crm.customers().filter((c) => c.email === 'anna@lost.ru')).toHaveLength(1);
+    expect(emu.crm.corporateCustomers()).toHaveLength(1);
+    expect(emu.crm.orders()).toHaveLength(1);
+    expect(attached().map((f) => [f.filename, f.attachment[0]?.order?.number])).toEqual([['Скан.pdf', 'С-000001']]);
+    expect(emu.crm.forms.files()).toHaveLength(1);
+  });
+
   it('RetailCRM отказывает: заявка не теряется, причина в журнале ошибок, «Повторить» отправляет снова', async () => {
     engine.settings.update('forms', { orderStatus: 'no-such-status' });
     const r = await postWidget(widgetForm({ pf_id: 'w-refused', name: 'Анна', email: 'anna@refused.ru', topic: 'Вопрос', message: 'Текст' }));

@@ -20,6 +20,15 @@ export interface FormsEmulatorDeps {
   /** Customer ids are shared by individual and corporate customers. */
   nextCustomerId(): number;
   now(): string;
+  /** The core emulator's own routing (orders, customers…), for a request whose answer is to be lost. */
+  route(method: string, path: string, q: URLSearchParams, body: URLSearchParams, k: EmulatorKey): Promise<[number, Json]>;
+}
+
+/** Thrown after a request was carried out: the server drops the connection instead of answering. */
+export class AnswerLost extends Error {
+  constructor() {
+    super('emulator: answer lost');
+  }
 }
 
 export interface EmulatorFile {
@@ -39,6 +48,8 @@ export interface FormsEmulatorView {
   orderLinks(orderId: number): { contact: Json | null; company: Json | null } | undefined;
   /** Turns `files/upload` down as an account without paid file storage is («not enough money»). */
   refuseUploads: boolean;
+  /** The next `n` POSTs to a path ending with `suffix` are carried out, and then their connection drops. */
+  loseAnswer(suffix: string, n?: number): void;
 }
 
 const digitsOnly = (s: unknown) => String(s ?? '').replace(/\D/g, '');
@@ -51,6 +62,7 @@ export function createFormsEmulator(d: FormsEmulatorDeps) {
   let nextCompanyId = 700;
   let nextContactId = 900;
   let nextNoteId = 1;
+  const losing = new Map<string, number>();
   const view: FormsEmulatorView = {
     files: () => files.map((f) => ({ ...f, attachment: structuredClone(f.attachment) })),
     notes: () => structuredClone(notes),
@@ -59,6 +71,9 @@ export function createFormsEmulator(d: FormsEmulatorDeps) {
       return o ? links.get(o.externalId ?? `#${o.number}`) : undefined;
     },
     refuseUploads: false,
+    loseAnswer(suffix, n = 1) {
+      losing.set(suffix, (losing.get(suffix) ?? 0) + n);
+    },
   };
 
   const person = (id: unknown) => d.customers.find((c) => c.id === Number(id));
@@ -148,6 +163,16 @@ export function createFormsEmulator(d: FormsEmulatorDeps) {
   }
 
   async function route(method: string, path: string, q: URLSearchParams, body: URLSearchParams, k: EmulatorKey, raw: Buffer): Promise<[number, Json] | null> {
+    const lose = method === 'POST' ? [...losing.keys()].find((sfx) => path.endsWith(sfx) && (losing.get(sfx) ?? 0) > 0) : undefined;
+    if (lose !== undefined) {
+      losing.set(lose, losing.get(lose)! - 1);
+      if ((await own(method, path, q, body, k, raw)) === null) await d.route(method, path, q, body, k);
+      throw new AnswerLost();
+    }
+    return own(method, path, q, body, k, raw);
+  }
+
+  async function own(method: string, path: string, q: URLSearchParams, body: URLSearchParams, k: EmulatorKey, raw: Buffer): Promise<[number, Json] | null> {
     const get = method === 'GET';
     const post = method === 'POST';
     let m: RegExpExecArray | null;

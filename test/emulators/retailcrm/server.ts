@@ -8,7 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crmOrderSchema, historyRecordSchema, type CrmOrder, type HistoryRecord } from '../../../src-main/engine/connectors/retailcrm/types.js';
 import * as seed from './seed.js';
-import { createFormsEmulator, type FormsEmulatorView } from './forms.js';
+import { AnswerLost, createFormsEmulator, type FormsEmulatorView } from './forms.js';
 
 export interface EmulatorKey {
   key: string;
@@ -1013,7 +1013,7 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
     return { success: true, generatedAt: now(), history: page.map((h) => historyView(h, k.key)), pagination };
   }
 
-  const forms = createFormsEmulator({ customers, corporate, orders, writeSite, entity, paginate, error: (st, msg, errs) => new ApiError(st, msg, errs), nextCustomerId: () => nextCustomerId++, now });
+  const forms = createFormsEmulator({ customers, corporate, orders, writeSite, entity, paginate, error: (st, msg, errs) => new ApiError(st, msg, errs), nextCustomerId: () => nextCustomerId++, now, route });
 
   async function route(method: string, path: string, q: URLSearchParams, body: URLSearchParams, k: EmulatorKey): Promise<[number, Json]> {
     const as: As = { source: 'api', key: k.key };
@@ -1236,6 +1236,7 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
       const [status, json] = (await forms.route(method, u.pathname, u.searchParams, body, k, rawBytes)) ?? (await route(method, u.pathname, u.searchParams, body, k));
       reply(status, json);
     } catch (err) {
+      if (err instanceof AnswerLost) return void req.socket.destroy();
       if (err instanceof ApiError) {
         reply(err.status, { success: false, errorMsg: err.errorMsg, ...(err.errors ? { errors: err.errors } : {}) });
       } else {

@@ -293,10 +293,12 @@ export class FormsFlow {
     const crm = this.connections.retailcrm();
     const site = this.settings.site;
     const c = sub.contact;
-    const known = await findPerson(crm, c, o);
-    if (known !== null) return { customerId: known, contactId: null, companyId: null };
     const personExt = `${externalIdOf(number)}-contact`;
     const again = attempt > 1;
+    const known = await findPerson(crm, c, o);
+    // The person an earlier attempt of this request made is not a «known contact»: the company steps go on.
+    const ours = known !== null && known.externalId === personExt ? known.id : null;
+    if (known !== null && ours === null) return { customerId: known.id, contactId: null, companyId: null };
     const name = splitName(c.name ?? (c.email ? c.email.split('@')[0]! : null));
     const personInput = {
       externalId: personExt,
@@ -305,7 +307,7 @@ export class FormsFlow {
       ...(c.phone ? { phones: [{ number: c.phone }] } : {}),
     };
     const createPerson = async () =>
-      (again ? (await crm.customersSearch({ externalId: personExt }, o))[0]?.id : undefined) ?? (await crm.customerCreate(personInput, site, o)).id;
+      ours ?? (again ? (await crm.customersSearch({ externalId: personExt }, o))[0]?.id : undefined) ?? (await crm.customerCreate(personInput, site, o)).id;
     // A new individual: the order brings the customer (one request less, and a lost answer leaves no customer
     // behind without its order).
     if (!c.company && !c.inn) return { customerId: null, contactId: null, companyId: null };
@@ -382,15 +384,15 @@ export class FormsFlow {
 }
 
 /** The person with the form's e-mail, else its phone; only exact matches count (RetailCRM's filters are loose). */
-async function findPerson(crm: RetailCrmClient, c: Submission['contact'], o: CallOptions): Promise<number | null> {
-  const oldest = (ids: number[]) => (ids.length ? Math.min(...ids) : null);
+async function findPerson(crm: RetailCrmClient, c: Submission['contact'], o: CallOptions): Promise<{ id: number; externalId: string | null } | null> {
+  const oldest = (list: Array<{ id: number; externalId: string | null }>) => list.reduce<{ id: number; externalId: string | null } | null>((m, x) => (m === null || x.id < m.id ? x : m), null);
   if (c.email) {
-    const id = oldest((await crm.customersSearch({ email: c.email }, o)).filter((x) => sameEmail(x.email, c.email)).map((x) => x.id));
-    if (id !== null) return id;
+    const hit = oldest((await crm.customersSearch({ email: c.email }, o)).filter((x) => sameEmail(x.email, c.email)));
+    if (hit !== null) return hit;
   }
-  if (c.phone && (c.phone.replace(/\D/g, '').length >= 5)) {
-    const id = oldest((await crm.customersSearch({ phone: c.phone }, o)).filter((x) => x.phones.some((ph) => samePhone(ph.number, c.phone))).map((x) => x.id));
-    if (id !== null) return id;
+  if (c.phone && c.phone.replace(/\D/g, '').length >= 5) {
+    const hit = oldest((await crm.customersSearch({ phone: c.phone }, o)).filter((x) => x.phones.some((ph) => samePhone(ph.number, c.phone))));
+    if (hit !== null) return hit;
   }
   return null;
 }
