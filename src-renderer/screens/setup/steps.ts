@@ -564,15 +564,6 @@ export const setupSteps: SetupStep[] = [
     ],
   },
   {
-    kind: 'custom',
-    id: 'triggers',
-    title: r.triggers.title,
-    intro: r.triggers.intro,
-    info: true,
-    done: (v) => crmConnected(v) && v.values.courier.deliveryTypes.length > 0,
-    Component: TriggersStep,
-  },
-  {
     kind: 'form',
     id: 'forms',
     title: r.forms.title,
@@ -655,5 +646,14 @@ export const setupSteps: SetupStep[] = [
         ],
       },
     ],
+  },
+  {
+    kind: 'custom',
+    id: 'triggers',
+    title: r.triggers.title,
+    intro: r.triggers.intro,
+    info: true,
+    done: (v) => crmConnected(v) && v.values.courier.deliveryTypes.length > 0,
+    Component: TriggersStep,
   },
 ];
