@@ -133,7 +133,7 @@ export class FormsFlow {
         const externalId = externalIdOf(p.number);
         const opts = { signal: ctx.signal };
         // Only a later attempt can follow a lost answer: look for the order it may have made before making one.
-        let order: { id: number; customer: { id: number | null } | null } | null =
+        let order: { id: number; status?: string; customer: { id: number | null } | null } | null =
           ctx.job.attempt > 1 ? ((await crm.ordersList({ externalIds: [externalId] }, 1, 20, opts)).orders[0] ?? null) : null;
         if (order === null) {
           const input = this.orderInput(sub, p, s);
@@ -146,7 +146,7 @@ export class FormsFlow {
         ctx.note({ received: { crmId: id, customer: order.customer?.id ?? null } });
         return {
           result: { crmId: id },
-          commit: (db: Db) => this.ordered(db, p, id, person, ctx.job.orderId ?? null),
+          commit: (db: Db) => this.ordered(db, p, id, person, order.status || null, ctx.job.orderId ?? null),
         };
       },
     });
@@ -363,12 +363,13 @@ export class FormsFlow {
     };
   }
 
-  private ordered(db: Db, p: z.output<typeof orderJob>, crmId: number, personId: number | null, localOrder: number | null): void {
+  private ordered(db: Db, p: z.output<typeof orderJob>, crmId: number, personId: number | null, crmStatus: string | null, localOrder: number | null): void {
     const e = this.engine;
     this.store.setCrmId(p.number, crmId);
     // From now on the request and the RetailCRM order are one order in the queue.
     const local = localOrder ?? e.orders.idByRef(formRef(p.number));
     if (local && !e.orders.idByRef(crmOrderRef(crmId))) db.prepare('UPDATE orders SET ref = ? WHERE id = ?').run(crmOrderRef(crmId), local);
+    if (local) e.orders.upsert({ ref: crmOrderRef(crmId), number: p.number, crmStatus });
     if (local) e.orders.setChip(local, 'forms', { state: 'created', label: 'Заявка в RetailCRM', attention: false });
     const next = { number: p.number, inboxId: p.inboxId, crmId, personId };
     const item = e.inbox.get(p.inboxId);
