@@ -19,14 +19,13 @@ afterEach(async () => {
 /** The wizard shows the Leeloo address for the merchant to copy; the secret in it is the one the route accepts. */
 describe('setup.webhooks', () => {
   it('gives no address before the webhook server runs, the local one after, the public one once configured', async () => {
-    expect(await engine.api('setup.webhooks', {})).toEqual({ ok: true, result: { leeloo: null, kassa: null, form: null } });
+    expect(await engine.api('setup.webhooks', {})).toEqual({ ok: true, result: { leeloo: null, kassa: null } });
 
     await engine.start();
     const local = (await engine.api('setup.webhooks', {})) as { result: { leeloo: string; kassa: string } };
     expect(local.result.leeloo).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/leeloo\/[A-Za-z0-9_-]{20,}$/);
     expect(local.result.kassa).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/hooks\/kassa\/[A-Za-z0-9_-]{20,}$/);
     expect(local.result.leeloo).toBe(engine.webhookUrl('leeloo'));
-    expect((local.result as { form?: string }).form).toBe(engine.webhookUrl('form'));
 
     // The address accepts Leeloo's batches (an empty batch is stored as nothing, and answered 200).
     const res = await fetch(local.result.leeloo, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ events: [] }) });

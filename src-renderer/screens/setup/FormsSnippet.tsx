@@ -19,8 +19,8 @@ export function FormsSnippet({ draft, view, dirty }: LiveStateProps) {
 
   useEffect(() => {
     let live = true;
-    api.call('setup.webhooks', {}).then(
-      (r) => live && setUrl(r.form),
+    api.call('forms.address', {}).then(
+      (r) => live && setUrl(r.url),
       () => live && setUrl(null),
     );
     return () => {

@@ -60,7 +60,7 @@ export type Field =
    */
   | (PathField & { kind: 'codeMap'; keys: { ref: RefBook } | { typed: { label: string; placeholder?: string } }; column: string; valueColumn: string; choices: Choices; emptyLabel: string; noChoices: string })
   /** Read-only: the address a sender posts to, with a copy button. */
-  | (FieldBase & { kind: 'webhook'; source: 'leeloo' | 'kassa' | 'form' });
+  | (FieldBase & { kind: 'webhook'; source: 'leeloo' | 'kassa' });
 
 /** A field inside a record of a `records` list; its path is relative to the record. */
 export type RecordField = Extract<Field, { kind: 'text' | 'choice' | 'toggle' }>;

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { HONEYPOT_FIELD, requestNumberText, type FormsSettings } from '../../../../src-shared/forms.js';
-import type { Connections } from '../../connectors/connections.js';
+import type { ConnectorRegistry } from '../../connectors/registry.js';
 import {
+  retailcrm,
   companyIdOf,
   corporateContactCreate,
   corporateGet,
@@ -17,9 +18,11 @@ import {
 import type { Db } from '../../db/open.js';
 import type { Engine } from '../../engine.js';
 import { SyncError } from '../../errors.js';
-import type { InboxItem } from '../../jobs/inbox.js';
+import { defineJob, type JobDef } from '../../jobs/define.js';
+import type { InboxItem, InboxSource } from '../../jobs/inbox.js';
 import { HttpProblem, type WebhookAnswer, type WebhookRequest } from '../../webhooks/server.js';
-import { crmOrderRef } from '../crm-sync.js';
+import { crmOrderRef } from '../crm/store.js';
+import type { FlowContext, FlowModule } from '../types.js';
 import {
   answerPage,
   isHoneypotFilled,
@@ -42,6 +45,8 @@ import { FORM_KIND, FORM_SOURCE, FormsStore } from './store.js';
 
 export { FORM_SOURCE } from './store.js';
 
+export const FORM_WEBHOOK: InboxSource = { source: FORM_SOURCE, system: 'forms' };
+
 const MB = 1024 * 1024;
 
 const refs = z.object({
@@ -56,6 +61,7 @@ const orderJob = refs.extend({
 });
 const afterOrderJob = refs.extend({ crmId: z.number().int(), personId: z.number().int().nullable() });
 const fileJob = afterOrderJob.extend({ fileId: z.number().int(), filename: z.string() });
+const taskJob = afterOrderJob.extend({ performerId: z.number().int() });
 
 export const formRef = (number: string) => `form:${number}`;
 const externalIdOf = (number: string) => `form-${number}`;
@@ -72,22 +78,36 @@ export class FormsFlow {
   /** The submission id of each request being answered (hashing a large file once is enough). */
   private readonly ids = new WeakMap<WebhookRequest, string>();
 
+  private readonly jobs: {
+    customer: JobDef<z.output<typeof refs>>;
+    order: JobDef<z.output<typeof orderJob>>;
+    file: JobDef<z.output<typeof fileJob>>;
+    note: JobDef<z.output<typeof afterOrderJob>>;
+    task: JobDef<z.output<typeof taskJob>>;
+  };
+
   constructor(
     private readonly engine: Engine,
-    private readonly connections: Connections,
+    private readonly connectors: ConnectorRegistry,
   ) {
     this.store = new FormsStore(engine.db);
+    this.jobs = this.defineJobs();
+  }
+
+  private crm(): RetailCrmClient {
+    return this.connectors.client(retailcrm);
   }
 
   private get settings(): FormsSettings {
     return this.engine.settings.get('forms');
   }
 
-  async install(): Promise<void> {
+  async install({ jobs, api }: Pick<FlowContext, 'jobs' | 'api'>): Promise<void> {
     const e = this.engine;
+    jobs(this.jobs as unknown as Parameters<typeof jobs>[0]);
+    api.handle('forms.address', () => ({ url: e.webhookUrl(FORM_SOURCE) }));
     await e.addWebhookRoute({
-      source: FORM_SOURCE,
-      system: 'forms',
+      ...FORM_WEBHOOK,
       allowedOrigins: () => this.settings.allowedOrigins,
       admit: ({ ip, headers }) => {
         const who = visitorAddress(ip, headers['x-forwarded-for']);
@@ -101,13 +121,17 @@ export class FormsFlow {
       answer: (req) => this.answer(req),
       refusal: (r) => this.refusal(r),
     });
-    e.inbox.handle(FORM_SOURCE, 'forms', (item, db) => this.received(item, db));
+    e.inbox.handle(FORM_WEBHOOK, submissionSchema, (item, db) => this.received(item, db));
+  }
 
-    e.runner.register({
+  private defineJobs() {
+
+    const customer = defineJob({
       kind: 'forms.customer',
-      connector: 'retailcrm',
+      system: 'retailcrm',
       title: 'Заявка с сайта → клиент RetailCRM',
       payload: refs,
+      key: (p) => `form:${p.number}:customer`,
       run: async (ctx) => {
         const sub = this.submission(ctx.payload.inboxId);
         const found = await this.customer(sub, ctx.payload.number, ctx.job.attempt, { signal: ctx.signal });
@@ -115,49 +139,52 @@ export class FormsFlow {
         return {
           result: found,
           commit: () => {
-            this.engine.queue.enqueue({ kind: 'forms.order', connector: 'retailcrm', key: `form:${ctx.payload.number}:order`, payload: { ...ctx.payload, ...found }, orderId: ctx.job.orderId ?? null });
+            order.enqueue(this.engine.queue, { ...ctx.payload, ...found }, { orderId: ctx.job.orderId ?? null });
           },
         };
       },
     });
-    e.runner.register({
+    const order = defineJob({
       kind: 'forms.order',
-      connector: 'retailcrm',
+      system: 'retailcrm',
       title: 'Заявка с сайта → заказ RetailCRM',
       payload: orderJob,
+      key: (p) => `form:${p.number}:order`,
       run: async (ctx) => {
         const p = ctx.payload;
         const sub = this.submission(p.inboxId);
-        const crm = this.connections.retailcrm();
+        const crm = this.crm();
         const s = this.settings;
         const externalId = externalIdOf(p.number);
         const opts = { signal: ctx.signal };
         // Only a later attempt can follow a lost answer: look for the order it may have made before making one.
-        let order: { id: number; status?: string; customer: { id: number | null } | null } | null =
+        let made: { id: number; status?: string; customer: { id: number | null } | null } | null =
           ctx.job.attempt > 1 ? ((await crm.ordersList({ externalIds: [externalId] }, 1, 20, opts)).orders[0] ?? null) : null;
-        if (order === null) {
+        if (made === null) {
           const input = this.orderInput(sub, p, s);
           ctx.note({ sent: { number: p.number, orderType: input.orderType, status: input.status, customer: p.customerId, contact: p.contactId, company: p.companyId } });
           const created = await crm.orderCreate(input, s.site, opts);
-          order = created.order ?? { id: created.id, customer: null };
+          made = created.order ?? { id: created.id, customer: null };
         }
-        const id: number = order.id;
-        const person = p.contactId ?? (p.companyId === null ? (p.customerId ?? order.customer?.id ?? null) : null);
-        ctx.note({ received: { crmId: id, customer: order.customer?.id ?? null } });
+        const id: number = made.id;
+        const status = made.status || null;
+        const person = p.contactId ?? (p.companyId === null ? (p.customerId ?? made.customer?.id ?? null) : null);
+        ctx.note({ received: { crmId: id, customer: made.customer?.id ?? null } });
         return {
           result: { crmId: id },
-          commit: (db: Db) => this.ordered(db, p, id, person, order.status || null, ctx.job.orderId ?? null),
+          commit: (db: Db) => this.ordered(db, p, id, person, status, ctx.job.orderId ?? null),
         };
       },
     });
-    e.runner.register({
+    const file = defineJob({
       kind: 'forms.file',
-      connector: 'retailcrm',
+      system: 'retailcrm',
       title: 'Файл заявки → заказ RetailCRM',
       payload: fileJob,
+      key: (p) => `form:${p.number}:file:${p.fileId}`,
       run: async (ctx) => {
         const p = ctx.payload;
-        const crm = this.connections.retailcrm();
+        const crm = this.crm();
         const opts = { signal: ctx.signal };
         if (ctx.job.attempt > 1) {
           const there = (await filesOfOrder(crm, p.crmId, opts)).find((f) => f.filename === p.filename);
@@ -173,32 +200,35 @@ export class FormsFlow {
         return { result: { fileId: up.id } };
       },
     });
-    e.runner.register({
+    const note = defineJob({
       kind: 'forms.note',
-      connector: 'retailcrm',
+      system: 'retailcrm',
       title: 'Текст заявки → заметка клиента RetailCRM',
       payload: afterOrderJob,
+      key: (p) => `form:${p.number}:note`,
       run: async (ctx) => {
         const p = ctx.payload;
         if (p.personId === null) return { result: { skipped: true } };
         const sub = this.submission(p.inboxId);
         const text = `Заявка с сайта №${p.number}${sub.message ? `: ${sub.message}` : ''}`.slice(0, 2000);
-        const r = await customerNoteCreate(this.connections.retailcrm(), { customer: { id: p.personId }, text }, this.settings.site, { signal: ctx.signal });
+        const r = await customerNoteCreate(this.crm(), { customer: { id: p.personId }, text }, this.settings.site, { signal: ctx.signal });
         return { result: { noteId: r.id } };
       },
     });
-    e.runner.register({
+    const task = defineJob({
       kind: 'forms.task',
-      connector: 'retailcrm',
+      system: 'retailcrm',
       title: 'Задача менеджеру по заявке с сайта',
-      payload: afterOrderJob.extend({ performerId: z.number().int() }),
+      payload: taskJob,
+      key: (p) => `form:${p.number}:task`,
       run: async (ctx) => {
         const p = ctx.payload;
         const text = requestNumberText(this.settings.taskText, p.number);
-        const r = await this.connections.retailcrm().taskCreate({ text, performerId: p.performerId, order: { id: p.crmId } }, this.settings.site, { signal: ctx.signal });
+        const r = await this.crm().taskCreate({ text, performerId: p.performerId, order: { id: p.crmId } }, this.settings.site, { signal: ctx.signal });
         return { result: { taskId: r.id } };
       },
     });
+    return { customer, order, file, note, task };
   }
 
   // ------------------------------------------------------------------------------------------ intake
@@ -256,12 +286,12 @@ export class FormsFlow {
   }
 
   /** The stored request becomes an order in the queue and its first job (same transaction). */
-  private received(item: InboxItem, _db: Db): void {
+  private received(item: InboxItem & { payload: Submission }, _db: Db): void {
     const row = this.store.byExternalId(item.externalId);
     if (!row) throw new SyncError({ kind: 'fatal', system: 'forms', message: 'Заявка с сайта сохранена без номера.', detail: `inbox ${item.id}` });
     // A resubmission that came after its first row was pruned: the number is the first one's, the request too.
     if (row.inboxId !== item.id) return;
-    const sub = submissionSchema.parse(item.payload);
+    const sub = item.payload;
     const e = this.engine;
     const localId = e.orders.upsert({ ref: formRef(row.number), number: row.number, customer: sub.contact.company ?? sub.contact.name ?? sub.contact.email, phone: sub.contact.phone });
     e.orders.setChip(localId, 'forms', { state: 'received', label: 'Заявка принята', attention: false });
@@ -273,7 +303,7 @@ export class FormsFlow {
       outcome: 'info',
       received: { ...Object.fromEntries(sub.fields.map((f) => [f.label, f.value])), ...(item.files.length ? { Файлы: item.files.map((f) => `${f.filename} (${Math.ceil(f.size / 1024)} КБ)`) } : {}) },
     });
-    e.queue.enqueue({ kind: 'forms.customer', connector: 'retailcrm', key: `form:${row.number}:customer`, payload: { number: row.number, inboxId: item.id }, orderId: localId });
+    this.jobs.customer.enqueue(e.queue, { number: row.number, inboxId: item.id }, { orderId: localId });
   }
 
   private submission(inboxId: number): Submission {
@@ -290,7 +320,7 @@ export class FormsFlow {
    * contragent when there is none); without a company, an individual customer.
    */
   private async customer(sub: Submission, number: string, attempt: number, o: CallOptions): Promise<{ customerId: number | null; contactId: number | null; companyId: number | null }> {
-    const crm = this.connections.retailcrm();
+    const crm = this.crm();
     const site = this.settings.site;
     const c = sub.contact;
     const personExt = `${externalIdOf(number)}-contact`;
@@ -363,24 +393,22 @@ export class FormsFlow {
     };
   }
 
-  private ordered(db: Db, p: z.output<typeof orderJob>, crmId: number, personId: number | null, crmStatus: string | null, localOrder: number | null): void {
+  private ordered(_db: Db, p: z.output<typeof orderJob>, crmId: number, personId: number | null, crmStatus: string | null, localOrder: number | null): void {
     const e = this.engine;
     this.store.setCrmId(p.number, crmId);
     // From now on the request and the RetailCRM order are one order in the queue.
     const local = localOrder ?? e.orders.idByRef(formRef(p.number));
-    if (local && !e.orders.idByRef(crmOrderRef(crmId))) db.prepare('UPDATE orders SET ref = ? WHERE id = ?').run(crmOrderRef(crmId), local);
+    e.orders.adoptRef(formRef(p.number), crmOrderRef(crmId));
     if (local) e.orders.upsert({ ref: crmOrderRef(crmId), number: p.number, crmStatus });
     if (local) e.orders.setChip(local, 'forms', { state: 'created', label: 'Заявка в RetailCRM', attention: false });
     const next = { number: p.number, inboxId: p.inboxId, crmId, personId };
     const item = e.inbox.get(p.inboxId);
     for (const f of item?.files ?? []) {
-      e.queue.enqueue({ kind: 'forms.file', connector: 'retailcrm', key: `form:${p.number}:file:${f.id}`, payload: { ...next, fileId: f.id, filename: f.filename }, orderId: local });
+      this.jobs.file.enqueue(e.queue, { ...next, fileId: f.id, filename: f.filename }, { orderId: local });
     }
     const s = this.settings;
-    if (s.customerNote) e.queue.enqueue({ kind: 'forms.note', connector: 'retailcrm', key: `form:${p.number}:note`, payload: next, orderId: local });
-    if (s.taskPerformerId) {
-      e.queue.enqueue({ kind: 'forms.task', connector: 'retailcrm', key: `form:${p.number}:task`, payload: { ...next, performerId: s.taskPerformerId }, orderId: local });
-    }
+    if (s.customerNote) this.jobs.note.enqueue(e.queue, next, { orderId: local });
+    if (s.taskPerformerId) this.jobs.task.enqueue(e.queue, { ...next, performerId: s.taskPerformerId }, { orderId: local });
   }
 }
 
@@ -417,3 +445,13 @@ function wantsJson(req: { headers: WebhookRequest['headers']; body: unknown }): 
 function backLink(headers: WebhookRequest['headers']): string | null {
   return header(headers.referer) ?? header(headers.origin) ?? null;
 }
+
+/** Requests from the website: the route, the number, and the RetailCRM jobs (see `FormsFlow`). */
+export const formsFlow = {
+  id: 'forms',
+  async install({ engine, connectors, jobs, api }) {
+    const flow = new FormsFlow(engine, connectors);
+    await flow.install({ jobs, api });
+    return flow;
+  },
+} satisfies FlowModule<FormsFlow>;

@@ -9,7 +9,7 @@ import {
   planPayments,
   toMeasoftOrder,
   type CourierRowView,
-} from '../../src-main/engine/flows/courier/mapping.js';
+} from '../../src-main/engine/flows/courier/rules.js';
 
 const settings = courierSettingsSchema.parse({
   enabled: true,

@@ -1,10 +1,11 @@
-import type { Engine } from '../engine.js';
-import { SyncError, toSyncError } from '../errors.js';
-import type { Connections } from '../connectors/connections.js';
-import type { PdfRenderer } from '../printforms/pdf.js';
-import { renderPrintForm } from '../printforms/render.js';
-import { printFormInfo, type PrintFormId, type PrintOrder } from '../printforms/types.js';
-import type { CourierFlow } from './courier/flow.js';
+import { measoft } from '../../connectors/measoft/index.js';
+import type { ConnectorRegistry } from '../../connectors/registry.js';
+import type { Engine } from '../../engine.js';
+import { SyncError, toSyncError } from '../../errors.js';
+import type { PdfRenderer } from '../../printforms/pdf.js';
+import { renderPrintForm } from '../../printforms/render.js';
+import { printFormInfo, type PrintFormId, type PrintOrder } from '../../printforms/types.js';
+import { courierStore } from '../courier/store.js';
 
 export interface RenderedForms {
   html: string;
@@ -18,14 +19,13 @@ export interface RenderedForms {
 export class PrintService {
   constructor(
     private readonly engine: Engine,
-    private readonly connections: Connections,
-    private readonly courier: CourierFlow,
+    private readonly connectors: ConnectorRegistry,
     private readonly pdfRenderer: PdfRenderer | null,
   ) {}
 
   printable(orderIds: number[]): { orders: Array<PrintOrder & { orderno: string }>; skipped: RenderedForms['skipped'] } {
     const sender = this.engine.settings.get('courier').sender;
-    const found = new Map(this.courier.sentOrders(orderIds).map((c) => [c.orderId, c]));
+    const found = new Map(courierStore.sentOrders(this.engine.db, orderIds).map((c) => [c.orderId, c]));
     const orders: Array<PrintOrder & { orderno: string }> = [];
     const skipped: RenderedForms['skipped'] = [];
     for (const id of orderIds) {
@@ -72,9 +72,9 @@ export class PrintService {
         message: skipped.length === 1 ? `Печать невозможна: ${skipped[0]!.reason}` : 'Печать невозможна: ни один из выбранных заказов не передан в курьерскую службу.',
       });
     }
-    if (this.engine.settings.get('measoft').printSource === 'measoft' && this.connections.measoftConfigured()) {
+    if (this.engine.settings.get('measoft').printSource === 'measoft' && this.connectors.isConfigured(measoft)) {
       try {
-        const html = await this.connections.measoft().printPage(orders.map((o) => o.orderno));
+        const html = await this.connectors.client(measoft).printPage(orders.map((o) => o.orderno));
         return { html, source: 'measoft', skipped, notice: null };
       } catch (err) {
         const e = toSyncError(err, 'measoft');

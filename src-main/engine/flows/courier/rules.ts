@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Settings } from '../../../../src-shared/settings.js';
 import type { CrmOrder, CrmPayment } from '../../connectors/retailcrm/index.js';
-import { toKopecks } from '../../connectors/retailcrm/index.js';
-import type { MeasoftOrderInput } from '../../connectors/measoft/index.js';
+import { MEASOFT_STATUSES, type MeasoftOrderInput } from '../../connectors/measoft/index.js';
+import { fromKopecks, toKopecks } from '../../core/money.js';
 
 /**
  * The courier flow's pure rules: what a RetailCRM order becomes in MeaSoft, when it is sent, cancelled or
@@ -212,4 +212,29 @@ export function planPayments(
     return [{ op: 'setStatus', id: open[0]!.id!, status: s.paidPaymentStatus }];
   }
   return [];
+}
+
+/** MeaSoft's name of a status code, as the order card shows it. */
+export function statusTitle(code: string | null): string {
+  if (!code) return 'Нет статуса';
+  return (MEASOFT_STATUSES as Record<string, string | undefined>)[code] ?? code;
+}
+
+/** Statuses that need the merchant: unconfirmed, cancelled by the courier, lost. */
+export function needsAttention(code: string): boolean {
+  return code === 'UNCONFIRM' || code === 'COURIERCANCELED' || code === 'LOST';
+}
+
+/** The timeline keeps what was sent in short: who, where, how much — not the whole document. */
+export function summarize(o: MeasoftOrderInput) {
+  return {
+    orderno: o.orderno,
+    receiver: `${o.receiver.person}, ${o.receiver.phone}`,
+    address: `${o.receiver.town}, ${o.receiver.address}`,
+    window: o.receiver.date ? `${o.receiver.date} ${o.receiver.timeMin ?? ''}–${o.receiver.timeMax ?? ''}` : null,
+    weightKg: o.weightKg,
+    cod: fromKopecks(o.priceKopecks),
+    declared: fromKopecks(o.inshpriceKopecks),
+    items: o.items.length,
+  };
 }

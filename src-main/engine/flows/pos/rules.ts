@@ -94,3 +94,26 @@ export function saleTotalProblem(wireTotal: number | null, crmTotalKopecks: numb
   }
   return `${head}: сумма продажи в LIFE POS (${rub(wireToKopecks(wireTotal, unit))}) не совпадает с суммой заказа в RetailCRM (${rub(crmTotalKopecks)}). Сверьте заказ и продажу и нажмите «Повторить».`;
 }
+
+const STATE_TITLES: Record<string, string> = { New: 'Новая продажа', InProgress: 'В работе', Completed: 'Завершена', Cancelled: 'Отменена' };
+const PAY_TITLES: Record<string, string> = { NotPaid: 'не оплачена', Paid: 'оплачена', PartiallyPaid: 'оплачена частично', Refunded: 'возврат', PartiallyRefunded: 'частичный возврат' };
+
+/** The order card's LIFE POS chip for a sale. */
+export function chipFor(sale: { state?: string | null; paymentStatus?: string | null }): { state: string; label: string; attention: boolean } {
+  const st = sale.state ?? 'New';
+  const pay = sale.paymentStatus ? PAY_TITLES[sale.paymentStatus] : null;
+  return { state: st, label: `${STATE_TITLES[st] ?? st}${pay ? `, ${pay}` : ''}`, attention: false };
+}
+
+const ROLE_TITLES: Record<string, string> = { Owner: 'Владелец', Administrator: 'Администратор', Admin: 'Администратор', Manager: 'Менеджер', Cashier: 'Кассир', Courier: 'Курьер', Guest: 'Гость' };
+export const roleTitle = (role: string): string => ROLE_TITLES[role] ?? role;
+
+/** The RetailCRM key's rights the flow needs, with the names RetailCRM shows in the key's settings. */
+export const POS_SCOPES: Record<string, string> = {
+  order_read: 'Заказы — получение',
+  order_write: 'Заказы — редактирование',
+  customer_read: 'Клиенты — получение',
+  reference_read: 'Справочники — получение',
+  user_read: 'Пользователи — получение',
+  task_write: 'Задачи — редактирование',
+};

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { posSettingsSchema } from '../../src-shared/settings.js';
 import { crmOrderSchema, type CrmOrder } from '../../src-main/engine/connectors/retailcrm/index.js';
-import { crmCourierId, decidePos, saleNumber, saleTotalProblem, toSaleInput } from '../../src-main/engine/flows/pos/mapping.js';
+import { crmCourierId, decidePos, saleNumber, saleTotalProblem, toSaleInput } from '../../src-main/engine/flows/pos/rules.js';
 
 const s = posSettingsSchema.parse({ enabled: true, createStatuses: ['new'], closeStatuses: ['cancel-other'], refundPaymentStatuses: ['returned'] });
 
