@@ -473,6 +473,25 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     expect(result.filename).toBe('label-75x120-2-orders.pdf');
   });
 
+  it('print.pdf with MeaSoft\'s forms chosen: the label arrives as the PDF from MeaSoft\'s <waybill>', async () => {
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const id = engine.orders.idByRef(`retailcrm:${o.id}`)!;
+    engine.settings.update('measoft', { printSource: 'measoft' });
+    const r = await engine.api('print.pdf', { orderIds: [id], form: 'label-100x150' });
+    if (!r.ok) throw new Error(r.error.message);
+    const result = r.result as { pdfBase64: string; filename: string };
+    const pdf = Buffer.from(result.pdfBase64, 'base64');
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.toString('latin1')).toContain(`Order ${o.number}`);
+    expect(emu.ms.waybills().map((w) => w.ordernos)).toEqual([[o.number]]);
+    expect(result.filename).toBe(`measoft-${o.number}.pdf`.replace(/[^\w.-]+/g, '_'));
+    // No cabinet login for it.
+    expect(emu.ms.webLogins()).toBe(0);
+  });
+
   it('the window\'s helpers: reference books for the dropdowns, trigger texts with our URL, cancel at the courier by hand', async () => {
     const refs = await engine.api('references.get', {});
     if (!refs.ok) throw new Error(refs.error.message);

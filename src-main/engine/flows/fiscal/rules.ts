@@ -1,4 +1,4 @@
-import type { ReceiptInput } from '../../connectors/kassa/receipt.js';
+import { vatFromRetailcrm, type ReceiptInput } from '../../connectors/kassa/receipt.js';
 import type { FiscalData, FiscalOp, VatRate } from '../../connectors/kassa/types.js';
 import type { KassaProfile } from '../../connectors/kassa/connector.js';
 import type { CrmOrder } from '../../connectors/retailcrm/index.js';
@@ -28,7 +28,6 @@ export interface ReceiptRequest {
   };
 }
 
-export const VAT: Record<string, VatRate> = { none: 'none', '0': 'vat0', '5': 'vat5', '7': 'vat7', '10': 'vat10', '20': 'vat20', '22': 'vat22' };
 
 /** ATOL limits external_id to 128 characters; a short hash keeps long keys unique. */
 export function externalIdFor(key: string, attempt: number): string {
@@ -99,7 +98,7 @@ export function crmReceiptInput(
       name: i.offer?.name || i.productName || 'Товар',
       priceKopecks: Math.max(0, toKopecks(i.initialPrice ?? 0) - toKopecks(i.discountTotal ?? 0)),
       quantity: i.quantity,
-      vat: (i.vatRate ? VAT[i.vatRate] : undefined) ?? profile.vat,
+      vat: vatFromRetailcrm(i.vatRate) ?? profile.vat,
     }));
   const delivery = toKopecks(order.delivery?.cost ?? 0);
   const itemsSum = goods.reduce((s, i) => s + Math.round(i.priceKopecks * i.quantity), 0) + delivery;

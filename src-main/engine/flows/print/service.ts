@@ -91,14 +91,24 @@ export class PrintService {
   }
 
   async pdf(orderIds: number[], form: PrintFormId): Promise<{ pdf: Buffer; filename: string; skipped: RenderedForms['skipped'] }> {
+    const { orders, skipped } = this.printable(orderIds);
+    if (orders.length === 0) throw new SyncError({ kind: 'needsAttention', message: 'Печать невозможна: заказы ещё не переданы в курьерскую службу.' });
+    const name = orders.length === 1 ? orders[0]!.orderno : `${orders.length}-orders`;
+    if (this.engine.settings.get('measoft').printSource === 'measoft' && this.connectors.isConfigured(measoft)) {
+      // MeaSoft's own forms come as a PDF from its documented <waybill> request; ours is the fallback.
+      try {
+        const pdf = await this.connectors.client(measoft).waybill(orders.map((o) => o.orderno));
+        return { pdf, filename: `measoft-${name}.pdf`.replace(/[^\w.-]+/g, '_'), skipped };
+      } catch (err) {
+        const e = toSyncError(err, 'measoft');
+        this.engine.log.warn('MeaSoft waybill PDF unavailable; using our own form', { err: e.message, detail: e.detail });
+      }
+    }
     if (!this.pdfRenderer) {
       throw new SyncError({ kind: 'needsAttention', message: 'Сохранение в PDF здесь недоступно: воспользуйтесь печатью браузера.' });
     }
-    const { orders, skipped } = this.printable(orderIds);
-    if (orders.length === 0) throw new SyncError({ kind: 'needsAttention', message: 'Печать невозможна: заказы ещё не переданы в курьерскую службу.' });
     const info = printFormInfo(form);
     const pdf = await this.pdfRenderer.pdf(renderPrintForm(form, orders), info.page);
-    const name = orders.length === 1 ? orders[0]!.orderno : `${orders.length}-orders`;
     return { pdf, filename: `${form}-${name}.pdf`.replace(/[^\w.-]+/g, '_'), skipped };
   }
 }
