@@ -158,6 +158,21 @@ describe('заявка с сайта: номер сразу, заказ в Retai
     expect(emu.crm.orders().map((o) => o.number).sort()).toEqual(['С-000001', 'С-000002']);
   });
 
+  it('после срока хранения истории файлы удалены, а повтор той же заявки получает прежний номер и второго заказа нет', async () => {
+    const fd = () => widgetForm({ pf_id: 'w-old', name: 'Анна', email: 'anna@old.ru', topic: 'Вопрос', message: 'Текст' }, [{ name: 'Скан.pdf', type: 'application/pdf', bytes: pdf }]);
+    expect((await postWidget(fd())).body.number).toBe('С-000001');
+    await drained();
+    expect(stored().files).toBe(1);
+    // The history period ends: processed requests and their files go.
+    expect(engine.inbox.prune(Date.now() + 1)).toBe(1);
+    expect(stored()).toEqual({ inbox: 0, numbers: 1, files: 0 });
+    const again = await postWidget(fd());
+    expect(again.body.number).toBe('С-000001');
+    await drained();
+    expect(emu.crm.orders()).toHaveLength(1);
+    expect(emu.crm.forms.files()).toHaveLength(1);
+  });
+
   it('RetailCRM недоступен: номер сразу, заказ создаётся, когда RetailCRM снова отвечает', async () => {
     emu.crm.faults.failNext(6, 503);
     const r = await postWidget(widgetForm({ pf_id: 'w-down', name: 'Анна', email: 'anna@down.ru', topic: 'Вопрос', message: 'Текст' }));
