@@ -16,7 +16,6 @@ async function world() {
   await connectEngine(engine, emu, { historyIntervalSec: 3600, pollIntervalSec: 3600 });
   engine.settings.update('forms', { enabled: true, allowedOrigins: [ORIGIN], perIpPerMinute: 600 });
   await engine.start();
-  if (process.env.FORMS_BENCH_PAUSE) engine.pause();
   return {
     emu,
     engine,
