@@ -20,6 +20,10 @@ describe('заявка с сайта: правила', () => {
     expect(submission.contact).toEqual({ name: 'Анна', email: 'anna@mail.ru', phone: null, company: null, inn: '7701234567' });
     expect(submission.fields.map((f) => f.label)).toEqual(['Имя', 'E-mail', 'ИНН', 'extra']);
     expect(readSubmission({ inn: '123' }, settings, {}).submission.contact.inn).toBeNull();
+    // A JSON post may carry numbers and lists: they are text in the request all the same.
+    const json = readSubmission({ name: 'Анна', inn: 7701234567, topic: ['Касса', 'Доставка'], message: 'Текст' } as never, settings, {});
+    expect(json.submission.contact.inn).toBe('7701234567');
+    expect(json.submission.topic).toBe('Касса, Доставка');
     const t = readSubmission({ Name: 'Сергей', Phone: '+7 999', Comments: 'Перезвоните', tranid: '1:2', formid: 'f' }, settings, {});
     expect(t.missing).toEqual([]);
     expect(t.submission).toMatchObject({ via: 'tilda', message: 'Перезвоните', contact: { name: 'Сергей', phone: '+7 999' } });

@@ -48,7 +48,13 @@ const SERVICE_FIELDS = new Set([HONEYPOT_FIELD, WIDGET_ID_FIELD, 'tranid', 'form
 
 export type FormBody = Record<string, string | string[]>;
 
-const text = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join(', ') : (v ?? '')).trim();
+/** A field's value as text: forms send strings, a JSON post may send numbers, lists or objects too. */
+const text = (v: unknown): string => {
+  if (v === undefined || v === null) return '';
+  if (Array.isArray(v)) return v.map((x) => text(x)).filter(Boolean).join(', ');
+  if (typeof v === 'object') return JSON.stringify(v).trim();
+  return String(v).trim();
+};
 
 export function isTildaTest(body: FormBody): boolean {
   return text(body.test) === 'test' && Object.keys(body).length === 1;
