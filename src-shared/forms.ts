@@ -85,6 +85,8 @@ export const formsSettingsSchema = z
     customerNote: z.boolean().default(false),
     /** A task for a manager about each request. */
     taskPerformerId: z.number().int().positive().nullable().default(null),
+    /** …or for the first active member of this RetailCRM user group (code), when no manager is chosen. */
+    taskUserGroup: code.nullable().default(null),
     taskText: z.string().trim().min(1).max(250).default('Обработать заявку с сайта №{number}'),
   })
   .superRefine((s, ctx) => {

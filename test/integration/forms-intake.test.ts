@@ -130,6 +130,7 @@ describe('заявка с сайта: номер сразу, заказ в Retai
   });
 
   it('известный контакт находится по e-mail, другой — по телефону: заказы на их карточки, новых клиентов нет', async () => {
+    engine.settings.update('forms', { taskUserGroup: 'manager' });
     const byEmail = await crmCustomer({ firstName: 'Пётр', email: 'petr@mail.ru' });
     const byPhone = await crmCustomer({ firstName: 'Ольга', phones: [{ number: '8 (916) 555-44-33' }] });
     const a = await postWidget(widgetForm({ pf_id: 'w-a', name: 'Пётр', email: 'PETR@mail.ru', topic: 'Доставка', message: 'Где мой заказ?' }));
@@ -140,6 +141,11 @@ describe('заявка с сайта: номер сразу, заказ в Retai
     expect(crmOrder('С-000002')!.customer?.id).toBe(byPhone);
     expect(emu.crm.customers()).toHaveLength(2);
     expect(emu.crm.corporateCustomers()).toHaveLength(0);
+    // No manager chosen: each request's task goes to an active member of the managers' group.
+    expect(emu.crm.tasks().map((t) => [t.performerId, t.text])).toEqual([
+      [12, 'Обработать заявку с сайта №С-000001'],
+      [12, 'Обработать заявку с сайта №С-000002'],
+    ]);
   });
 
   it('повторная отправка той же заявки даёт тот же номер и один заказ (виджет, обычная форма)', async () => {

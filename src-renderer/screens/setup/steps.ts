@@ -642,6 +642,7 @@ export const setupSteps: SetupStep[] = [
           { kind: 'text', path: 'serviceField', label: r.forms.serviceField, placeholder: 'kommercheskiy_servis', nullable: true, testId: 'forms-service-field' },
           { kind: 'toggle', path: 'customerNote', label: r.forms.customerNote, testId: 'forms-customer-note' },
           { kind: 'number', path: 'taskPerformerId', label: r.forms.taskPerformer, hint: r.forms.taskPerformerHint, nullable: true, min: 1, testId: 'forms-task-performer' },
+          { kind: 'ref', path: 'taskUserGroup', ref: 'userGroups', label: r.forms.taskGroup, hint: r.forms.taskGroupHint, emptyLabel: r.none, testId: 'forms-task-group' },
           { kind: 'text', path: 'taskText', label: r.forms.taskText, wide: true, testId: 'forms-task-text' },
         ],
       },

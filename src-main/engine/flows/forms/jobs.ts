@@ -41,7 +41,8 @@ const orderJob = refs.extend({
 });
 const afterOrderJob = refs.extend({ crmId: z.number().int(), personId: z.number().int().nullable() });
 const fileJob = afterOrderJob.extend({ fileId: z.number().int(), filename: z.string() });
-const taskJob = afterOrderJob.extend({ performerId: z.number().int() });
+/** A task for one manager, or for the first active member of a user group. */
+const taskJob = afterOrderJob.extend({ performerId: z.number().int().nullable(), group: z.string().nullable().default(null) });
 
 export const formRef = (number: string) => `form:${number}`;
 export const externalIdOf = (number: string) => `form-${number}`;
@@ -154,7 +155,19 @@ export function formJobs({ engine, connectors, store, settings }: FormJobsDeps) 
     run: async (ctx) => {
       const p = ctx.payload;
       const text = requestNumberText(settings().taskText, p.number);
-      const r = await client().taskCreate({ text, performerId: p.performerId, order: { id: p.crmId } }, settings().site, { signal: ctx.signal });
+      const crm = client();
+      let performerId = p.performerId;
+      if (performerId === null && p.group) {
+        const group = p.group;
+        const users = await crm.users({ groups: [group], active: true }, { signal: ctx.signal });
+        performerId = (users.find((u) => u.active && u.groups.some((g) => g.code === group)) ?? users[0])?.id ?? null;
+        if (performerId === null) {
+          throw new SyncError({ kind: 'needsAttention', system: 'retailcrm', message: `В группе пользователей «${group}» RetailCRM нет активных сотрудников: задачу по заявке №${p.number} некому поставить.` });
+        }
+      }
+      if (performerId === null) return { result: { skipped: 'no performer' } };
+      ctx.note({ sent: { performer: performerId, text } });
+      const r = await crm.taskCreate({ text, performerId, order: { id: p.crmId } }, settings().site, { signal: ctx.signal });
       return { result: { taskId: r.id } };
     },
   });
@@ -261,7 +274,7 @@ export function formJobs({ engine, connectors, store, settings }: FormJobsDeps) 
     }
     const s = settings();
     if (s.customerNote) note.enqueue(e.queue, next, { orderId: local });
-    if (s.taskPerformerId) task.enqueue(e.queue, { ...next, performerId: s.taskPerformerId }, { orderId: local });
+    if (s.taskPerformerId || s.taskUserGroup) task.enqueue(e.queue, { ...next, performerId: s.taskPerformerId, group: s.taskUserGroup }, { orderId: local });
   }
   return { customer, order, file, note, task };
 }
