@@ -223,7 +223,8 @@ ${file}
           done.querySelector('.pf-ok').focus();
           return;
         }
-        var refused = r.status >= 400 && r.status < 500 && r.status !== 429 && r.body && r.body.error;
+        // A refusal says what to fix (a file too big, wait a minute); anything else is «we could not be reached».
+        var refused = r.status >= 400 && r.status < 500 && r.body && r.body.error;
         fail.textContent = refused ? r.body.error : t.fallback;
         fail.hidden = false;
       }, function () {
