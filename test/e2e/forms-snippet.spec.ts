@@ -130,3 +130,17 @@ test('Прилавок недоступен: текст магазина для 
   await expect(form.getByRole('button', { name: 'Отправить' })).toBeEnabled();
   await shot(page, 'forms-unreachable');
 });
+
+test('файл не того типа: посетитель видит причину отказа, введённое на месте', async ({ page }) => {
+  await page.goto(siteUrl);
+  const form = page.locator('form.prilavok-form');
+  await form.getByLabel('Имя').fill('Вера');
+  await form.getByLabel('E-mail').fill('vera@mail.ru');
+  await form.getByLabel('Тема обращения').fill('Вопрос');
+  await form.getByLabel('Сообщение').fill('Прикладываю программу');
+  await form.locator('input[type=file]').setInputFiles({ name: 'setup.exe', mimeType: 'application/x-msdownload', buffer: Buffer.from('MZ') });
+  await form.getByRole('button', { name: 'Отправить' }).click();
+  await expect(form.getByRole('alert')).toContainText('Файлы такого типа не принимаются: «setup.exe»');
+  await expect(form.getByLabel('Сообщение')).toHaveValue('Прикладываю программу');
+  await shot(page, 'forms-wrong-type');
+});
