@@ -154,6 +154,26 @@ export const crmReferencesSchema = z.object({
 });
 export type CrmReferences = z.output<typeof crmReferencesSchema>;
 
+/** Every RetailCRM site and store with the LIFE POS outlet its orders go to, and the roles for couriers. */
+const posOutletOption = z.object({ guid: z.string(), name: z.string() });
+export const posOutletsSchema = z.object({
+  sites: z.array(
+    z.object({
+      site: z.string(),
+      siteName: z.string(),
+      inn: z.string().nullable(),
+      legalName: z.string().nullable(),
+      outlets: z.array(posOutletOption),
+      outletGuid: z.string().nullable(),
+      proposedGuid: z.string().nullable(),
+      problem: z.string().nullable(),
+    }),
+  ),
+  stores: z.array(z.object({ store: z.string(), storeName: z.string(), outletGuid: z.string().nullable(), proposedGuid: z.string().nullable() })),
+  roles: z.array(z.object({ guid: z.string(), name: z.string().nullable(), employees: z.array(z.string()) })),
+});
+export type PosOutlets = z.output<typeof posOutletsSchema>;
+
 /** A RetailCRM trigger the merchant creates by hand («Настройки → Триггеры»), with every field to copy. */
 export const triggerInstructionSchema = z.object({
   name: z.string(),
@@ -245,6 +265,7 @@ export const apiMethods = {
   'errors.retry': method(id, z.object({ retried: z.boolean() })),
 
   'references.get': method(z.object({ refresh: z.boolean().optional() }).strict(), crmReferencesSchema),
+  'pos.outlets': method(z.object({ refresh: z.boolean().optional() }).strict(), posOutletsSchema),
   'setup.triggers': method(
     empty,
     z.object({ url: z.string().nullable(), publicUrl: z.string().nullable(), triggers: z.array(triggerInstructionSchema) }),

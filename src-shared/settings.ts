@@ -101,6 +101,14 @@ export const posSettingsSchema = z.object({
   statusMap: z.partialRecord(z.enum(['New', 'InProgress', 'Completed', 'Cancelled']), code).default({}),
   /** RetailCRM user group whose members get a task for every integration problem (one per order and problem). */
   taskUserGroup: code.nullable().default(null),
+  /**
+   * Where the site's legal entity has several LIFE POS outlets: RetailCRM store (склад) code → outlet guid, and
+   * site (магазин) code → outlet guid. A legal entity with one outlet needs neither.
+   */
+  outletByStore: z.record(z.string().trim().min(1).max(100), z.string().trim().min(1).max(64)).default({}),
+  outletBySite: z.record(z.string().trim().min(1).max(100), z.string().trim().min(1).max(64)).default({}),
+  /** The LIFE POS role new courier employees get, picked among the roles the organisation's employees have. */
+  courierRoleGuid: z.string().trim().min(1).max(64).nullable().default(null),
 });
 
 const taxSystem = z.enum(['osn', 'usn_income', 'usn_income_outcome', 'envd', 'esn', 'patent']);

@@ -60,7 +60,11 @@ export type Field =
    */
   | (PathField & { kind: 'codeMap'; keys: { ref: RefBook } | { typed: { label: string; placeholder?: string } }; column: string; valueColumn: string; choices: Choices; emptyLabel: string; noChoices: string })
   /** Read-only: the address a sender posts to, with a copy button. */
-  | (FieldBase & { kind: 'webhook'; source: 'leeloo' | 'kassa' });
+  | (FieldBase & { kind: 'webhook'; source: 'leeloo' | 'kassa' })
+  /** RetailCRM site or store code → LIFE POS outlet, with each site's INN, from both accounts (LIFE POS sales). */
+  | (PathField & { kind: 'posOutlets'; level: 'site' | 'store' })
+  /** A LIFE POS role among those the organisation's employees have (the courier role). */
+  | (PathField & { kind: 'lpRole' });
 
 /** A field inside a record of a `records` list; its path is relative to the record. */
 export type RecordField = Extract<Field, { kind: 'text' | 'choice' | 'toggle' }>;
@@ -356,6 +360,18 @@ export const setupSteps: SetupStep[] = [
           { kind: 'ref', path: 'cardPaymentType', ref: 'paymentTypes', label: r.pos.cardType, emptyLabel: r.none, testId: 'pos-card-type' },
           { kind: 'ref', path: 'paidPaymentStatus', ref: 'paymentStatuses', label: r.pos.paidStatus, hint: r.pos.paidStatusHint, emptyLabel: r.none, testId: 'pos-paid-status' },
         ],
+      },
+      {
+        title: r.pos.outlets,
+        hint: r.pos.outletsHint,
+        fields: [
+          { kind: 'posOutlets', level: 'site', path: 'outletBySite', label: r.pos.outletSites, hint: r.pos.outletSitesHint, testId: 'pos-outlet-sites' },
+          { kind: 'posOutlets', level: 'store', path: 'outletByStore', label: r.pos.outletStores, hint: r.pos.outletStoresHint, testId: 'pos-outlet-stores' },
+        ],
+      },
+      {
+        title: r.pos.couriers,
+        fields: [{ kind: 'lpRole', path: 'courierRoleGuid', label: r.pos.courierRole, hint: r.pos.courierRoleHint, testId: 'pos-courier-role' }],
       },
       {
         title: r.pos.tasks,
