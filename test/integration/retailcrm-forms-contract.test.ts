@@ -15,6 +15,7 @@ import { SyncError } from '../../src-main/engine/errors.js';
 import { RateLimiters } from '../../src-main/engine/http/rate-limit.js';
 import { Redactor } from '../../src-main/engine/redact.js';
 import { allScopes, startRetailCrmEmulator, type RetailCrmEmulator } from '../emulators/retailcrm/server.js';
+import { listen, readBody } from '../helpers/servers.js';
 
 const KEY = 'Rk-forms-0123456789abcdef';
 const cleanups: Array<() => Promise<void>> = [];
@@ -29,7 +30,11 @@ async function setup(): Promise<{ emu: RetailCrmEmulator; c: RetailCrmClient }> 
   return { emu, c };
 }
 
-const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/real/retailcrm/forms/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
+interface Sample {
+  request: { method: string; path: string; form?: Record<string, string>; headers?: Record<string, string> };
+  response: { status: number; body: Record<string, unknown> };
+}
+const fixture = (name: string) => JSON.parse(readFileSync(new URL(`../fixtures/real/retailcrm/forms/${name}.json`, import.meta.url), 'utf8')) as Sample;
 
 describe('RetailCRM methods of the site-form intake', () => {
   it('uploads a file as the raw body and attaches it to an order under its own name', async () => {
@@ -52,8 +57,8 @@ describe('RetailCRM methods of the site-form intake', () => {
     emu.forms.refuseUploads = true;
     const err = (await fileUpload(c, Buffer.from('x')).catch((e: unknown) => e)) as SyncError;
     expect(err).toBeInstanceOf(SyncError);
-    const recorded = fixture('files-upload.refused.json') as { body: { errorMsg: string } };
-    expect(err.message).toContain(recorded.body.errorMsg);
+    const recorded = fixture('files-upload-refused');
+    expect(err.message).toContain(String(recorded.response.body.errorMsg));
   });
 
   it('creates a corporate customer with company, contragent and contact person; ties a second person later', async () => {
@@ -90,3 +95,40 @@ describe('RetailCRM methods of the site-form intake', () => {
     expect(await customerNoteCreate(c, { customer: { id: anna.id }, text: ' ' }).catch((e: unknown) => e)).toBeInstanceOf(SyncError);
   });
 });
+
+describe('the site-form methods against RetailCRM’s recorded answers', () => {
+  it('send what the official clients send and read what RetailCRM answers', async () => {
+    const names = ['files-upload', 'files-edit', 'corporate-list', 'corporate-contacts-create', 'customer-note-create'];
+    const samples = names.map((n) => [n, fixture(n)] as const);
+    const seen: Array<{ method: string; path: string; type: string; body: string }> = [];
+    const server = await listen((req, res) => {
+      void readBody(req).then((body) => {
+        const path = new URL(req.url ?? '/', 'http://x').pathname;
+        seen.push({ method: req.method ?? '', path, type: req.headers['content-type'] ?? '', body });
+        const hit = samples.find(([, x]) => x.request.method === req.method && x.request.path === path);
+        res.writeHead(hit ? hit[1].response.status : 404, { 'content-type': 'application/json' }).end(JSON.stringify(hit ? hit[1].response.body : { success: false, errorMsg: 'Not found' }));
+      });
+    });
+    cleanups.push(() => server.close());
+    const c = createRetailCrmClient({ config: { url: server.url, apiKey: KEY, site: 'aliexpress' }, redactor: new Redactor(), limiters: new RateLimiters(), ratePerSec: 200, timeoutMs: 5000 });
+
+    expect(await fileUpload(c, Buffer.from('test data'))).toEqual({ id: 1 });
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', path: '/api/v5/files/upload', type: 'application/octet-stream', body: 'test data' });
+
+    await fileAttachToOrder(c, 1, 'Реквизиты.pdf', 7146);
+    const edit = new URLSearchParams(seen.at(-1)!.body);
+    expect(JSON.parse(edit.get('file')!)).toEqual(JSON.parse(fixture('files-edit').request.form!.file!));
+
+    const [corp] = await c.corporateSearch({ inn: '7701234567' });
+    expect(companyIdOf(corp!, '7701234567')).toBe(771);
+
+    expect(await corporateContactCreate(c, 5043, { customer: { id: 4985 }, companies: [{ id: 776 }] })).toEqual({ id: 949 });
+    const tie = new URLSearchParams(seen.at(-1)!.body);
+    const recordedTie = fixture('corporate-contacts-create').request.form!;
+    expect([tie.get('by'), tie.get('site'), JSON.parse(tie.get('contact')!)]).toEqual([recordedTie.by, recordedTie.site, JSON.parse(recordedTie.contact!)]);
+
+    expect(await customerNoteCreate(c, { customer: { externalId: '10' }, managerId: 21, text: 'Text' }, 'moysklad')).toEqual({ id: 1 });
+    expect(JSON.parse(new URLSearchParams(seen.at(-1)!.body).get('note')!)).toEqual(JSON.parse(fixture('customer-note-create').request.form!.note!));
+  });
+});
+
