@@ -8,6 +8,7 @@ import { benchFormsAnswer, benchFormsRequests } from './forms.js';
 import { benchPos } from './pos.js';
 import { benchQueue } from './queue.js';
 import { benchQueueUi } from './queue-ui.js';
+import { benchStatuscheck } from './statuscheck.js';
 import { benchUiEvents } from './ui-events.js';
 import { benchWebhook } from './webhook.js';
 
@@ -26,6 +27,7 @@ const benches: Bench[] = [
   { ids: ['ui.queue_first_render_ms', 'ui.queue_filter_ms'], run: benchQueueUi },
   { ids: ['forms.answer_p99_ms'], run: benchFormsAnswer },
   { ids: ['forms.requests_per_submission_known', 'forms.requests_per_submission_new', 'forms.requests_per_submission_new_company'], run: benchFormsRequests },
+  { ids: ['statuscheck.orders_10000_requests_ratio', 'statuscheck.edit_requests_ratio', 'statuscheck.cycle_s'], run: benchStatuscheck },
 ];
 
 const prefix = process.argv[2] ?? '';

@@ -6,6 +6,7 @@ import type { ConnectionTestTarget } from '../../../src-shared/systems';
 import { ru } from '../../i18n/ru';
 import { formFieldRoles } from '../../../src-shared/forms';
 import { FormsSnippet } from './FormsSnippet';
+import { PartnersStep } from './PartnersStep';
 import { TriggersStep } from './TriggersStep';
 import { TunnelLiveState } from './TunnelState';
 import type { StepContext } from './types';
@@ -527,6 +528,15 @@ export const setupSteps: SetupStep[] = [
         ],
       },
     ],
+  },
+  {
+    kind: 'custom',
+    id: 'partners',
+    title: r.partners.title,
+    intro: r.partners.intro,
+    optional: true,
+    done: (v) => v.values.statuscheck.enabled && v.values.statuscheck.partners.some((p) => p.enabled),
+    Component: PartnersStep,
   },
   {
     kind: 'form',

@@ -120,6 +120,8 @@ interface Order {
   site: string;
   status: string;
   statusUpdatedAt: string;
+  /** The comment to the last status change (`order[statusComment]`). */
+  statusComment: string | null;
   createdAt: string;
   orderType: string;
   orderMethod: string;
@@ -507,6 +509,7 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
       site,
       status: str(input.status) ?? 'new',
       statusUpdatedAt: str(input.createdAt) ?? now(),
+      statusComment: str(input.statusComment),
       createdAt: str(input.createdAt) ?? now(),
       orderType: str(input.orderType) ?? 'eshop-individual',
       orderMethod: str(input.orderMethod) ?? 'shopping-cart',
@@ -600,7 +603,7 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
 
     const scalar: Array<keyof Order> = [
       'externalId', 'status', 'orderType', 'orderMethod', 'firstName', 'lastName', 'patronymic', 'phone', 'additionalPhone', 'email',
-      'customerComment', 'managerComment', 'shipmentStore', 'shipmentDate',
+      'customerComment', 'managerComment', 'shipmentStore', 'shipmentDate', 'statusComment',
     ];
     for (const k of scalar) if (k in patch) (o as unknown as Json)[k] = str(patch[k]);
     for (const k of ['weight', 'length', 'width', 'height', 'managerId'] as const) {

@@ -21,7 +21,7 @@ import {
   type FormBody,
   type Submission,
 } from './rules.js';
-import { FORM_KIND, FORM_SOURCE, FormsStore } from './store.js';
+import { FORM_KIND, FORM_SOURCE, formsMigrations, FormsStore } from './store.js';
 
 export { formRef } from './jobs.js';
 
@@ -176,6 +176,7 @@ function backLink(headers: WebhookRequest['headers']): string | null {
 /** Requests from the website: the route, the number, and the RetailCRM jobs (see `FormsFlow`). */
 export const formsFlow = {
   id: 'forms',
+  migrations: formsMigrations,
   async install({ engine, connectors, jobs, api }) {
     const flow = new FormsFlow(engine, connectors);
     await flow.install({ jobs, api });

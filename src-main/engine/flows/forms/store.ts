@@ -1,16 +1,19 @@
+import type { Migration } from '../../db/migrations.js';
 import { type Db, sql } from '../../db/open.js';
 
 export const FORM_SOURCE = 'form';
 export const FORM_KIND = 'request';
 
-/**
- * The request number is allocated by the insert of the request's inbox row (a trigger, so in the same
- * transaction as the row the visitor's answer waits for): the forms prefix and a six-digit sequence. One number per
- * idempotency id, kept after the inbox row is pruned, so a late resubmission still gets its first number and no
- * second request. Kept here, with the flow; it is numbered migration material (reserved id 11) as it stands.
- */
-export const formsSchemaSql = `
-CREATE TABLE IF NOT EXISTS form_requests (
+export const formsMigrations: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'forms: request numbers given with the inbox row',
+    sql: `
+-- The request number is allocated by the insert of the request's inbox row (a trigger, so in the same transaction
+-- as the row the visitor's answer waits for): the forms prefix and a six-digit sequence. One number per
+-- idempotency id, kept after the inbox row is pruned, so a late resubmission still gets its first number and no
+-- second request.
+CREATE TABLE form_requests (
   seq INTEGER PRIMARY KEY,
   external_id TEXT NOT NULL UNIQUE,
   inbox_id INTEGER REFERENCES inbox (id) ON DELETE SET NULL,
@@ -18,7 +21,7 @@ CREATE TABLE IF NOT EXISTS form_requests (
   crm_id INTEGER,
   created_at INTEGER NOT NULL
 ) STRICT;
-CREATE TRIGGER IF NOT EXISTS form_request_number AFTER INSERT ON inbox WHEN NEW.source = '${FORM_SOURCE}' AND NEW.kind = '${FORM_KIND}'
+CREATE TRIGGER form_request_number AFTER INSERT ON inbox WHEN NEW.source = '${FORM_SOURCE}' AND NEW.kind = '${FORM_KIND}'
 BEGIN
   INSERT OR IGNORE INTO form_requests (seq, external_id, inbox_id, number, created_at)
   SELECT n.seq, NEW.external_id, NEW.id,
@@ -26,7 +29,9 @@ BEGIN
          NEW.received_at
   FROM (SELECT coalesce(max(seq), 0) + 1 AS seq FROM form_requests) AS n;
 END;
-`;
+`,
+  },
+];
 
 export interface FormRequestRow {
   seq: number;
@@ -37,9 +42,7 @@ export interface FormRequestRow {
 }
 
 export class FormsStore {
-  constructor(private readonly db: Db) {
-    db.exec(formsSchemaSql);
-  }
+  constructor(private readonly db: Db) {}
 
   byExternalId(externalId: string): FormRequestRow | null {
     const r = sql(this.db, 'SELECT seq, external_id, inbox_id, number, crm_id FROM form_requests WHERE external_id = ?').get(externalId) as
