@@ -24,14 +24,11 @@ import {
 import { FORM_KIND, FORM_SOURCE, formsMigrations, FormsStore } from './store.js';
 
 export { formRef } from './jobs.js';
-
 export { FORM_SOURCE } from './store.js';
 
 export const FORM_WEBHOOK: InboxSource = { source: FORM_SOURCE, system: 'forms' };
 
 const MB = 1024 * 1024;
-
-
 
 /**
  * Requests from the merchant's website → RetailCRM. A post (our snippet, Tilda, any HTML form) is checked and
@@ -44,7 +41,6 @@ export class FormsFlow {
   private readonly rate = new RateWindow();
   /** The submission id of each request being answered (hashing a large file once is enough). */
   private readonly ids = new WeakMap<WebhookRequest, string>();
-
   private readonly jobs: ReturnType<typeof formJobs>;
 
   constructor(
