@@ -296,6 +296,8 @@ export const apiMethods = {
   ),
   /** Addresses senders post to: Leeloo's webhook (the merchant copies it) and the cash register's callback; null until the webhook server runs. */
   'setup.webhooks': method(empty, z.object({ leeloo: z.string().nullable(), kassa: z.string().nullable() })),
+  /** The address the website's form, Tilda and plain HTML forms post to; null until the webhook server runs. */
+  'forms.address': method(empty, z.object({ url: z.string().nullable() })),
   'orders.action': method(z.object({ id: z.number().int().positive(), action: z.enum(orderActions) }).strict(), z.object({ message: z.string() })),
 
   'statuscheck.preview': method(

@@ -19,6 +19,8 @@ export interface InboxFile {
   /** A file already written to the inbox's files directory (see `Inbox.stageFile`); the row takes it over. */
   stored?: string;
   size?: number;
+  /** SHA-256 of the bytes (hex), computed while they arrived. */
+  sha256?: string;
 }
 
 export interface InboxInput {

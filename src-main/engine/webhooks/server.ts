@@ -24,6 +24,35 @@ export interface WebhookRoute {
   system: SystemId;
   /** Turns one request into inbox items; throw a SyncError to refuse it with 422 and a reason. */
   toInbox(req: WebhookRequest): InboxInput[];
+  /**
+   * Origins a browser may post from (CORS, with the OPTIONS preflight). A request with any other `Origin` is
+   * refused with 403; one without `Origin` (a server such as Tilda) is not a browser's and passes. Read per
+   * request: the merchant edits the list while Prilavok runs.
+   */
+  allowedOrigins?: () => string[];
+  /** Before the body is read (a per-IP rate limit): throw a WebhookRefusal to answer with its status. */
+  admit?: (info: { ip: string; headers: IncomingHttpHeaders }) => void;
+  /** Tighter limits for this route's files, checked on what was received: 413 / 415, nothing stored. */
+  fileLimits?: () => RouteFileLimits;
+  /** The answer after the commit, instead of `{ok, accepted, duplicates}` (a page, a request number). */
+  answer?: (req: WebhookRequest, stored: { ids: number[]; duplicates: number }, items: InboxInput[]) => WebhookAnswer;
+  /** The answer to a refusal, when JSON is not what the sender reads (a plain HTML form wants a page). */
+  refusal?: (r: { status: number; message: string; headers: IncomingHttpHeaders; body: unknown }) => WebhookAnswer | null;
+}
+
+export interface WebhookAnswer {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface RouteFileLimits {
+  /** Each file. */
+  fileBytes?: number;
+  /** All files of one request together. */
+  totalBytes?: number;
+  /** Allowed types: MIME types (`application/pdf`, `image/*`) or name endings (`.docx`); empty = any. */
+  types?: string[];
 }
 
 export interface WebhookLimits {
@@ -43,6 +72,8 @@ export interface WebhookLimits {
   requestTimeoutMs?: number;
 }
 
+export { HttpProblem as WebhookRefusal };
+
 export const defaultWebhookLimits: Required<WebhookLimits> = {
   bodyBytes: 1024 * 1024,
   fileBytes: 10 * 1024 * 1024,
@@ -54,7 +85,8 @@ export const defaultWebhookLimits: Required<WebhookLimits> = {
   requestTimeoutMs: 30_000,
 };
 
-class HttpProblem extends Error {
+/** A refusal with its HTTP status and a reason for the sender (Russian). */
+export class HttpProblem extends Error {
   constructor(
     readonly status: number,
     message: string,
@@ -153,6 +185,8 @@ export class WebhookServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     let source = '?';
+    let route: WebhookRoute | undefined;
+    let body: unknown = null;
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const parts = url.pathname.split('/').filter(Boolean);
@@ -162,33 +196,43 @@ export class WebhookServer {
       }
       if (parts.length !== 3) throw new HttpProblem(404, 'Адрес не найден');
       source = parts[1]!;
-      const route = this.routes.get(source);
+      route = this.routes.get(source);
       const expected = route ? this.secretFor(source) : null;
       // Same answer for an unknown source and a wrong secret: the route set is not something to probe.
       if (!route || !expected || !sameSecret(parts[2]!, expected)) throw new HttpProblem(404, 'Адрес не найден');
+      if (route.allowedOrigins && allowOrigin(req, res, route.allowedOrigins()) && req.method === 'OPTIONS') {
+        res.writeHead(204, { 'access-control-allow-methods': 'POST', 'access-control-allow-headers': 'content-type', 'access-control-max-age': '600' });
+        res.end();
+        return;
+      }
       if (req.method !== 'POST') {
         res.setHeader('allow', 'POST');
         throw new HttpProblem(405, 'Принимаются только POST-запросы');
       }
+      route.admit?.({ ip: req.socket.remoteAddress ?? '', headers: req.headers });
       const parsed = await this.readBody(req);
+      body = parsed.body;
+      if (route.fileLimits) checkFiles(parsed.files, route.fileLimits());
       let items: InboxInput[];
+      const request: WebhookRequest = { source, headers: req.headers, ...parsed };
       try {
-        items = route.toInbox({ source, headers: req.headers, ...parsed });
+        items = route.toInbox(request);
       } catch (err) {
         const e = toSyncError(err, route.system);
         if (e.kind === 'fatal' && !(err instanceof SyncError)) throw err;
         this.log.warn('webhook refused', { source, err: e.message, detail: e.detail });
-        return send(res, 422, { ok: false, error: e.message });
+        return this.refuse(res, route, req, body, 422, e.message);
       }
       let stored: { ids: number[]; duplicates: number };
       try {
-        stored = await this.inbox.receiveGrouped(items);
+        stored = items.length ? await this.inbox.receiveGrouped(items) : { ids: [], duplicates: 0 };
       } catch (err) {
         // Not committed, so not acknowledged: the sender will try again.
         this.log.error('webhook not stored', { source, err });
-        return send(res, 503, { ok: false, error: 'Не удалось сохранить запрос, повторите позже' });
+        return this.refuse(res, route, req, body, 503, 'Не удалось сохранить запрос, повторите позже');
       }
       this.log.debug('webhook stored', { source, accepted: stored.ids.length, duplicates: stored.duplicates, ms: performance.now() - started });
+      if (route.answer) return reply(res, route.answer(request, stored, items));
       return send(res, 200, { ok: true, accepted: stored.ids.length, duplicates: stored.duplicates });
     } catch (err) {
       if (err instanceof ClientGone) {
@@ -197,11 +241,17 @@ export class WebhookServer {
       }
       if (err instanceof HttpProblem) {
         if (err.status >= 413) res.setHeader('connection', 'close');
-        return send(res, err.status, { ok: false, error: err.message });
+        return this.refuse(res, route, req, body, err.status, err.message);
       }
       this.log.error('webhook handler failed', { source, err });
-      return send(res, 500, { ok: false, error: 'Внутренняя ошибка' });
+      return this.refuse(res, route, req, body, 500, 'Внутренняя ошибка');
     }
+  }
+
+  private refuse(res: ServerResponse, route: WebhookRoute | undefined, req: IncomingMessage, body: unknown, status: number, message: string): void {
+    const custom = route?.refusal?.({ status, message, headers: req.headers, body }) ?? null;
+    if (custom) return reply(res, custom);
+    return send(res, status, { ok: false, error: message });
   }
 
   private async readBody(req: IncomingMessage): Promise<Omit<WebhookRequest, 'source' | 'headers'>> {
@@ -296,7 +346,9 @@ export class WebhookServer {
           const chunks: Buffer[] = [];
           stream.on('data', (c: Buffer) => chunks.push(c));
           stream.on('close', () => {
-            if (!failed) files.push({ field, filename, mime: info.mimeType, content: Buffer.concat(chunks) });
+            if (failed) return;
+            const content = Buffer.concat(chunks);
+            files.push({ field, filename, mime: info.mimeType, content, size: content.length, sha256: createHash('sha256').update(content).digest('hex') });
           });
           return;
         }
@@ -306,7 +358,13 @@ export class WebhookServer {
         const out = fs.createWriteStream(target.path, { flags: 'wx', mode: 0o600, flush: true });
         writers.push(out);
         let size = 0;
-        stream.on('data', (c: Buffer) => (size += c.length));
+        // Hashed as it passes, so a sender's repeat can be told from a new upload without reading the file back.
+        const hash = createHash('sha256');
+        let hashing = true;
+        stream.on('data', (c: Buffer) => {
+          size += c.length;
+          if (hashing) hash.update(c);
+        });
         const entry: InboxFile = { field, filename, mime: info.mimeType, stored: target.name, size: 0 };
         files.push(entry);
         writing.push(
@@ -315,6 +373,9 @@ export class WebhookServer {
             out.on('error', (err) => (error ??= err));
             out.on('close', () => {
               entry.size = size;
+              // A refused request's stream may still be draining: its file is dropped, so is its hash.
+              hashing = false;
+              if (!error) entry.sha256 = hash.digest('hex');
               done(error);
             });
           }),
@@ -361,6 +422,54 @@ async function syncDir(dir: string): Promise<Error | null> {
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
+}
+
+function reply(res: ServerResponse, a: WebhookAnswer): void {
+  res.writeHead(a.status, { 'content-type': a.contentType, 'content-length': Buffer.byteLength(a.body) });
+  res.end(a.body);
+}
+
+/**
+ * CORS for a route with an origin list: an allowed origin is echoed back; a browser's request from any other
+ * origin is refused before its body is read. True when the request may go on.
+ */
+function allowOrigin(req: IncomingMessage, res: ServerResponse, allowed: string[]): boolean {
+  const origin = req.headers.origin;
+  if (origin === undefined) return true;
+  res.setHeader('vary', 'Origin');
+  const norm = (o: string) => o.trim().replace(/\/+$/, '').toLowerCase();
+  if (!allowed.some((a) => norm(a) === norm(origin))) {
+    throw new HttpProblem(403, `Приём с сайта ${origin} не разрешён: добавьте его в список сайтов в настройках Прилавка`);
+  }
+  res.setHeader('access-control-allow-origin', origin);
+  return true;
+}
+
+/** A route's own limits on what was received (the server-wide ones already bounded the reading). */
+function checkFiles(files: InboxFile[], limits: RouteFileLimits): void {
+  let total = 0;
+  const mb = (n: number) => `${Math.round((n / 1024 / 1024) * 10) / 10} МБ`;
+  for (const f of files) {
+    // The stored size when the server gives one, the bytes otherwise.
+    const size = f.size ?? f.content?.length ?? 0;
+    total += size;
+    if (limits.fileBytes !== undefined && size > limits.fileBytes) throw new HttpProblem(413, `Файл «${f.filename}» больше ${mb(limits.fileBytes)}`);
+    if (limits.types?.length && !typeAllowed(f, limits.types)) {
+      throw new HttpProblem(415, `Файлы такого типа не принимаются: «${f.filename}». Можно: ${limits.types.join(', ')}`);
+    }
+  }
+  if (limits.totalBytes !== undefined && total > limits.totalBytes) throw new HttpProblem(413, `Файлы вместе больше ${mb(limits.totalBytes)}`);
+}
+
+function typeAllowed(f: Pick<InboxFile, 'filename' | 'mime'>, types: string[]): boolean {
+  const name = f.filename.toLowerCase();
+  const mime = f.mime.toLowerCase();
+  return types.some((t) => {
+    const x = t.trim().toLowerCase();
+    if (x.startsWith('.')) return name.endsWith(x);
+    if (x.endsWith('/*')) return mime.startsWith(x.slice(0, -1));
+    return mime === x;
+  });
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
