@@ -7,6 +7,7 @@ import type { ConnectionTestTarget, SystemId } from '../../src-shared/systems.js
 import { createDispatcher, type Dispatch } from './api/dispatcher.js';
 import { ErrorLog } from './core/error-log.js';
 import { Orders } from './core/orders.js';
+import { SystemChecks, systemStatus } from './core/system-checks.js';
 import { Timeline } from './core/timeline.js';
 import { openDatabase, type Db, sql } from './db/open.js';
 import { SyncError, toSyncError } from './errors.js';
@@ -82,6 +83,8 @@ export class Engine {
   /** Keeps the webhook server reachable from the internet (own address, ngrok or localtunnel). */
   readonly tunnel: TunnelManager;
   readonly api: Dispatch;
+  /** The last real check of each system, re-run when its settings are saved. */
+  readonly checks: SystemChecks;
   readonly startedAt = Date.now();
 
   private flowsRef: Flows | null = null;
@@ -138,6 +141,14 @@ export class Engine {
       ...(opts.tunnelBackoff ? { backoff: opts.tunnelBackoff } : {}),
     });
     this.api = createDispatcher(this.apiHandlers(), this.log, this.redactor);
+    this.checks = new SystemChecks({
+      test: (system) => this.connectionTests.get(system),
+      configured: (system) => this.systemConfigured(system),
+      redact: (text) => this.redactor.redact(text),
+      changed: () => this.scheduleStatus(),
+    });
+    this.settings.onChange((section) => this.checks.saved(section));
+    this.secrets.onChange((key) => this.checks.saved(key));
 
     this.scheduler.register({
       id: 'housekeeping',
@@ -220,6 +231,7 @@ export class Engine {
   /** Stops taking work, lets running jobs finish (up to `drainMs`), then closes the database. */
   async stop(drainMs = 10_000): Promise<void> {
     if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.checks.close();
     this.unsubscribers.splice(0).forEach((u) => u());
     await this.tunnel.stop();
     await this.webhooks.close();
@@ -266,15 +278,17 @@ export class Engine {
     };
   }
 
-  /** Connection state per external system, from its pollers (the last successful read is the last sync). */
+  /** Connection state per external system: its last real check or sync, whichever is newer. */
   private systemsStatus(pollers: EngineStatus['pollers']): EngineStatus['systems'] {
+    return (['retailcrm', 'measoft', 'lifepos'] as const).map((id) => systemStatus(id, this.systemConfigured(id), pollers, this.checks.latest(id)));
+  }
+
+  private systemConfigured(id: SystemId): boolean {
     const c = this.flowsRef?.connections;
-    const configured: Partial<Record<SystemId, boolean>> = { retailcrm: c?.retailcrmConfigured() ?? false, measoft: c?.measoftConfigured() ?? false, lifepos: c?.lifeposConfigured() ?? false };
-    return (Object.keys(configured) as SystemId[]).map((id) => {
-      const own = pollers.filter((p) => p.system === id);
-      const lastOkAt = own.reduce<number | null>((m, p) => (p.lastOkAt !== null && (m === null || p.lastOkAt > m) ? p.lastOkAt : m), null);
-      return { id, configured: configured[id] ?? false, lastOkAt, lastError: own.find((p) => p.lastError)?.lastError ?? null };
-    });
+    if (id === 'retailcrm') return c?.retailcrmConfigured() ?? false;
+    if (id === 'measoft') return c?.measoftConfigured() ?? false;
+    if (id === 'lifepos') return c?.lifeposConfigured() ?? false;
+    return false;
   }
 
   /** A retry for whatever an error-log entry is about: its job, if it has one. */

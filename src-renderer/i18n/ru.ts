@@ -29,6 +29,7 @@ export const ru = {
     stateLabel: 'Состояние',
     version: (v: string) => `Версия ${v}`,
     startedAt: 'Запущен',
+    go: { setup: 'Открыть настройки', queue: 'Показать заказы', errors: 'Открыть журнал ошибок' },
   },
 
   connection: {
@@ -125,7 +126,7 @@ export const ru = {
     title: 'Журнал ошибок',
     unread: (n: number) => `Непрочитанных: ${n}`,
     unreadShort: (n: number) => (n > 99 ? '99+' : String(n)),
-    empty: 'Ошибок нет — всё работает',
+    empty: 'Ошибок нет',
     emptyHint: 'Если что-то пойдёт не так, запись появится здесь.',
     ackAll: 'Отметить все прочитанными',
     ack: 'Прочитано',
