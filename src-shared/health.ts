@@ -87,7 +87,11 @@ export function health(f: HealthFacts): Health {
   }
 
   const failing: string[] = [];
-  for (const x of configured) if (x.lastError) failing.push(`${systemTitles[x.id]}: ${x.lastError}`);
+  for (const x of configured) {
+    if (!x.lastError) continue;
+    const title = systemTitles[x.id];
+    failing.push(x.lastError.startsWith(title) ? x.lastError : `${title}: ${x.lastError}`);
+  }
   if (!s.webhooks.listening) failing.push(`входящие запросы не принимаются${s.webhooks.error ? `: ${s.webhooks.error}` : ''}`);
 
   const warnings: string[] = [];

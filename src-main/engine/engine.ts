@@ -145,6 +145,7 @@ export class Engine {
       test: (system) => this.connectionTests.get(system),
       configured: (system) => this.systemConfigured(system),
       redact: (text) => this.redactor.redact(text),
+      redactDetail: (text) => this.redactor.redact(text),
       changed: () => this.scheduleStatus(),
     });
     this.settings.onChange((section) => this.checks.saved(section));
@@ -336,19 +337,7 @@ export class Engine {
         if (key === 'tunnel.ngrokAuthtoken') await this.restartTunnel();
         return this.settingsView();
       },
-      'connections.test': async ({ system: target }: { system: ConnectionTestTarget }) => {
-        const system: SystemId = target === 'pos' ? 'lifepos' : target;
-        const test = this.connectionTests.get(target);
-        if (!test) return { ok: false, message: 'Для этой системы проверка подключения пока недоступна.', detail: null };
-        try {
-          const r = await test();
-          return { ok: r.ok, message: this.redactor.redact(r.message), detail: this.redactor.redact(r.detail ?? null) };
-        } catch (err) {
-          // A failed login may quote what was sent: the message goes through the redactor like the detail.
-          const e = toSyncError(err, system);
-          return { ok: false, message: this.redactor.redact(e.message), detail: this.redactor.redact(e.detail) };
-        }
-      },
+      'connections.test': ({ system }: { system: ConnectionTestTarget }) => this.checks.testNow(system),
       'orders.list': (f: Parameters<Orders['list']>[0]) => this.orders.list(f),
       'orders.get': ({ id }: { id: number }) => {
         const order = this.orders.get(id);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../src-shared/api.js';
 import { health, type HealthFacts, type HealthState } from '../../src-shared/health.js';
+import { asCheckMessage } from '../../src-shared/check-wording.js';
 import { systemStatus } from '../../src-main/engine/core/system-checks.js';
 
 type Status = NonNullable<HealthFacts['status']>;
@@ -114,5 +115,17 @@ describe('one answer per system: the last real check or sync', () => {
   it('a system not set up shows nothing from inactive pollers', () => {
     expect(systemStatus('retailcrm', false, [poller({ active: false })], null)).toEqual({ id: 'retailcrm', configured: false, lastOkAt: null, lastError: null });
     expect(systemStatus('retailcrm', true, [poller({ active: false, lastOkAt: NOW })], null)).toMatchObject({ lastOkAt: null });
+  });
+});
+
+describe('a connection check is worded as a check', () => {
+  it('no automatic retry promised and no «Повторить» button pointed to', () => {
+    expect(asCheckMessage('RetailCRM недоступен: соединение не установлено. Повторим автоматически.')).toBe(
+      'RetailCRM недоступен: соединение не установлено. Проверьте адрес в настройках и попробуйте ещё раз.',
+    );
+    expect(asCheckMessage('Проверьте логин, пароль или ключ в «Настройках», затем нажмите «Повторить».')).toBe(
+      'Проверьте логин, пароль или ключ в «Настройках», затем снова проверьте подключение.',
+    );
+    expect(asCheckMessage('MeaSoft отклонил данные (HTTP 400). Исправьте их и нажмите «Повторить».')).not.toMatch(/Повтор/);
   });
 });

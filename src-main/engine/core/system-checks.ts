@@ -1,5 +1,6 @@
 import type { EngineStatus, PollerStatus } from '../../../src-shared/api.js';
-import type { SystemId } from '../../../src-shared/systems.js';
+import { asCheckMessage } from '../../../src-shared/check-wording.js';
+import type { ConnectionTestTarget, SystemId } from '../../../src-shared/systems.js';
 import { toSyncError } from '../errors.js';
 
 export interface CheckResult {
@@ -13,13 +14,14 @@ export interface CheckResult {
   lasting: boolean;
 }
 
-type Test = () => Promise<{ ok: boolean; message: string }>;
+type Test = () => Promise<{ ok: boolean; message: string; detail?: string | null }>;
 
 export interface SystemChecksDeps {
-  /** The connection test of a system, if it has one. */
-  test(system: SystemId): Test | undefined;
+  /** The connection test of a system (or of the POS sale settings), if it has one. */
+  test(target: ConnectionTestTarget): Test | undefined;
   configured(system: SystemId): boolean;
   redact(text: string): string;
+  redactDetail(text: string | null): string | null;
   /** A result arrived: the status should be sent again. */
   changed(): void;
   /** How long to wait after a save before checking (several fields are often saved in a row). */
@@ -71,7 +73,7 @@ export class SystemChecks {
       r = { ...(await test()), lasting: true };
     } catch (err) {
       const e = toSyncError(err, system);
-      r = { ok: false, message: e.message, lasting: e.kind !== 'retryable' };
+      r = { ok: false, message: asCheckMessage(e.message), lasting: e.kind !== 'retryable' };
     }
     // A later save started another check: its answer is the one that counts.
     if (this.closed || this.running.get(system) !== seq) return null;
@@ -81,10 +83,29 @@ export class SystemChecks {
     return result;
   }
 
-  /** Records a check the merchant ran by hand («Проверить подключение»). */
-  record(system: SystemId, r: { ok: boolean; message: string }): void {
-    this.results.set(system, { at: Date.now(), ok: r.ok, message: this.deps.redact(r.message), lasting: !r.ok });
-    this.deps.changed();
+  /**
+   * «Проверить подключение» in the wizard: the test's own words (redacted; a failed login may quote what was sent),
+   * worded for a check, and kept as the system's latest result.
+   */
+  async testNow(target: ConnectionTestTarget): Promise<{ ok: boolean; message: string; detail: string | null }> {
+    const system: SystemId = target === 'pos' ? 'lifepos' : target;
+    const test = this.deps.test(target);
+    if (!test) return { ok: false, message: 'Для этой системы проверка подключения пока недоступна.', detail: null };
+    let out: { ok: boolean; message: string; detail: string | null };
+    let lasting = true;
+    try {
+      const r = await test();
+      out = { ok: r.ok, message: this.deps.redact(r.message), detail: this.deps.redactDetail(r.detail ?? null) };
+    } catch (err) {
+      const e = toSyncError(err, system);
+      lasting = e.kind !== 'retryable';
+      out = { ok: false, message: this.deps.redact(asCheckMessage(e.message)), detail: this.deps.redactDetail(e.detail) };
+    }
+    if (target === system && (system === 'retailcrm' || system === 'measoft' || system === 'lifepos') && !this.closed) {
+      this.results.set(system, { at: Date.now(), ok: out.ok, message: out.message, lasting: !out.ok && lasting });
+      this.deps.changed();
+    }
+    return out;
   }
 
   latest(system: SystemId): CheckResult | null {
