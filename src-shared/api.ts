@@ -104,6 +104,8 @@ export const timelineEntrySchema = z.object({
   attempt: z.number().int().nullable(),
   errorKind: z.enum(errorKinds).nullable(),
   errorMessage: z.string().nullable(),
+  /** What the step did, in Russian («MeaSoft: Доставлен → RetailCRM: статус «Выполнен», оплата 1 990 ₽ отмечена»); null: the action says it. */
+  summary: z.string().nullable().default(null),
 });
 export type TimelineEntry = z.output<typeof timelineEntrySchema>;
 

@@ -99,6 +99,7 @@ export class Engine {
     try {
       await engine.secrets.load();
       engine.flowsRef = await installFlows(engine, { pdfRenderer: opts.pdfRenderer ?? null });
+      engine.timeline.statusName = (code) => engine.statusName(code);
     } catch (err) {
       engine.db.close();
       await engine.log.close();
@@ -282,6 +283,18 @@ export class Engine {
   /** Connection state per external system: its last real check or sync, whichever is newer. */
   private systemsStatus(pollers: EngineStatus['pollers']): EngineStatus['systems'] {
     return (['retailcrm', 'measoft', 'lifepos'] as const).map((id) => systemStatus(id, this.systemConfigured(id), pollers, this.checks.latest(id)));
+  }
+
+  private namesLoading = 0;
+
+  /** A RetailCRM status name for the order history; a cold reference book is loaded in the background. */
+  private statusName(code: string): string | null {
+    const name = this.flowsRef?.setup.statusName(code) ?? null;
+    if (name === null && this.flowsRef?.connections.retailcrmConfigured() && Date.now() - this.namesLoading > 60_000) {
+      this.namesLoading = Date.now();
+      void this.flowsRef.setup.crmReferences().catch(() => undefined);
+    }
+    return name;
   }
 
   private systemConfigured(id: SystemId): boolean {

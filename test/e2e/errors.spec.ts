@@ -146,7 +146,7 @@ test('отказ MeaSoft в журнале по-русски, «Повторит
   await expect(sends.nth(1)).toContainText('MeaSoft отклонил заказ');
   await expect(sends.nth(1)).toContainText('Исправьте данные заказа в RetailCRM');
   // What was sent the second time carries the fixed phone.
-  await sends.nth(0).getByText('Отправлено').click();
+  await sends.nth(0).getByText('Запрос (технические данные)').click();
   await expect(sends.nth(0).locator('details[open] pre')).toContainText('+7 916 700-80-90');
   await page.screenshot({ path: `${shots}/errors-order-in-queue.png` });
 });

@@ -140,7 +140,8 @@ test('карточка заказа: сводка, история с ошибк�
   await expect(card).toBeVisible();
   await expect(card.getByRole('heading', { name: `Заказ ${first.number}` })).toBeVisible();
   await expect(card).toContainText(first.customer);
-  await expect(card).toContainText(`retailcrm:5001`);
+  await expect(card.getByText('Откуда пришёл').locator('..')).toContainText('RetailCRM');
+  await expect(card).not.toContainText('retailcrm:5001');
   // Timeline, newest first: the MeaSoft failure with what to do, then the RetailCRM read.
   const steps = card.getByTestId('timeline').locator('li');
   await expect(steps).toHaveCount(2);
@@ -151,7 +152,7 @@ test('карточка заказа: сводка, история с ошибк�
   await expect(steps.nth(0)).toContainText('попытка 2');
   await expect(steps.nth(1)).toContainText('Получение заказа из RetailCRM');
   await expect(steps.nth(1)).toContainText('184 мс');
-  await steps.nth(0).getByText('Получено').click();
+  await steps.nth(0).getByText('Ответ (технические данные)').click();
   await expect(steps.nth(0).locator('details[open] pre')).toContainText('Не указан адрес получателя');
   await expect(card.getByTestId('order-open-crm')).toHaveAttribute('href', `${CRM_URL}/orders/5001/edit`);
   await page.screenshot({ path: `${shots}/queue-card.png` });

@@ -18,6 +18,11 @@ export class SetupService {
   ) {}
 
   /** The merchant's RetailCRM reference books for the wizard's dropdowns (cached for a few minutes). */
+  /** A RetailCRM status name from the reference book already loaded (null before the window asked for it). */
+  statusName(code: string): string | null {
+    return this.references?.value.statuses.find((s) => s.code === code)?.name ?? null;
+  }
+
   async crmReferences(refresh = false): Promise<CrmReferences> {
     const crm = this.connections.retailcrm();
     const key = JSON.stringify(this.engine.settings.get('retailcrm'));

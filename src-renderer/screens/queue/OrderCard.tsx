@@ -126,7 +126,7 @@ export function OrderCard(props: {
               <Fact label={ru.orders.card.crmStatus} value={data.order.crmStatus ? props.statusName(data.order.crmStatus) : ru.orders.none} />
               <Fact label={ru.orders.card.createdAt} value={formatDateTime(data.order.createdAt)} />
               <Fact label={ru.orders.card.updatedAt} value={formatDateTime(data.order.updatedAt)} />
-              <Fact label={ru.orders.card.source} value={data.order.ref} />
+              <Fact label={ru.orders.card.source} value={sourceTitle(data.order.ref)} />
             </dl>
 
             <section className="order-card__section" aria-label={ru.orders.card.systems}>
@@ -255,6 +255,12 @@ export function OrderCard(props: {
   );
 }
 
+/** `retailcrm:47` → «RetailCRM»: where the order came from, not our internal reference. */
+function sourceTitle(ref: string): string {
+  const system = ref.split(':')[0] ?? '';
+  return (systemTitles as Record<string, string>)[system] ?? ru.orders.card.sourceUnknown;
+}
+
 function Fact({ label, value }: { label: string; value: string }) {
   return (
     <div className="facts__row">
@@ -269,7 +275,9 @@ function TimelineItem({ entry: t }: { entry: TimelineEntry }) {
     <li className={`timeline__item timeline__item--${t.outcome}`} data-testid={`timeline-${t.id}`}>
       <span className="timeline__dot" aria-hidden="true" />
       <div className="timeline__head">
-        <span className="timeline__action">{t.action}</span>
+        <span className="timeline__action" data-testid="timeline-title">
+          {t.summary ?? t.action}
+        </span>
         <span className={`timeline__outcome timeline__outcome--${t.outcome}`}>{ru.orders.card.outcome[t.outcome]}</span>
       </div>
       <div className="timeline__meta">
@@ -277,6 +285,7 @@ function TimelineItem({ entry: t }: { entry: TimelineEntry }) {
           {formatDateTime(t.at)}
         </time>
         <span>{systemTitles[t.system]}</span>
+        {t.summary && <span>{t.action}</span>}
         {t.durationMs !== null && <span>{ru.orders.card.durationMs(t.durationMs)}</span>}
         {t.attempt !== null && t.attempt > 1 && <span>{ru.orders.card.attempt(t.attempt)}</span>}
       </div>
@@ -307,7 +316,6 @@ function Payload({ label, text }: { label: string; text: string }) {
     <details className="timeline__payload">
       <summary>
         {label}
-        <span className="timeline__preview">{text.length > 90 ? `${text.slice(0, 90)}…` : text}</span>
       </summary>
       <pre className="detail">{text}</pre>
     </details>

@@ -453,8 +453,11 @@ export class CourierFlow {
     note({ sent: patch });
     await crm.orderEdit(p.crmId, 'id', patch, undefined, { signal });
     const ops = DELIVERED_STATUSES.has(p.code) ? planPayments(order, { orderno: p.orderno, paytype: p.paytype, priceKopecks: p.priceKopecks }, s) : [];
+    const done: unknown[] = [];
     for (const op of ops) {
-      note({ sent: op });
+      // The whole write-back for support: the order edit and every payment operation, not only the last one.
+      done.push(op);
+      note({ sent: { order: patch, payments: done } });
       if (op.op === 'delete') await crm.paymentDelete(op.id, { signal });
       else if (op.op === 'create') {
         await crm.paymentCreate(
