@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import type { MethodOutput, TimelineEntry } from '../../../src-shared/api';
-import { courierResendChipStates } from '../../../src-shared/courier-resend';
+import { orderActionsFor } from '../../../src-shared/order-actions';
 import { errorKindTitles } from '../../../src-shared/errors';
 import { systemTitles } from '../../../src-shared/systems';
 import { Alert } from '../../components/Alert';
@@ -80,10 +80,11 @@ export function OrderCard(props: {
 
   const order = data?.order ?? null;
   const crmLink = order ? crmOrderUrl(props.crmUrl, order.ref) : null;
-  const fromCrm = order ? order.ref.startsWith('retailcrm:') : false;
-  const courierChip = order?.systems.measoft ?? null;
-  const atCourier = courierChip !== null;
-  const canResend = courierChip !== null && courierResendChipStates.includes(courierChip.state);
+  // Only what can work in the order's state is offered; the engine checks the same table.
+  const can = order ? orderActionsFor(order) : null;
+  const fromCrm = can?.refresh.ok ?? false;
+  const atCourier = can?.cancelCourier.ok ?? false;
+  const canResend = can?.resend.ok ?? false;
   const question =
     confirming === 'resend'
       ? { title: ru.orders.card.resendTitle, text: ru.orders.card.resendText, yes: ru.orders.card.resendYes, no: ru.orders.card.resendNo, action: 'resend' as const }
