@@ -83,6 +83,10 @@ test('отказ MeaSoft в журнале по-русски, «Повторит
   const detail = row.locator('pre.detail');
   await expect(detail).toBeVisible();
   await expect(detail).not.toContainText('testm');
+  // The merchant's words first, the technical line labelled as such.
+  await expect(row.getByTestId('error-detail-text')).toHaveText('MeaSoft ответил: «Поле [телефон получателя] не содержит корректного номера телефона» (код ошибки 34).');
+  await expect(row).toContainText('Технические данные (для поддержки)');
+  await expect(row.getByTestId('error-flag-hint')).toContainText('«Снять отметку»');
   await page.screenshot({ path: `${shots}/errors-detail.png` });
 
   // Filters: another system hides it, unread only keeps it.
@@ -102,7 +106,7 @@ test('отказ MeaSoft в журнале по-русски, «Повторит
   expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const text = csv.toString('utf8').slice(1);
   const [head, ...rows] = text.trim().split('\r\n');
-  expect(head).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Прочитано');
+  expect(head).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Технические данные;Прочитано');
   expect(text).toContain('MeaSoft отклонил заказ');
   expect(rows.some((r) => r.includes(`;${crm.number};`))).toBe(true);
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { orderActionsFor, type OrderActionId } from '../../src-shared/order-actions.js';
+import { orderActionsFor, type OrderActionFacts, type OrderActionId } from '../../src-shared/order-actions.js';
 
-const order = (courier: string | null, attention = false, ref = 'retailcrm:47') => ({
+const order = (courier: string | null, attention = false, ref = 'retailcrm:47'): OrderActionFacts => ({
   ref,
   attention,
   systems: courier === null ? {} : { measoft: { state: courier } },

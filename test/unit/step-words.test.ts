@@ -42,3 +42,18 @@ describe('each step of an order says in Russian what happened', () => {
     expect(rubles(5)).toBe('0,05\u00a0₽');
   });
 });
+
+describe('an error\'s technical line in the merchant\'s words', () => {
+  it('known lines are told in Russian, the technical line kept; Russian details stay as they are; unknown ones are not guessed', async () => {
+    const { detailParts, explainDetail } = await import('../../src-shared/error-words.js');
+    expect(explainDetail('MeaSoft order 116A status COMPLETE; cancel is accepted only while NEW or AWAITING_SYNC')).toBe(
+      'Заказ 116A в MeaSoft в статусе «Доставлен». Отменить заказ через программу можно, только пока он в статусе «Новый» или «Ожидает синхронизации».',
+    );
+    expect(explainDetail('Error: listen EADDRINUSE: address already in use 127.0.0.1:47800')).toBe('Порт уже занят другой программой.');
+    expect(explainDetail('connect ECONNREFUSED 127.0.0.1:9')).toMatch(/никто не принимает соединения/);
+    expect(explainDetail('HTTP 403 {"success":false}')).toBe('Сервер ответил кодом 403 — доступ запрещён: у ключа не хватает прав.');
+    expect(explainDetail('weird internal thing')).toBeNull();
+    expect(detailParts('Ошибочные поля: телефон')).toEqual({ text: 'Ошибочные поля: телефон', technical: null });
+    expect(detailParts('weird internal thing')).toEqual({ text: null, technical: 'weird internal thing' });
+  });
+});
