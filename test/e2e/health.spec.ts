@@ -50,3 +50,17 @@ test('неверный адрес RetailCRM, сохранённый в наст�
   await expect(crmState).not.toContainText('недоступен');
   await expect(page.getByTestId('header-state')).toHaveText('Работает');
 });
+
+test('мастер показывает порт, на котором Прилавок действительно принимает запросы', async ({ page }) => {
+  const real = Number(new URL(world.h.webhooks!).port);
+  expect(real).not.toBe(47800);
+  await page.goto(world.h.ui);
+  await page.getByTestId('nav-setup').click();
+  await page.getByTestId('step-link-general').click();
+  const field = page.getByTestId('field-general-port');
+  await expect(field).toContainText(`Сейчас Прилавок принимает запросы на порту ${real}`);
+  await page.screenshot({ path: `${shots}/wizard-port.png` });
+  // «Обзор» names the same port.
+  await page.getByTestId('nav-overview').click();
+  await expect(page.getByTestId('webhooks')).toContainText(`:${real}`);
+});
