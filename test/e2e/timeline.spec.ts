@@ -85,4 +85,12 @@ test('история заказа по-русски: каждый шаг гов�
   await delivered.getByText('Запрос (технические данные)').click();
   await expect(delivered.locator('details[open] pre')).toContainText('COMPLETE');
   await page.screenshot({ path: `${shots}/order-timeline.png` });
+
+  // «Открыть в RetailCRM» opens the order's page (in the demo: the emulator's own small page, not an error).
+  const [crmPage] = await Promise.all([page.context().waitForEvent('page'), card.getByTestId('order-open-crm').click()]);
+  await crmPage.waitForLoadState();
+  await expect(crmPage.getByRole('heading', { name: `Заказ №${o.number}` })).toBeVisible();
+  await expect(crmPage.locator('body')).toContainText('Выполнен');
+  await expect(crmPage.locator('body')).not.toContainText('405');
+  await crmPage.screenshot({ path: `${shots}/demo-crm-order-page.png` });
 });
