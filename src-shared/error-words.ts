@@ -69,3 +69,11 @@ export function detailParts(detail: string | null | undefined): { text: string |
   if (russian(detail)) return { text: detail, technical: null };
   return { text: explainDetail(detail), technical: detail };
 }
+
+/**
+ * Whether a message already tells the merchant what to do («Сообщите их курьерской службе…»): then no generic
+ * advice is added next to it — two instructions that disagree are worse than one.
+ */
+export function saysWhatToDo(message: string | null | undefined): boolean {
+  return /(^|[\s.,:;—(«])(Сообщите|Исправьте|Проверьте|Позвоните|[Нн]ажмите|Добавьте|Укажите|Выберите|Введите|Отправьте|Обратитесь|Установите|Закройте|Откройте|Вставьте)\s/u.test(message ?? '');
+}

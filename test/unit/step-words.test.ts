@@ -57,3 +57,13 @@ describe('an error\'s technical line in the merchant\'s words', () => {
     expect(detailParts('weird internal thing')).toEqual({ text: null, technical: 'weird internal thing' });
   });
 });
+
+describe('advice next to an error does not contradict the message', () => {
+  it('a message that says what to do gets no generic advice', async () => {
+    const { saysWhatToDo } = await import('../../src-shared/error-words.js');
+    expect(saysWhatToDo('Заказ №116A изменён в RetailCRM, но курьерская служба уже взяла его в работу (статус «Доставлен»): изменения не переданы. Сообщите их курьерской службе по телефону.')).toBe(true);
+    expect(saysWhatToDo('MeaSoft отклонил данные (HTTP 400). Исправьте их и нажмите «Повторить».')).toBe(true);
+    expect(saysWhatToDo('MeaSoft не принял заказ: не указан адрес получателя.')).toBe(false);
+    expect(saysWhatToDo(null)).toBe(false);
+  });
+});

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import type { MethodOutput, TimelineEntry } from '../../../src-shared/api';
+import { saysWhatToDo } from '../../../src-shared/error-words';
 import { orderActionsFor } from '../../../src-shared/order-actions';
 import { errorKindTitles } from '../../../src-shared/errors';
 import { systemTitles } from '../../../src-shared/systems';
@@ -294,7 +295,7 @@ function TimelineItem({ entry: t }: { entry: TimelineEntry }) {
         <div className="timeline__error">
           {t.errorKind && <strong>{errorKindTitles[t.errorKind]}: </strong>}
           {t.errorMessage}
-          {t.errorKind && (
+          {t.errorKind && !saysWhatToDo(t.errorMessage) && (
             <p className="timeline__fix">
               <span className="timeline__fix-label">{ru.orders.card.fixTitle}: </span>
               {ru.orders.card.fix[t.errorKind]}
