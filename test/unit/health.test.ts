@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { EngineStatus } from '../../src-shared/api.js';
 import { health, type HealthFacts, type HealthState } from '../../src-shared/health.js';
 import { asCheckMessage } from '../../src-shared/check-wording.js';
-import { systemStatus } from '../../src-main/engine/core/system-checks.js';
+import { SystemChecks, systemStatus } from '../../src-main/engine/core/system-checks.js';
+import { SyncError } from '../../src-main/engine/errors.js';
 
 type Status = NonNullable<HealthFacts['status']>;
 const NOW = 1_800_000_000_000;
@@ -127,5 +128,45 @@ describe('a connection check is worded as a check', () => {
       'Проверьте логин, пароль или ключ в «Настройках», затем снова проверьте подключение.',
     );
     expect(asCheckMessage('MeaSoft отклонил данные (HTTP 400). Исправьте их и нажмите «Повторить».')).not.toMatch(/Повтор/);
+  });
+});
+
+describe('a save re-checks the system at once', () => {
+  it('several saves in a row make one check; its result is kept, worded as a check; an unconfigured system has none', async () => {
+    let calls = 0;
+    let changed = 0;
+    let configured = true;
+    let answer: () => Promise<{ ok: boolean; message: string }> = async () => ({ ok: true, message: 'ok' });
+    const checks = new SystemChecks({
+      test: (s) => (s === 'retailcrm' ? () => (calls++, answer()) : undefined),
+      configured: () => configured,
+      redact: (t) => t.replace('secret-key', '[скрыто]'),
+      redactDetail: (t) => t,
+      changed: () => changed++,
+      settleMs: 10,
+    });
+    checks.saved('retailcrm');
+    checks.saved('retailcrm.apiKey');
+    checks.saved('general');
+    await new Promise((r) => setTimeout(r, 60));
+    expect(calls).toBe(1);
+    expect(checks.latest('retailcrm')).toMatchObject({ ok: true });
+    expect(changed).toBeGreaterThan(0);
+
+    answer = async () => {
+      throw new SyncError({ kind: 'retryable', system: 'retailcrm', message: 'RetailCRM недоступен: соединение не установлено. Повторим автоматически.' });
+    };
+    await checks.check('retailcrm');
+    expect(checks.latest('retailcrm')).toMatchObject({ ok: false, lasting: false, message: 'RetailCRM недоступен: соединение не установлено. Проверьте адрес в настройках и попробуйте ещё раз.' });
+
+    answer = async () => ({ ok: false, message: 'Ключ secret-key без прав' });
+    const r = await checks.testNow('retailcrm');
+    expect(r).toEqual({ ok: false, message: 'Ключ [скрыто] без прав', detail: null });
+    expect(checks.latest('retailcrm')).toMatchObject({ ok: false, lasting: true });
+
+    configured = false;
+    await checks.check('retailcrm');
+    expect(checks.latest('retailcrm')).toBeNull();
+    checks.close();
   });
 });
