@@ -286,14 +286,18 @@ function OrderOption({ order, checked, onToggle }: { order: OrderSummary; checke
       <label className="print-order__label">
         <input type="checkbox" checked={checked} onChange={onToggle} aria-label={ru.print.selectOrder(order.number)} />
         <span className="print-order__main">
-          <span className="print-order__number">{order.number}</span>
-          <span className="print-order__customer">{order.customer ?? order.phone ?? ''}</span>
-        </span>
-        {chip && (
-          <span className={`print-order__chip${chip.attention ? ' print-order__chip--attention' : ''}`} title={chip.label}>
-            {chip.label}
+          <span className="print-order__top">
+            <span className="print-order__number">{order.number}</span>
+            {chip && (
+              <span className={`print-order__chip${chip.attention ? ' print-order__chip--attention' : ''}`} title={chip.label}>
+                {chip.label}
+              </span>
+            )}
           </span>
-        )}
+          <span className="print-order__customer" title={order.customer ?? order.phone ?? undefined}>
+            {order.customer ?? order.phone ?? ''}
+          </span>
+        </span>
       </label>
     </li>
   );
