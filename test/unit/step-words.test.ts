@@ -33,7 +33,9 @@ describe('each step of an order says in Russian what happened', () => {
     expect(describeStep({ kind: 'measoft.cancelOrder', outcome: 'ok', payload: {}, result: { cancelled: '116A' } })).toBe('Заказ №116A отменён в MeaSoft');
     expect(describeStep({ kind: 'retailcrm.courierWriteBack', outcome: 'ok', payload: { orderno: '116A', barcode: 'MS116A' }, result: null })).toBe('RetailCRM: записан трек-номер MS116A');
     expect(describeStep({ kind: 'measoft.createOrder', outcome: 'error', payload: {}, result: null })).toBe('Передача заказа в MeaSoft не удалась');
-    expect(describeStep({ kind: 'lifepos.createSale', outcome: 'ok', payload: {}, result: null })).toBeNull();
+    expect(describeStep({ kind: 'lifepos.syncSale', outcome: 'ok', payload: {}, result: null })).toBeNull();
+    expect(describeStep({ kind: 'retailcrm.posStatus', outcome: 'ok', payload: { crmId: 1, status: 'complete' }, result: null }, names)).toBe('LIFE POS → RetailCRM: статус «Выполнен»');
+    expect(describeStep({ kind: 'retailcrm.posPayment', outcome: 'ok', payload: { crmId: 1, kopecks: 50_000 }, result: null })).toBe('LIFE POS → RetailCRM: оплата 500\u00a0₽ отмечена');
   });
 
   it('money: kopecks to roubles with Russian grouping', () => {

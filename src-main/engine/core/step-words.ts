@@ -97,6 +97,19 @@ export function describeStep(f: StepFacts, statusName: StatusName = () => null):
     }
     case 'retailcrm.refreshOrder':
       return 'Заказ перечитан из RetailCRM';
+    case 'retailcrm.posStatus': {
+      const status = str(p.status);
+      return status ? `LIFE POS → RetailCRM: ${crmStatus(status)}` : null;
+    }
+    case 'retailcrm.posPayment': {
+      if (r.already) return 'Оплата из LIFE POS уже была в RetailCRM';
+      return typeof p.kopecks === 'number' ? `LIFE POS → RetailCRM: оплата ${rubles(p.kopecks)} отмечена` : null;
+    }
+    case 'lifepos.createSale': {
+      const outcome = str(r.outcome);
+      if (str(r.skipped)) return null;
+      return outcome === 'exists' ? 'Продажа уже была в LIFE POS' : 'Продажа создана в LIFE POS';
+    }
     default:
       return null;
   }
