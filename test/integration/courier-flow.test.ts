@@ -100,7 +100,7 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     emu.ms.faults.latencyMs = 800;
     emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
     await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
-    await waitFor(() => emu.ms.requests.length > 0 || jobs('measoft.createOrder').some((j) => j.state === 'running'), 'the send to start', 10_000);
+    await waitFor(() => emu.ms.requests.some((r) => r.op === 'neworder') || jobs('measoft.createOrder').some((j) => j.state === 'running'), 'the send to start', 10_000);
     await new Promise((r) => setTimeout(r, 200));
     // Prilavok quits while MeaSoft is still working on the request; MeaSoft creates the order anyway.
     await engine.stop(0);
