@@ -114,12 +114,16 @@ test('даты в фильтре периода вводятся по-русск
     await page.keyboard.type('05032025');
     await expect(from).toHaveValue('05.03.2025');
     await expect(from).toHaveAttribute('data-value', '2025-03-05');
-    // Nothing was created on that day: the filter is applied.
+    const to = page.getByTestId('orders-to');
+    await to.click();
+    await page.keyboard.type('5.3.2025');
+    await expect(to).toHaveValue('05.03.2025');
+    // Nothing reached Prilavok on that day: the period is applied.
     await expect(page.getByTestId('orders-total')).toHaveText('Найдено: 0');
     // An impossible day is marked and changes nothing.
-    const to = page.getByTestId('orders-to');
     await to.fill('31.02.2025');
     await expect(to).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByTestId('orders-total')).toHaveText('Найдено: 0');
     await page.screenshot({ path: `${shots}/queue-dates.png`, clip: { x: 236, y: 120, width: 1016, height: 160 } });
     await page.getByTestId('orders-reset').click();
     await expect(from).toHaveValue('');
