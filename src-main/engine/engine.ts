@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EngineStatus, OrderAction } from '../../src-shared/api.js';
-import type { SettingsSection } from '../../src-shared/settings.js';
 import type { ConnectionTestTarget, SystemId } from '../../src-shared/systems.js';
-import { createDispatcher, type Dispatch } from './api/dispatcher.js';
+import { registerCoreApi } from './api/core.js';
+import { ApiRegistry, createDispatcher, type Dispatch } from './api/dispatcher.js';
+import { connectors } from './connectors/index.js';
+import { ConnectorRegistry } from './connectors/registry.js';
 import { ErrorLog } from './core/error-log.js';
 import { Orders } from './core/orders.js';
 import { SystemChecks, systemStatus } from './core/system-checks.js';
@@ -23,7 +25,6 @@ import { createFileLogger, type Logger, type LogLevel } from './log.js';
 import { Redactor } from './redact.js';
 import { installFlows, type Flows } from './flows/index.js';
 import type { PdfRenderer } from './printforms/pdf.js';
-import { printForms, type PrintFormId } from './printforms/types.js';
 import { FileKeySecretBox, type SecretBox } from './settings/secret-box.js';
 import { SecretStore, SettingsStore } from './settings/store.js';
 import { tunnelConfig } from './tunnel/config.js';
@@ -82,6 +83,12 @@ export class Engine {
   readonly webhooks: WebhookServer;
   /** Keeps the webhook server reachable from the internet (own address, ngrok or localtunnel). */
   readonly tunnel: TunnelManager;
+  /** Clients of the external systems, built from the current settings and kept while those stay the same. */
+  readonly connectors: ConnectorRegistry;
+  /** Where the engine and the flows put the API methods they answer. */
+  readonly apiRegistry = new ApiRegistry();
+  /** The order card's actions, each from the flow it belongs to. */
+  readonly orderActions = new Map<OrderAction, (orderId: number) => { message: string }>();
   readonly api: Dispatch;
   /** The last real check of each system, re-run when its settings are saved. */
   readonly checks: SystemChecks;
@@ -98,8 +105,7 @@ export class Engine {
     const engine = new Engine(opts);
     try {
       await engine.secrets.load();
-      engine.flowsRef = await installFlows(engine, { pdfRenderer: opts.pdfRenderer ?? null });
-      engine.timeline.statusName = (code) => engine.statusName(code);
+      engine.flowsRef = await installFlows(engine);
     } catch (err) {
       engine.db.close();
       await engine.log.close();
@@ -141,7 +147,13 @@ export class Engine {
       log: this.log,
       ...(opts.tunnelBackoff ? { backoff: opts.tunnelBackoff } : {}),
     });
-    this.api = createDispatcher(this.apiHandlers(), this.log, this.redactor);
+    this.connectors = new ConnectorRegistry({
+      settings: this.settings,
+      secrets: this.secrets,
+      redactor: this.redactor,
+      rateLimiters: this.rateLimiters,
+      publicWebhookUrl: (source) => this.publicWebhookUrl(source),
+    });
     this.checks = new SystemChecks({
       test: (system) => this.connectionTests.get(system),
       configured: (system) => this.systemConfigured(system),
@@ -151,6 +163,8 @@ export class Engine {
     });
     this.settings.onChange((section) => this.checks.saved(section));
     this.secrets.onChange((key) => this.checks.saved(key));
+    registerCoreApi(this, this.apiRegistry);
+    this.api = createDispatcher(this.apiRegistry, this.log, this.redactor);
 
     this.scheduler.register({
       id: 'housekeeping',
@@ -185,6 +199,16 @@ export class Engine {
     const secret = this.secrets.get(webhookSecretKey(source));
     const base = this.publicUrl() ?? this.webhooks.localUrl;
     return secret && base ? `${base.replace(/\/$/, '')}/hooks/${source}/${secret}` : null;
+  }
+
+  /** The URL a system may call us back at: only with a public address (a local one is of no use to it). */
+  publicWebhookUrl(source: string): string | null {
+    return this.publicUrl() ? this.webhookUrl(source) : null;
+  }
+
+  /** HTML → PDF for print forms, when this host has one. */
+  get pdfRenderer(): PdfRenderer | null {
+    return this.opts.pdfRenderer ?? null;
   }
 
   /** Connectors and flows, installed by `Engine.open`. */
@@ -285,23 +309,10 @@ export class Engine {
     return (['retailcrm', 'measoft', 'lifepos'] as const).map((id) => systemStatus(id, this.systemConfigured(id), pollers, this.checks.latest(id)));
   }
 
-  private namesLoading = 0;
-
-  /** A RetailCRM status name for the order history; a cold reference book is loaded in the background. */
-  private statusName(code: string): string | null {
-    const name = this.flowsRef?.setup.statusName(code) ?? null;
-    if (name === null && this.flowsRef?.connections.retailcrmConfigured() && Date.now() - this.namesLoading > 60_000) {
-      this.namesLoading = Date.now();
-      void this.flowsRef.setup.crmReferences().catch(() => undefined);
-    }
-    return name;
-  }
-
   private systemConfigured(id: SystemId): boolean {
-    const c = this.flowsRef?.connections;
-    if (id === 'retailcrm') return c?.retailcrmConfigured() ?? false;
-    if (id === 'measoft') return c?.measoftConfigured() ?? false;
-    if (id === 'lifepos') return c?.lifeposConfigured() ?? false;
+    if (id === 'retailcrm') return this.connectors.isConfigured(connectors.retailcrm);
+    if (id === 'measoft') return this.connectors.isConfigured(connectors.measoft);
+    if (id === 'lifepos') return this.connectors.isConfigured(connectors.lifepos);
     return false;
   }
 
@@ -315,81 +326,6 @@ export class Engine {
       if (entry.orderId) this.orders.refreshAttention(entry.orderId);
     }
     return ok;
-  }
-
-  private apiHandlers() {
-    return {
-      'engine.status': () => this.status(),
-      'engine.pause': () => (this.pause(), this.status()),
-      'engine.resume': () => (this.resume(), this.status()),
-      'engine.syncNow': async ({ pollerId }: { pollerId?: string | undefined }) => {
-        if (pollerId && !this.scheduler.has(pollerId)) {
-          throw new SyncError({ kind: 'needsAttention', message: 'Такой синхронизации нет', detail: `unknown poller ${pollerId}` });
-        }
-        // Start the runs and answer at once; progress arrives as status events.
-        void this.scheduler.syncNow(pollerId);
-        this.runner.wake();
-        return this.status();
-      },
-      'settings.get': () => this.settingsView(),
-      'settings.update': async ({ section, values }: { section: SettingsSection; values: Record<string, unknown> }) => {
-        this.settings.update(section, values);
-        if (section === 'tunnel') await this.restartTunnel();
-        return this.settingsView();
-      },
-      'settings.setSecret': async ({ key, value }: { key: string; value: string }) => {
-        await this.secrets.set(key, value);
-        if (key === 'tunnel.ngrokAuthtoken') await this.restartTunnel();
-        const connector = key.split('.')[0]!;
-        const n = this.queue.retryAuthFailures(connector);
-        if (n) this.log.info('credentials changed; retrying jobs stopped on access errors', { connector, jobs: n });
-        return this.settingsView();
-      },
-      'settings.clearSecret': async ({ key }: { key: string }) => {
-        this.secrets.delete(key);
-        if (key === 'tunnel.ngrokAuthtoken') await this.restartTunnel();
-        return this.settingsView();
-      },
-      'connections.test': ({ system }: { system: ConnectionTestTarget }) => this.checks.testNow(system),
-      'orders.list': (f: Parameters<Orders['list']>[0]) => this.orders.list(f),
-      'orders.get': ({ id }: { id: number }) => {
-        const order = this.orders.get(id);
-        if (!order) throw new SyncError({ kind: 'needsAttention', message: 'Заказ не найден', detail: `order ${id}` });
-        return { order, timeline: this.timeline.forOrder(id) };
-      },
-      'orders.retry': ({ id }: { id: number }) => {
-        const ids = sql(this.db, `SELECT id FROM jobs WHERE order_id = ? AND state IN ('attention', 'dead')`)
-          .all(id) as Array<{ id: number }>;
-        const retried = ids.filter((j) => this.queue.retry(j.id)).length;
-        this.orders.refreshAttention(id);
-        this.events.emit('orders.changed', { ids: [id] });
-        return { retried };
-      },
-      'errors.list': (o: { limit: number; beforeId?: number | undefined; unreadOnly: boolean }) => ({
-        items: this.errors.list(o),
-        unread: this.errors.unread(),
-      }),
-      'errors.acknowledge': (o: { ids?: number[] | undefined; all?: boolean | undefined }) => {
-        const unread = this.errors.acknowledge(o);
-        this.scheduleStatus();
-        return { unread };
-      },
-      'errors.retry': ({ id }: { id: number }) => ({ retried: this.retryError(id) }),
-      'references.get': ({ refresh }: { refresh?: boolean | undefined }) => this.flows.setup.crmReferences(refresh ?? false),
-      'setup.triggers': () => this.flows.setup.triggers(),
-      'setup.webhooks': () => ({ leeloo: this.webhookUrl('leeloo'), kassa: this.webhookUrl('kassa') }),
-      'orders.action': ({ id, action }: { id: number; action: OrderAction }) => this.flows.setup.orderAction(id, action),
-      'print.forms': () => ({ forms: printForms }),
-      'print.render': ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => this.flows.print.render(orderIds, form),
-      'print.pdf': async ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => {
-        const r = await this.flows.print.pdf(orderIds, form);
-        return { pdfBase64: r.pdf.toString('base64'), filename: r.filename, skipped: r.skipped };
-      },
-    };
-  }
-
-  private settingsView() {
-    return { values: this.settings.all(), secrets: this.secrets.view() };
   }
 
   private async testWebhooks() {

@@ -4,7 +4,7 @@ import type { ErrorLog } from '../core/error-log.js';
 import type { Orders } from '../core/orders.js';
 import type { Timeline } from '../core/timeline.js';
 import type { Db } from '../db/open.js';
-import { SyncError, toSyncError } from '../errors.js';
+import { SyncError, parseOrFail, toSyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { Redactor } from '../redact.js';
@@ -29,7 +29,8 @@ export interface JobSuccess {
 
 export interface JobHandler<P = unknown> {
   kind: string;
-  connector: SystemId;
+  /** Whose API it calls: failures are that system's, and its new credentials bring the job back. */
+  system: SystemId;
   /** The timeline's words for this step: «Создание заказа в MeaSoft». */
   title: string;
   payload: z.ZodType<P>;
@@ -194,18 +195,15 @@ export class JobRunner {
           detail: `no handler for job kind ${job.kind}`,
         });
       }
-      const parsed = handler.payload.safeParse(job.payload);
-      if (!parsed.success) {
-        throw new SyncError({
-          kind: 'fatal',
-          system: handler.connector,
-          message: 'Данные операции повреждены, выполнить её нельзя.',
-          detail: `payload of ${job.kind} #${job.id} failed validation: ${parsed.error.message}`,
-        });
-      }
+      const payload = parseOrFail(handler.payload, job.payload, {
+        kind: 'fatal',
+        system: handler.system,
+        message: 'Данные операции повреждены, выполнить её нельзя.',
+        detail: `payload of ${job.kind} #${job.id} failed validation`,
+      });
       outcome = await handler.run({
         job,
-        payload: parsed.data,
+        payload,
         signal: abort.signal,
         log,
         note: (e) => Object.assign(exchange, e),
@@ -217,12 +215,12 @@ export class JobRunner {
         interrupted
           ? new SyncError({
               kind: 'retryable',
-              system: handler?.connector ?? 'engine',
+              system: handler?.system ?? 'engine',
               code: 'ABORTED',
               message: 'Операция прервана: Прилавок останавливается. Повторим после запуска.',
               detail: String(err),
             })
-          : toSyncError(err, handler?.connector ?? 'engine'),
+          : toSyncError(err, handler?.system ?? 'engine'),
       );
     } finally {
       clearInterval(heartbeat);
@@ -255,7 +253,7 @@ export class JobRunner {
       if (job.orderId !== null) {
         timeline.record({
           orderId: job.orderId,
-          system: handler?.connector ?? 'engine',
+          system: handler?.system ?? 'engine',
           action: handler?.title ?? job.kind,
           outcome: 'ok',
           ...exchange,
@@ -320,7 +318,7 @@ export class JobRunner {
     errors.record(
       new SyncError({
         kind: 'retryable',
-        system: handler?.connector ?? 'engine',
+        system: handler?.system ?? 'engine',
         message: `«${handler?.title ?? job.kind}»: каждая попытка прерывалась (программа закрывалась или зависала). Попытки исчерпаны (${job.attempts}); нажмите «Повторить».`,
         detail: `job ${job.id} (${job.kind}) lost its lease on its last attempt`,
       }),
