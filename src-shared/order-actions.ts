@@ -9,6 +9,12 @@ import { measoftStatuses } from './measoft-statuses.js';
 
 export type OrderActionId = 'refresh' | 'cancelCourier' | 'resend' | 'retry' | 'dismiss';
 
+/** The reason «Отменить у курьера» cannot work for an order in this courier state, or null when it can. */
+export function cancelRefusal(chip: string | null): string | null {
+  const v = cancelVerdict(chip);
+  return v.ok ? null : v.reason;
+}
+
 export interface OrderActionFacts {
   /** `retailcrm:<id>`, `leeloo:<id>`… */
   ref: string;
@@ -16,6 +22,8 @@ export interface OrderActionFacts {
   systems: Record<string, { state: string }>;
   /** Flagged «Требует внимания». */
   attention: boolean;
+  /** Jobs of the order waiting for the merchant — what «Повторить» runs again; unknown when absent. */
+  waitingJobs?: number;
 }
 
 export type ActionVerdict = { ok: true } | { ok: false; reason: string };
@@ -24,8 +32,8 @@ export type ActionVerdict = { ok: true } | { ok: false; reason: string };
 export const courierEditableStatuses: readonly string[] = ['NEW', 'AWAITING_SYNC'];
 /** The courier has handed the goods over: nothing left to cancel or tell. */
 export const courierDeliveredStatuses: readonly string[] = ['COMPLETE', 'PARTIALLY', 'COURIERDELIVERED', 'COURIERPARTIALLY'];
-/** The delivery is over, one way or another: the courier no longer needs to hear about changes. */
-export const courierFinalStatuses: readonly string[] = ['COMPLETE', 'PARTIALLY', 'RETURNED', 'PARTLYRETURNED', 'LOST', 'CANCELED'];
+/** The delivery is over, one way or another (delivered, or not and on its way back): the courier no longer needs to hear about changes. */
+export const courierFinalStatuses: readonly string[] = ['COMPLETE', 'PARTIALLY', 'RETURNED', 'PARTLYRETURNED', 'LOST', 'CANCELED', 'RETURNING'];
 
 function title(code: string): string {
   return measoftStatuses.find((s) => s.code === code)?.title ?? code;
@@ -54,7 +62,8 @@ export function orderActionsFor(o: OrderActionFacts): Record<OrderActionId, Acti
       chip !== null && courierResendChipStates.includes(chip)
         ? { ok: true }
         : { ok: false, reason: chip === null ? 'Заказ не передавался в курьерскую службу.' : 'Курьерская служба ещё работает с этим заказом: второй заказ не создаём.' },
-    retry: o.attention ? { ok: true } : { ok: false, reason: 'Повторять нечего: незавершённых ошибок у заказа нет.' },
+    // «Повторить» runs the waiting jobs again; a flag with nothing to run (the courier must be told by phone) is not retried.
+    retry: (o.waitingJobs ?? (o.attention ? 1 : 0)) > 0 ? { ok: true } : { ok: false, reason: 'Повторять нечего: незавершённых ошибок у заказа нет.' },
     dismiss: o.attention ? { ok: true } : { ok: false, reason: 'Отметки «Требует внимания» у заказа нет.' },
   };
 }

@@ -7,6 +7,7 @@ import { registerCoreApi } from './api/core.js';
 import { ApiRegistry, createDispatcher, type Dispatch } from './api/dispatcher.js';
 import { connectors } from './connectors/index.js';
 import { ConnectorRegistry } from './connectors/registry.js';
+import { Attention } from './core/attention.js';
 import { ErrorLog } from './core/error-log.js';
 import { Orders } from './core/orders.js';
 import { SystemChecks, systemStatus } from './core/system-checks.js';
@@ -92,6 +93,8 @@ export class Engine {
   readonly api: Dispatch;
   /** The last real check of each system, re-run when its settings are saved. */
   readonly checks: SystemChecks;
+  /** «Снять отметку»: an order's flag cleared by the merchant. */
+  readonly attention: Attention;
   readonly startedAt = Date.now();
 
   private flowsRef: Flows | null = null;
@@ -132,6 +135,7 @@ export class Engine {
     this.errors = new ErrorLog(this.db, this.redactor, this.events);
     this.timeline = new Timeline(this.db, this.redactor);
     this.orders = new Orders(this.db);
+    this.attention = new Attention({ db: this.db, orders: this.orders, timeline: this.timeline, events: this.events });
     this.queue = new JobQueue(this.db, this.events, opts.backoff);
     this.settings = new SettingsStore(this.db);
     this.secrets = new SecretStore(this.db, opts.secretBox ?? new FileKeySecretBox(path.join(opts.dataDir, 'secret.key')), this.redactor);

@@ -157,11 +157,17 @@ test('карточка заказа: сводка, история с ошибк�
   await expect(card.getByTestId('order-open-crm')).toHaveAttribute('href', `${CRM_URL}/orders/5001/edit`);
   await page.screenshot({ path: `${shots}/queue-card.png` });
 
-  // «Повторить» answers in words and, through orders.changed, the visible part of the list is re-read.
+  // No job of this order waits to run again: «Повторить» is not offered, «Снять отметку» is, and the card says
+  // what clears the flag.
+  await expect(card.getByTestId('order-retry')).toHaveCount(0);
+  await expect(card.getByTestId('order-flag-hint')).toContainText('«Снять отметку»');
+  // «Снять отметку» answers in words and, through orders.changed, the visible part of the list is re-read.
   const relist = page.waitForRequest((r) => r.url().includes('/api/orders.list'), { timeout: 5_000 });
-  await card.getByTestId('order-retry').click();
-  await expect(card.getByTestId('order-notice')).toContainText('Повторять нечего');
+  await card.getByTestId('order-dismiss').click();
+  await expect(card.getByTestId('order-notice')).toContainText('Отметка снята');
   await relist;
+  await expect(card.getByTestId('order-dismiss')).toHaveCount(0);
+  await expect(card.getByTestId('timeline').locator('li').first()).toContainText('Отметка «Требует внимания» снята вручную');
 
   await page.keyboard.press('Escape');
   await expect(card).toBeHidden();

@@ -30,6 +30,13 @@ describe('the actions an order offers, per state', () => {
     expect(allowed(o)).toEqual([...expected].sort());
   });
 
+  it('«Повторить» only when there is a job to run again; «Снять отметку» whenever the order is flagged', () => {
+    const told = { ...order('DELIVERY', true), waitingJobs: 0 };
+    expect(orderActionsFor(told).retry).toMatchObject({ ok: false });
+    expect(orderActionsFor(told).dismiss).toEqual({ ok: true });
+    expect(orderActionsFor({ ...order('NEW', true), waitingJobs: 2 }).retry).toEqual({ ok: true });
+  });
+
   it('refusals give the real reason', () => {
     expect(orderActionsFor(order('COMPLETE')).cancelCourier).toEqual({ ok: false, reason: 'Заказ уже доставлен (статус «Доставлен») — отменять у курьера нечего.' });
     expect(orderActionsFor(order('DELIVERY')).cancelCourier).toMatchObject({ ok: false, reason: expect.stringContaining('только по телефону курьерской службы') });

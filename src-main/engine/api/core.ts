@@ -1,3 +1,4 @@
+import { orderActionsFor } from '../../../src-shared/order-actions.js';
 import { sql } from '../db/open.js';
 import type { Engine } from '../engine.js';
 import { SyncError } from '../errors.js';
@@ -48,7 +49,7 @@ export function registerCoreApi(e: Engine, api: ApiRegistry): void {
     'orders.get': ({ id }) => {
       const order = e.orders.get(id);
       if (!order) throw new SyncError({ kind: 'needsAttention', message: 'Заказ не найден', detail: `order ${id}` });
-      return { order, timeline: e.timeline.forOrder(id) };
+      return { order, timeline: e.timeline.forOrder(id), waitingJobs: e.attention.waitingJobs(id) };
     },
     'orders.retry': ({ id }) => {
       const ids = sql(e.db, `SELECT id FROM jobs WHERE order_id = ? AND state IN ('attention', 'dead')`).all(id) as Array<{ id: number }>;
@@ -61,6 +62,14 @@ export function registerCoreApi(e: Engine, api: ApiRegistry): void {
     'orders.action': ({ id, action }) => {
       const order = e.orders.get(id);
       if (!order) throw new SyncError({ kind: 'needsAttention', message: 'Заказ не найден.', detail: `order ${id}` });
+      // What cannot work in the order's state is refused before anything is done, with the real reason
+      // («Отправить заново» checks its own, finer conditions).
+      const verdict = orderActionsFor({ ...order, waitingJobs: e.attention.waitingJobs(id) })[action];
+      if (!verdict.ok && action !== 'resend') throw new SyncError({ kind: 'needsAttention', message: verdict.reason, detail: `order ${id} action ${action}` });
+      if (action === 'dismiss') {
+        e.attention.clear(id);
+        return { message: `Отметка снята: заказ №${order.number} больше не в «Требуют внимания».` };
+      }
       const run = e.orderActions.get(action);
       if (!run) throw new SyncError({ kind: 'needsAttention', message: 'Это действие здесь недоступно.', detail: `no order action ${action}` });
       return run(id);

@@ -78,6 +78,9 @@ export function describeStep(f: StepFacts, statusName: StatusName = () => null):
       return `${again ? 'Заказ отправлен в MeaSoft заново' : 'Заказ передан в MeaSoft'}${orderno ? `: №${orderno}` : ''}`;
     }
     case 'measoft.updateOrder': {
+      const notSent = str(r.notSent);
+      if (notSent) return `Изменения не переданы в MeaSoft: курьерская служба уже везёт заказ (статус «${measoftTitle(notSent)}») — сообщите их по телефону`;
+      if (skipped === 'delivery is over') return 'Изменение курьеру не нужно: доставка уже завершена';
       if (skipped === 'unchanged') return 'Для курьера ничего не изменилось — в MeaSoft не отправляли';
       if (skipped) return 'Изменение для MeaSoft не понадобилось';
       const orderno = str(r.orderno);
@@ -87,6 +90,7 @@ export function describeStep(f: StepFacts, statusName: StatusName = () => null):
       if (r.already) return 'Заказ уже был отменён в MeaSoft';
       if (skipped === 'never reached MeaSoft') return 'Отмена: заказ так и не попал в MeaSoft';
       if (skipped === 'courier delivery again') return 'Отмена не понадобилась: заказ снова курьерский';
+      if (skipped === 'delivery is over') return 'Отменять нечего: доставка уже завершена';
       if (skipped) return 'Отмена в MeaSoft не понадобилась';
       const no = str(r.cancelled);
       return `Заказ${no ? ` №${no}` : ''} отменён в MeaSoft`;

@@ -82,7 +82,7 @@ export function OrderCard(props: {
   const order = data?.order ?? null;
   const crmLink = order ? crmOrderUrl(props.crmUrl, order.ref) : null;
   // Only what can work in the order's state is offered; the engine checks the same table.
-  const can = order ? orderActionsFor(order) : null;
+  const can = order && data ? orderActionsFor({ ...order, waitingJobs: data.waitingJobs }) : null;
   const fromCrm = can?.refresh.ok ?? false;
   const atCourier = can?.cancelCourier.ok ?? false;
   const canResend = can?.resend.ok ?? false;
@@ -136,17 +136,37 @@ export function OrderCard(props: {
               {Object.keys(data.order.systems).length ? <SystemChips order={data.order} large /> : <p className="muted">{ru.orders.card.noSystems}</p>}
             </section>
 
+            {data.order.attention && (
+              <p className="order-card__flag muted" data-testid="order-flag-hint">
+                {can?.retry.ok ? ru.orders.card.flagRetry : ru.orders.card.flagDismiss}
+              </p>
+            )}
             <div className="order-card__actions" role="group" aria-label={ru.orders.card.actions}>
-              <button
-                type="button"
-                className={`btn btn--small${data.order.attention ? ' btn--primary' : ''}`}
-                data-testid="order-retry"
-                disabled={actions.isBusy('retry')}
-                aria-busy={actions.isBusy('retry')}
-                onClick={() => act('retry', async () => ru.orders.card.retried((await api.call('orders.retry', { id })).retried))}
-              >
-                {ru.orders.card.retry}
-              </button>
+              {can?.retry.ok && (
+                <button
+                  type="button"
+                  className="btn btn--small btn--primary"
+                  data-testid="order-retry"
+                  disabled={actions.isBusy('retry')}
+                  aria-busy={actions.isBusy('retry')}
+                  onClick={() => act('retry', async () => ru.orders.card.retried((await api.call('orders.retry', { id })).retried))}
+                >
+                  {ru.orders.card.retry}
+                </button>
+              )}
+              {can?.dismiss.ok && (
+                <button
+                  type="button"
+                  className="btn btn--small"
+                  data-testid="order-dismiss"
+                  title={ru.orders.card.dismissHint}
+                  disabled={actions.isBusy('dismiss')}
+                  aria-busy={actions.isBusy('dismiss')}
+                  onClick={() => act('dismiss', async () => (await api.call('orders.action', { id, action: 'dismiss' })).message)}
+                >
+                  {ru.orders.card.dismiss}
+                </button>
+              )}
               {fromCrm && (
                 <button
                   type="button"
