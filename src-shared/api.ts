@@ -106,6 +106,8 @@ export const timelineEntrySchema = z.object({
   errorMessage: z.string().nullable(),
   /** What the step did, in Russian («MeaSoft: Доставлен → RetailCRM: статус «Выполнен», оплата 1 990 ₽ отмечена»); null: the action says it. */
   summary: z.string().nullable().default(null),
+  /** The step's job has finished since (succeeded, or closed by «Снять отметку»): an error here needs nothing more. */
+  resolved: z.boolean().default(false),
 });
 export type TimelineEntry = z.output<typeof timelineEntrySchema>;
 

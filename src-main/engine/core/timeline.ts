@@ -35,6 +35,7 @@ interface Row {
   job_kind: string | null;
   job_payload: string | null;
   job_result: string | null;
+  job_state: string | null;
 }
 
 function parse(text: string | null): unknown {
@@ -81,7 +82,7 @@ export class Timeline {
   forOrder(orderId: number): TimelineEntry[] {
     const rows = sql(
       this.db,
-      `SELECT t.*, j.kind AS job_kind, j.payload AS job_payload, j.result AS job_result
+      `SELECT t.*, j.kind AS job_kind, j.payload AS job_payload, j.result AS job_result, j.state AS job_state
          FROM timeline t LEFT JOIN jobs j ON j.id = t.job_id
         WHERE t.order_id = ? ORDER BY t.id`,
     ).all(orderId) as Row[];
@@ -98,6 +99,7 @@ export class Timeline {
       attempt: r.attempt,
       errorKind: r.error_kind,
       errorMessage: r.error_message,
+      resolved: r.job_state === 'done',
       // The result is the job's last one: only the step that finished it may read it.
       summary: r.job_kind
         ? describeStep(

@@ -315,7 +315,7 @@ function TimelineItem({ entry: t }: { entry: TimelineEntry }) {
         <div className="timeline__error">
           {t.errorKind && <strong>{errorKindTitles[t.errorKind]}: </strong>}
           {t.errorMessage}
-          {t.errorKind && !saysWhatToDo(t.errorMessage) && (
+          {t.errorKind && !t.resolved && !saysWhatToDo(t.errorMessage) && (
             <p className="timeline__fix">
               <span className="timeline__fix-label">{ru.orders.card.fixTitle}: </span>
               {ru.orders.card.fix[t.errorKind]}
