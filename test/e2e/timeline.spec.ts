@@ -69,6 +69,10 @@ test('история заказа по-русски: каждый шаг гов�
   const card = page.getByTestId('order-card');
   await expect(card.getByRole('heading', { name: `Заказ ${o.number}` })).toBeVisible();
   await expect(card.getByText('Откуда пришёл').locator('..')).toContainText('RetailCRM');
+  // Delivered: nothing to cancel at the courier, nothing to retry, nothing flagged.
+  await expect(card.getByTestId('order-cancel-courier')).toHaveCount(0);
+  await expect(card.getByTestId('order-retry')).toHaveCount(0);
+  await expect(card.getByTestId('order-dismiss')).toHaveCount(0);
   await expect(card).not.toContainText(`retailcrm:${o.id}`);
 
   const titles = card.getByTestId('timeline-title');
