@@ -98,3 +98,48 @@ test('история заказа по-русски: каждый шаг гов�
   await expect(crmPage.locator('body')).not.toContainText('405');
   await crmPage.screenshot({ path: `${shots}/demo-crm-order-page.png` });
 });
+
+test('заказ изменён после того, как курьер взял его в работу: одна подсказка, без «Повторить», «Снять отметку» снимает флаг', async ({ page }) => {
+  const [seed] = makeOrders(1, { seed: 777, statuses: ['new'] });
+  const o = world.emu.crm.createOrder(
+    {
+      ...seed!,
+      externalId: undefined,
+      status: 'send-to-delivery',
+      phone: '+7 916 555-12-34',
+      delivery: { ...seed!.delivery, code: 'measoft-city', address: { index: '115054', region: 'Москва', city: 'Москва', street: 'ул. Дубининская', building: '57', flat: '14', text: 'ул. Дубининская, д. 57, кв. 14' } },
+      payments: [{ type: 'cod', amount: 0, status: 'not-paid' }],
+    },
+    { source: 'user' },
+  );
+  await call('engine.syncNow', { pollerId: 'retailcrm.history' });
+  await expect.poll(() => world.emu.ms.getOrder(o.number)?.orderno ?? null, { timeout: 15_000 }).toBe(o.number);
+  world.emu.ms.setStatus(o.number, 'PICKUP');
+  await call('engine.syncNow', { pollerId: 'measoft.changes' });
+  // A manager changes the phone after the courier took the order.
+  world.emu.crm.editOrder(o.id, { phone: '+7 903 999-00-11' }, { source: 'user' });
+  await call('engine.syncNow', { pollerId: 'retailcrm.history' });
+  await expect
+    .poll(async () => (await call<{ items: Array<{ attention: boolean }> }>('orders.list', { search: o.number })).items[0]?.attention ?? false, { timeout: 15_000 })
+    .toBe(true);
+
+  await page.goto(world.h.ui);
+  await page.getByTestId('nav-queue').click();
+  await page.getByTestId('orders-search').fill(o.number);
+  await page.getByTestId('orders-scroll').getByRole('listitem').filter({ hasText: o.number }).getByRole('button').first().click();
+  const card = page.getByTestId('order-card');
+  await expect(card.getByTestId('order-flag-hint')).toContainText('«Снять отметку»');
+  await expect(card.getByTestId('order-retry')).toHaveCount(0);
+  // The courier has it in work: no cancel from here either.
+  await expect(card.getByTestId('order-cancel-courier')).toHaveCount(0);
+  const step = card.getByTestId('timeline').locator('li').filter({ hasText: 'Изменения не переданы в MeaSoft' });
+  await expect(step).toContainText('сообщите их по телефону');
+  await expect(step).toHaveClass(/timeline__item--info/);
+  await expect(card).not.toContainText('Исправьте данные заказа в RetailCRM');
+  await page.screenshot({ path: `${shots}/order-changed-after-handover.png` });
+
+  await card.getByTestId('order-dismiss').click();
+  await expect(card.getByTestId('order-notice')).toContainText('Отметка снята');
+  await expect(card.getByTestId('order-flag-hint')).toHaveCount(0);
+  await expect(card.getByRole('heading', { name: `Заказ ${o.number}` }).locator('..')).not.toContainText('Требует внимания');
+});

@@ -118,3 +118,8 @@ export function describeStep(f: StepFacts, statusName: StatusName = () => null):
       return null;
   }
 }
+
+/** A finished job that did not do what its title says (changes not passed on): shown as information, not «Успешно». */
+export function stepOutcome(f: StepFacts): StepFacts['outcome'] {
+  return f.outcome === 'ok' && str(obj(f.result).notSent) ? 'info' : f.outcome;
+}

@@ -3,7 +3,7 @@ import type { SystemId } from '../../../src-shared/systems.js';
 import { type Db, sql } from '../db/open.js';
 import type { SyncError } from '../errors.js';
 import type { Redactor } from '../redact.js';
-import { describeStep, type StatusName } from './step-words.js';
+import { describeStep, stepOutcome, type StatusName } from './step-words.js';
 
 export interface TimelineStep {
   orderId: number;
@@ -91,7 +91,7 @@ export class Timeline {
       at: r.at,
       system: r.system,
       action: r.action,
-      outcome: r.outcome,
+      outcome: r.job_kind ? stepOutcome({ kind: r.job_kind, payload: null, result: r.outcome === 'ok' ? parse(r.job_result) : null, outcome: r.outcome }) : r.outcome,
       sent: r.sent,
       received: r.received,
       durationMs: r.duration_ms,
