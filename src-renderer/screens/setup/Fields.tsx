@@ -8,6 +8,7 @@ import { formatDateTime } from '../../i18n/format';
 import { useEngine } from '../../hooks/useEngineStatus';
 import { ru } from '../../i18n/ru';
 import type { ChoiceOption, Field, RefBook, Values } from './steps';
+import { LpRoleField, PosOutletsField } from './PosOutlets';
 import { Copyable } from './TriggersStep';
 
 const t = ru.setup;
@@ -278,6 +279,18 @@ export function FieldView(p: FieldProps) {
       );
     case 'webhook':
       return <WebhookField id={id} field={f} view={p.view} />;
+    case 'posOutlets':
+      return (
+        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error} wide asGroup>
+          <PosOutletsField field={f} value={p.value} onChange={p.onChange} busy={p.busy} view={p.view} />
+        </Frame>
+      );
+    case 'lpRole':
+      return (
+        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error}>
+          <LpRoleField id={id} describedBy={describedBy} field={f} value={p.value} onChange={p.onChange} busy={p.busy} view={p.view} />
+        </Frame>
+      );
   }
 }
 
