@@ -1,4 +1,6 @@
 import { expect, test } from '@playwright/test';
+import { PRILAVOK_KEY } from '../emulators/courier-world.js';
+import { allScopes } from '../emulators/retailcrm/server.js';
 import { shots, startWorld, type World } from './world.js';
 
 /**
@@ -63,4 +65,28 @@ test('мастер показывает порт, на котором Прила
   // «Обзор» names the same port.
   await page.getByTestId('nav-overview').click();
   await expect(page.getByTestId('webhooks')).toContainText(`:${real}`);
+});
+
+test('ключ RetailCRM без нужных прав: мастер и «Обзор» говорят одно и то же', async ({ page }) => {
+  await page.goto(world.h.ui);
+  const crmState = page.getByTestId('system-retailcrm');
+  await expect(crmState).toContainText('Работает', { timeout: 15_000 });
+  // The administrator takes the write right away from Prilavok's key; reading orders still works.
+  world.emu.crm.setKeyScopes(PRILAVOK_KEY, allScopes.filter((s) => s !== 'order_write'));
+  await page.getByTestId('nav-setup').click();
+  await page.getByTestId('step-link-retailcrm').click();
+  const crm = page.getByTestId('step-retailcrm');
+  await crm.getByTestId('test-connection').click();
+  await expect(crm.getByTestId('test-result')).toHaveAttribute('data-ok', 'false', { timeout: 15_000 });
+  await expect(crm.getByTestId('test-message')).toContainText('не хватает прав: order_write');
+  await page.getByTestId('nav-overview').click();
+  await expect(crmState).toContainText('Ошибка', { timeout: 5_000 });
+  await expect(crmState).toContainText('не хватает прав: order_write');
+  // A poll that still reads fine does not paint it green again: the missing right stands until it is fixed.
+  await page.getByTestId('poller-retailcrm.history').getByRole('button').click();
+  await page.waitForTimeout(1_500);
+  await expect(crmState).toContainText('не хватает прав: order_write');
+  await expect(page.getByTestId('header-state')).toHaveText('Есть проблема');
+  await page.screenshot({ path: `${shots}/overview-key-rights.png`, fullPage: true });
+  world.emu.crm.setKeyScopes(PRILAVOK_KEY, allScopes);
 });

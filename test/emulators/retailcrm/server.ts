@@ -63,6 +63,8 @@ export interface RetailCrmEmulator {
   createOrder(o: Partial<seed.SeedOrder> | Record<string, unknown>, as?: { source: 'user' | 'api'; key?: string }): CrmOrder;
   editOrder(id: number, patch: Record<string, unknown>, as?: { source: ChangeSource; key?: string }): CrmOrder;
   getOrder(id: number): CrmOrder | undefined;
+  /** The account's administrator changes a key's rights (Настройки → Интеграция → Ключи доступа к API). */
+  setKeyScopes(key: string, scopes: string[]): void;
   orders(): CrmOrder[];
   /** History as a caller with `forKey` would see it (apiKey.current relative to that key). */
   history(forKey?: string): HistoryRecord[];
@@ -1282,6 +1284,11 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
     },
     editOrder(idv, patch, as = { source: 'user' }) {
       return normalise(doEditOrder(orderOrThrow(idv), patch, { source: as.source, key: as.key ?? null }));
+    },
+    setKeyScopes(key, scopes) {
+      const k = keys.get(key);
+      if (!k) throw new Error(`no key ${key}`);
+      k.scopes = [...scopes];
     },
     getOrder(idv) {
       const o = orders.get(idv);
