@@ -126,6 +126,10 @@ export const errorEntrySchema = z.object({
   detail: z.string().nullable(),
   acknowledged: z.boolean(),
   canRetry: z.boolean(),
+  /** How many times the same problem happened while this entry was unread; absent means once. */
+  count: z.number().int().positive().optional(),
+  /** When it happened last (`at` is the first time); absent means at `at`. */
+  lastSeenAt: timestamp.optional(),
 });
 export type ErrorEntry = z.output<typeof errorEntrySchema>;
 

@@ -146,6 +146,8 @@ export const ru = {
     } satisfies Record<'error' | 'warning', string>,
     showingLast: (n: number) => `Показаны последние ${n} записей`,
     read: 'прочитано',
+    /** A problem that repeated while unread: «×37, последний раз 2 мин. назад». */
+    repeated: (n: number) => `×${n}, последний раз`,
   },
 
   print: {
@@ -232,6 +234,8 @@ export const ru = {
       detail: 'Подробности',
       technical: 'Технические данные',
       acknowledged: 'Прочитано',
+      count: 'Сколько раз',
+      lastSeen: 'Последний раз',
       yes: 'да',
       no: 'нет',
       filename: (date: string) => `prilavok-oshibki-${date}.csv`,

@@ -19,19 +19,21 @@ export function toCsv(entries: ErrorEntry[]): string {
     const v = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
     return /[";\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
   };
-  const head = [c.at, c.severity, c.system, c.kind, c.order, c.message, c.detail, c.technical, c.acknowledged];
+  const head = [c.at, c.severity, c.system, c.kind, c.order, c.message, c.detail, c.technical, c.acknowledged, c.count, c.lastSeen];
   const rows = entries.map((e) => {
     const d = detailParts(e.detail);
     return [
-    localStamp(e.at),
-    ru.errors.severity[e.severity],
-    systemTitles[e.system],
-    errorKindTitles[e.kind],
-    e.orderNumber ?? '',
-    e.message,
-    d.text ?? '',
-    d.technical ?? '',
-    e.acknowledged ? c.yes : c.no,
+      localStamp(e.at),
+      ru.errors.severity[e.severity],
+      systemTitles[e.system],
+      errorKindTitles[e.kind],
+      e.orderNumber ?? '',
+      e.message,
+      d.text ?? '',
+      d.technical ?? '',
+      e.acknowledged ? c.yes : c.no,
+      String(e.count ?? 1),
+      localStamp(e.lastSeenAt ?? e.at),
     ];
   });
   return `\uFEFF${[head, ...rows].map((r) => r.map(cell).join(';')).join('\r\n')}\r\n`;

@@ -1,5 +1,6 @@
 import busboy from 'busboy';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import fs from 'node:fs';
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { SystemId } from '../../../src-shared/systems.js';
@@ -32,9 +33,26 @@ export interface WebhookLimits {
   fileBytes: number;
   files: number;
   fields: number;
+  /** A whole multipart request, counted while it arrives: reading stops at this size. */
+  requestBytes?: number;
+  /** Nesting of a JSON body (objects and arrays); deeper is refused before parsing. */
+  jsonDepth?: number;
+  /** A sender that has not sent its headers by then is disconnected. */
+  headersTimeoutMs?: number;
+  /** A sender that has not sent the whole request by then is disconnected. */
+  requestTimeoutMs?: number;
 }
 
-export const defaultWebhookLimits: WebhookLimits = { bodyBytes: 1024 * 1024, fileBytes: 10 * 1024 * 1024, files: 10, fields: 200 };
+export const defaultWebhookLimits: Required<WebhookLimits> = {
+  bodyBytes: 1024 * 1024,
+  fileBytes: 10 * 1024 * 1024,
+  files: 10,
+  fields: 200,
+  requestBytes: 20 * 1024 * 1024,
+  jsonDepth: 64,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+};
 
 class HttpProblem extends Error {
   constructor(
@@ -42,6 +60,13 @@ class HttpProblem extends Error {
     message: string,
   ) {
     super(message);
+  }
+}
+
+/** The sender went away in the middle of its request: nothing to answer, nothing wrong on our side. */
+export class ClientGone extends Error {
+  constructor() {
+    super('client disconnected');
   }
 }
 
@@ -54,13 +79,18 @@ export class WebhookServer {
   private readonly routes = new Map<string, WebhookRoute>();
   private server: http.Server | null = null;
   private address: AddressInfo | null = null;
+  private readonly limits: Required<WebhookLimits>;
+  /** Upload files written for a request, removed afterwards unless an inbox row took them. */
+  private readonly staged = new WeakMap<IncomingMessage, string[]>();
 
   constructor(
     private readonly inbox: Inbox,
     private readonly secretFor: (source: string) => string | null,
     private readonly log: Logger,
-    private readonly limits: WebhookLimits = defaultWebhookLimits,
-  ) {}
+    limits: WebhookLimits = defaultWebhookLimits,
+  ) {
+    this.limits = { ...defaultWebhookLimits, ...limits };
+  }
 
   register(route: WebhookRoute): void {
     if (this.routes.has(route.source)) throw new Error(`webhook route ${route.source} registered twice`);
@@ -77,9 +107,7 @@ export class WebhookServer {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const server = http.createServer((req, res) => void this.handle(req, res));
-    server.requestTimeout = 30_000;
-    server.headersTimeout = 10_000;
+    const server = http.createServer(slowSenderLimits(this.limits.headersTimeoutMs, this.limits.requestTimeoutMs), (req, res) => void this.serve(req, res));
     server.keepAliveTimeout = 5_000;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -102,6 +130,24 @@ export class WebhookServer {
       s.close(() => resolve());
       s.closeIdleConnections();
     });
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // Refused, failed, a duplicate or a file the route did not keep: no file stays without its row. Done
+    // before the answer leaves, so a sender that sees it sees the directory clean.
+    const tidy = () => {
+      const staged = this.staged.get(req);
+      if (staged?.length) this.inbox.discardUnclaimed(staged.splice(0));
+    };
+    beforeAnswer.set(res, () => {
+      tidy();
+      if (!req.complete) lingerThenClose(req, res);
+    });
+    try {
+      await this.handle(req, res);
+    } finally {
+      tidy();
+    }
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -145,6 +191,10 @@ export class WebhookServer {
       this.log.debug('webhook stored', { source, accepted: stored.ids.length, duplicates: stored.duplicates, ms: performance.now() - started });
       return send(res, 200, { ok: true, accepted: stored.ids.length, duplicates: stored.duplicates });
     } catch (err) {
+      if (err instanceof ClientGone) {
+        this.log.debug('webhook sender disconnected', { source });
+        return;
+      }
       if (err instanceof HttpProblem) {
         if (err.status >= 413) res.setHeader('connection', 'close');
         return send(res, err.status, { ok: false, error: err.message });
@@ -161,8 +211,13 @@ export class WebhookServer {
     const rawBody = await readLimited(req, this.limits.bodyBytes);
     if (mime === 'application/json' || mime.endsWith('+json') || (mime === '' && rawBody.length === 0)) {
       if (rawBody.length === 0) return { contentType, rawBody, body: null, files: [] };
+      const text = rawBody.toString('utf8');
+      // Deep nesting is refused before parsing: everything after JSON.parse (validation, storing) recurses.
+      if (jsonDepth(text) > this.limits.jsonDepth) {
+        throw new HttpProblem(400, `Тело запроса — не корректный JSON: вложенность больше ${this.limits.jsonDepth} уровней`);
+      }
       try {
-        return { contentType, rawBody, body: JSON.parse(rawBody.toString('utf8')) as unknown, files: [] };
+        return { contentType, rawBody, body: JSON.parse(text) as unknown, files: [] };
       } catch {
         throw new HttpProblem(400, 'Тело запроса — не корректный JSON');
       }
@@ -174,6 +229,12 @@ export class WebhookServer {
   }
 
   private readMultipart(req: IncomingMessage, contentType: string): Promise<Omit<WebhookRequest, 'source' | 'headers'>> {
+    const { requestBytes, fileBytes } = this.limits;
+    const tooBig = () => new HttpProblem(413, `Запрос больше ${Math.round(requestBytes / 1024 / 1024)} МБ`);
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > requestBytes) return Promise.reject(tooBig());
+    const staged: string[] = [];
+    this.staged.set(req, staged);
     return new Promise((resolve, reject) => {
       let bb: busboy.Busboy;
       try {
@@ -181,7 +242,7 @@ export class WebhookServer {
           headers: req.headers,
           // Browsers send UTF-8 file names; busboy's default (latin1) would garble Cyrillic ones.
           defParamCharset: 'utf8',
-          limits: { fileSize: this.limits.fileBytes, files: this.limits.files, fields: this.limits.fields, fieldSize: this.limits.bodyBytes },
+          limits: { fileSize: fileBytes, files: this.limits.files, fields: this.limits.fields, fieldSize: this.limits.bodyBytes },
         });
       } catch {
         reject(new HttpProblem(400, 'Повреждённый multipart-запрос'));
@@ -189,64 +250,213 @@ export class WebhookServer {
       }
       const fields = new URLSearchParams();
       const files: InboxFile[] = [];
-      const raw: Buffer[] = [];
+      // Each settles with the write error or null, never rejects: a failed request may leave them unawaited.
+      const writing: Array<Promise<Error | null>> = [];
+      const writers: fs.WriteStream[] = [];
+      let received = 0;
       let failed = false;
-      const fail = (e: HttpProblem) => {
+      const fail = (e: Error) => {
         if (failed) return;
         failed = true;
+        req.off('data', count);
         req.unpipe(bb);
-        req.resume();
-        reject(e);
+        bb.removeAllListeners('file');
+        // What was written so far goes, once its file is closed (an open still in flight would recreate it);
+        // the answer waits for that, so a sender that reads it finds nothing left behind.
+        const removed = writers.map(
+          (w) =>
+            new Promise<void>((done) => {
+              const remove = () => fs.rm(w.path, { force: true }, () => done());
+              if (w.closed) remove();
+              else {
+                w.once('close', remove);
+                w.destroy();
+              }
+            }),
+        );
+        void Promise.all(removed).then(() => reject(e));
       };
+      const count = (c: Buffer) => {
+        received += c.length;
+        if (received > requestBytes) fail(tooBig());
+      };
+      req.on('data', count);
+      req.on('error', () => fail(new ClientGone()));
+      req.on('close', () => {
+        if (!req.complete) fail(new ClientGone());
+      });
       bb.on('field', (name, value, info) => {
         if (info.valueTruncated) fail(new HttpProblem(413, `Поле «${name}» слишком большое`));
         else fields.append(name, value);
       });
       bb.on('file', (field, stream, info) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('limit', () => fail(new HttpProblem(413, `Файл «${info.filename}» больше ${Math.round(this.limits.fileBytes / 1024 / 1024)} МБ`)));
-        stream.on('close', () => {
-          if (!failed) files.push({ field, filename: info.filename || 'file', mime: info.mimeType, content: Buffer.concat(chunks) });
-        });
+        const filename = info.filename || 'file';
+        stream.on('limit', () => fail(new HttpProblem(413, `Файл «${filename}» больше ${Math.round(fileBytes / 1024 / 1024)} МБ`)));
+        if (!this.inbox.filesDir) {
+          const chunks: Buffer[] = [];
+          stream.on('data', (c: Buffer) => chunks.push(c));
+          stream.on('close', () => {
+            if (!failed) files.push({ field, filename, mime: info.mimeType, content: Buffer.concat(chunks) });
+          });
+          return;
+        }
+        // Straight to disk: a big upload costs a file, not memory. `flush` syncs it before the row commits.
+        const target = this.inbox.stageFile();
+        staged.push(target.name);
+        const out = fs.createWriteStream(target.path, { flags: 'wx', mode: 0o600, flush: true });
+        writers.push(out);
+        let size = 0;
+        stream.on('data', (c: Buffer) => (size += c.length));
+        const entry: InboxFile = { field, filename, mime: info.mimeType, stored: target.name, size: 0 };
+        files.push(entry);
+        writing.push(
+          new Promise<Error | null>((done) => {
+            let error: Error | null = null;
+            out.on('error', (err) => (error ??= err));
+            out.on('close', () => {
+              entry.size = size;
+              done(error);
+            });
+          }),
+        );
+        stream.pipe(out);
       });
       bb.on('filesLimit', () => fail(new HttpProblem(413, `Слишком много файлов (больше ${this.limits.files})`)));
       bb.on('fieldsLimit', () => fail(new HttpProblem(413, `Слишком много полей (больше ${this.limits.fields})`)));
-      bb.on('error', () => fail(new HttpProblem(400, 'Повреждённый multipart-запрос')));
+      bb.on('error', () => fail(req.complete ? new HttpProblem(400, 'Повреждённый multipart-запрос') : new ClientGone()));
       bb.on('close', () => {
-        if (!failed) resolve({ contentType, rawBody: Buffer.concat(raw), body: formToObject(fields), files });
+        if (failed) return;
+        void Promise.all(writing).then(async (errors) => {
+          if (failed) return;
+          // The files' contents are synced (`flush`); their names need the directory synced too.
+          const err = errors.find((e) => e !== null) ?? (writers.length ? await syncDir(this.inbox.filesDir!) : null);
+          if (failed) return;
+          if (err) {
+            this.log.error('webhook file not written', { err });
+            fail(new HttpProblem(503, 'Не удалось сохранить файл, повторите позже'));
+            return;
+          }
+          failed = true;
+          resolve({ contentType, rawBody: Buffer.alloc(0), body: formToObject(fields), files });
+        });
       });
       req.pipe(bb);
     });
   }
 }
 
+const beforeAnswer = new WeakMap<ServerResponse, () => void>();
+
+/** fsync of a directory, so new names in it survive a power cut (POSIX; Windows has no such call). */
+async function syncDir(dir: string): Promise<Error | null> {
+  if (process.platform === 'win32') return null;
+  try {
+    const handle = await fs.promises.open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return null;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
 function send(res: ServerResponse, status: number, body: unknown): void {
+  beforeAnswer.get(res)?.();
   const text = JSON.stringify(body);
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
 function readLimited(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const tooBig = () => new HttpProblem(413, `Тело запроса больше ${Math.round(limit / 1024)} КБ`);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limit) {
-    req.resume();
-    return Promise.reject(new HttpProblem(413, `Тело запроса больше ${Math.round(limit / 1024)} КБ`));
-  }
+  // Refused on the declared size, before a byte of the body is read.
+  if (Number.isFinite(declared) && declared > limit) return Promise.reject(tooBig());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    let done = false;
+    const finish = (err: Error | null, body?: Buffer) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      if (err) reject(err);
+      else resolve(body!);
+    };
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new HttpProblem(413, `Тело запроса больше ${Math.round(limit / 1024)} КБ`));
+        chunks.length = 0;
+        finish(tooBig());
       } else chunks.push(c);
+    };
+    req.on('data', onData);
+    req.on('end', () => finish(null, Buffer.concat(chunks)));
+    req.on('error', () => finish(new ClientGone()));
+    req.on('close', () => {
+      if (!req.complete) finish(new ClientGone());
     });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
   });
+}
+
+/**
+ * An answer given before the request was read to its end (413, 400): closing at once would make the sender's
+ * pending write fail with a reset, and many clients then report the reset instead of the answer. So the
+ * connection stays open for the answer, the rest of the body is read and thrown away — at most `maxBytes` or
+ * `maxMs`, whichever comes first, memory untouched — and then it is closed.
+ */
+export function lingerThenClose(req: IncomingMessage, res: ServerResponse, maxBytes = 16 * 1024 * 1024, maxMs = 2000): void {
+  res.removeHeader('connection');
+  let drained = 0;
+  const close = () => {
+    clearTimeout(timer);
+    req.socket.destroy();
+  };
+  const timer = setTimeout(close, maxMs);
+  timer.unref();
+  req.on('data', (c: Buffer) => {
+    drained += c.length;
+    if (drained > maxBytes) close();
+  });
+  req.on('end', () => clearTimeout(timer));
+  req.on('close', () => clearTimeout(timer));
+  req.resume();
+}
+
+/**
+ * How deep objects and arrays nest in a JSON text, counted without parsing (brackets inside strings do
+ * not count). Linear and allocation-free, so a hostile body costs one pass.
+ */
+export function jsonDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > max) max = depth;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+/**
+ * Node checks header and request deadlines only every `connectionsCheckingInterval` (30 s by default), so a
+ * 10 s limit used to close a slow sender after up to 40 s. Checking often enough makes the limits the limits.
+ */
+export function slowSenderLimits(headersTimeoutMs: number, requestTimeoutMs: number): http.ServerOptions {
+  return {
+    headersTimeout: headersTimeoutMs,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeoutMs / 10))),
+  };
 }
 
 /** Form fields to an object; a field sent more than once becomes an array. */
