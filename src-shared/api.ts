@@ -104,6 +104,10 @@ export const timelineEntrySchema = z.object({
   attempt: z.number().int().nullable(),
   errorKind: z.enum(errorKinds).nullable(),
   errorMessage: z.string().nullable(),
+  /** What the step did, in Russian («MeaSoft: Доставлен → RetailCRM: статус «Выполнен», оплата 1 990 ₽ отмечена»); null: the action says it. */
+  summary: z.string().nullable().default(null),
+  /** The step's job has finished since (succeeded, or closed by «Снять отметку»): an error here needs nothing more. */
+  resolved: z.boolean().default(false),
 });
 export type TimelineEntry = z.output<typeof timelineEntrySchema>;
 
@@ -189,7 +193,8 @@ export const triggerInstructionSchema = z.object({
 });
 export type TriggerInstruction = z.output<typeof triggerInstructionSchema>;
 
-export const orderActions = ['refresh', 'cancelCourier', 'resend'] as const;
+/** `dismiss`: «Снять отметку» — the merchant dealt with the order's problem outside Prilavok. */
+export const orderActions = ['refresh', 'cancelCourier', 'resend', 'dismiss'] as const;
 export type OrderAction = (typeof orderActions)[number];
 
 export const printFormIds = ['label-100x150', 'label-75x120', 'waybill-a4'] as const;
@@ -269,7 +274,15 @@ export const apiMethods = {
       .strict(),
     z.object({ items: z.array(orderSummarySchema), total: z.number().int() }),
   ),
-  'orders.get': method(id, z.object({ order: orderSummarySchema, timeline: z.array(timelineEntrySchema) })),
+  'orders.get': method(
+    id,
+    z.object({
+      order: orderSummarySchema,
+      timeline: z.array(timelineEntrySchema),
+      /** Jobs waiting for the merchant: what «Повторить» would run again. */
+      waitingJobs: z.number().int().default(0),
+    }),
+  ),
   'orders.retry': method(id, z.object({ retried: z.number().int() })),
 
   'errors.list': method(

@@ -16,9 +16,26 @@ export const generalSettingsSchema = z.object({
 const code = z.string().trim().min(1).max(100);
 const optionalText = z.string().trim().max(500).nullable().default(null);
 
+/**
+ * What the merchant typed instead of an address, turned into the address it most likely meant: «moy-magazin» →
+ * https://moy-magazin.retailcrm.ru, «moy-magazin.retailcrm.ru» → https://moy-magazin.retailcrm.ru.
+ */
+export function suggestCrmUrl(input: unknown): string {
+  const s = typeof input === 'string' ? input.trim().toLowerCase().replace(/\/+$/, '') : '';
+  if (/^[a-z0-9][a-z0-9-]*$/.test(s)) return `https://${s}.retailcrm.ru`;
+  if (/^[a-z0-9][a-z0-9.-]*\.[a-z]{2,}$/.test(s)) return `https://${s}`;
+  return 'https://moy-magazin.retailcrm.ru';
+}
+
 export const retailcrmSettingsSchema = z.object({
   /** The account address: https://shop.retailcrm.ru (own domains of box installs too). */
-  url: z.url({ protocol: /^https?$/ }).nullable().default(null),
+  url: z
+    .url({
+      protocol: /^https?$/,
+      error: (iss) => `Это не адрес RetailCRM. Он выглядит так: ${suggestCrmUrl(iss.input)} — его видно в адресной строке браузера, когда вы открываете RetailCRM`,
+    })
+    .nullable()
+    .default(null),
   /** Store (магазин) code; required when the API key spans several stores. */
   site: code.nullable().default(null),
   /** How often `orders/history` is read: the source of truth behind the trigger hints. */

@@ -8,8 +8,10 @@ import { registerCoreApi } from './api/core.js';
 import { ApiRegistry, createDispatcher, type Dispatch } from './api/dispatcher.js';
 import { connectors } from './connectors/index.js';
 import { ConnectorRegistry } from './connectors/registry.js';
+import { Attention } from './core/attention.js';
 import { ErrorLog } from './core/error-log.js';
 import { Orders } from './core/orders.js';
+import { SystemChecks, systemStatus } from './core/system-checks.js';
 import { Timeline } from './core/timeline.js';
 import { openDatabase, type Db, sql } from './db/open.js';
 import { SyncError, toSyncError } from './errors.js';
@@ -91,6 +93,10 @@ export class Engine {
   /** The order card's actions, each from the flow it belongs to. */
   readonly orderActions = new Map<OrderAction, (orderId: number) => { message: string }>();
   readonly api: Dispatch;
+  /** The last real check of each system, re-run when its settings are saved. */
+  readonly checks: SystemChecks;
+  /** «Снять отметку»: an order's flag cleared by the merchant. */
+  readonly attention: Attention;
   readonly startedAt = Date.now();
 
   private flowsRef: Flows | null = null;
@@ -134,6 +140,7 @@ export class Engine {
     this.errors = new ErrorLog(this.db, this.redactor, this.events);
     this.timeline = new Timeline(this.db, this.redactor);
     this.orders = new Orders(this.db);
+    this.attention = new Attention({ db: this.db, orders: this.orders, timeline: this.timeline, events: this.events });
     this.queue = new JobQueue(this.db, this.events, opts.backoff);
     this.settings = new SettingsStore(this.db);
     this.secrets = new SecretStore(this.db, opts.secretBox ?? new FileKeySecretBox(path.join(opts.dataDir, 'secret.key')), this.redactor);
@@ -156,6 +163,15 @@ export class Engine {
       rateLimiters: this.rateLimiters,
       publicWebhookUrl: (source) => this.publicWebhookUrl(source),
     });
+    this.checks = new SystemChecks({
+      test: (system) => this.connectionTests.get(system),
+      configured: (system) => this.systemConfigured(system),
+      redact: (text) => this.redactor.redact(text),
+      redactDetail: (text) => this.redactor.redact(text),
+      changed: () => this.scheduleStatus(),
+    });
+    this.settings.onChange((section) => this.checks.saved(section));
+    this.secrets.onChange((key) => this.checks.saved(key));
     registerCoreApi(this, this.apiRegistry);
     this.api = createDispatcher(this.apiRegistry, this.log, this.redactor);
 
@@ -252,6 +268,7 @@ export class Engine {
   /** Stops taking work, lets running jobs finish (up to `drainMs`), then closes the database. */
   async stop(drainMs = 10_000): Promise<void> {
     if (this.statusTimer) clearTimeout(this.statusTimer);
+    this.checks.close();
     this.unsubscribers.splice(0).forEach((u) => u());
     await this.tunnel.stop();
     await this.webhooks.close();
@@ -298,18 +315,16 @@ export class Engine {
     };
   }
 
-  /** Connection state per external system, from its pollers (the last successful read is the last sync). */
+  /** Connection state per external system: its last real check or sync, whichever is newer. */
   private systemsStatus(pollers: EngineStatus['pollers']): EngineStatus['systems'] {
-    const configured: Partial<Record<SystemId, boolean>> = {
-      retailcrm: this.connectors.isConfigured(connectors.retailcrm),
-      measoft: this.connectors.isConfigured(connectors.measoft),
-      lifepos: this.connectors.isConfigured(connectors.lifepos),
-    };
-    return (Object.keys(configured) as SystemId[]).map((id) => {
-      const own = pollers.filter((p) => p.system === id);
-      const lastOkAt = own.reduce<number | null>((m, p) => (p.lastOkAt !== null && (m === null || p.lastOkAt > m) ? p.lastOkAt : m), null);
-      return { id, configured: configured[id] ?? false, lastOkAt, lastError: own.find((p) => p.lastError)?.lastError ?? null };
-    });
+    return (['retailcrm', 'measoft', 'lifepos'] as const).map((id) => systemStatus(id, this.systemConfigured(id), pollers, this.checks.latest(id)));
+  }
+
+  private systemConfigured(id: SystemId): boolean {
+    if (id === 'retailcrm') return this.connectors.isConfigured(connectors.retailcrm);
+    if (id === 'measoft') return this.connectors.isConfigured(connectors.measoft);
+    if (id === 'lifepos') return this.connectors.isConfigured(connectors.lifepos);
+    return false;
   }
 
   /** A retry for whatever an error-log entry is about: its job, if it has one. */

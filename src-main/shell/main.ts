@@ -124,6 +124,9 @@ if (acquireSingleInstance(app, () => showWindow())) {
         case 'openErrorLog':
           navigate({ screen: 'errors' });
           break;
+        case 'openSetup':
+          navigate({ screen: 'setup' });
+          break;
         case 'copyWebhookUrl':
           clipboard.writeText(a.url);
           break;

@@ -1,4 +1,5 @@
 import type { EngineStatus, ErrorEntry } from '../../src-shared/api.js';
+import { health, TUNNEL_CONNECTING_WARN_MS } from '../../src-shared/health.js';
 import { systemTitles } from '../../src-shared/systems.js';
 
 /**
@@ -14,6 +15,7 @@ export type TrayAction =
   | { type: 'pause' }
   | { type: 'resume' }
   | { type: 'openErrorLog' }
+  | { type: 'openSetup' }
   | { type: 'copyWebhookUrl'; url: string }
   | { type: 'toggleOpenAtLogin' }
   | { type: 'quit' };
@@ -41,8 +43,7 @@ export interface TrayInput {
   openAtLogin?: boolean;
 }
 
-/** A tunnel still connecting after this long is shown as a warning. */
-export const TUNNEL_CONNECTING_WARN_MS = 60_000;
+export { TUNNEL_CONNECTING_WARN_MS };
 
 /** Windows cuts tray tooltips at 127 characters. */
 const TOOLTIP_MAX = 127;
@@ -56,6 +57,7 @@ export const trayLabels = {
   recentErrors: 'Последние ошибки',
   noErrors: 'Ошибок нет',
   errorLog: 'Открыть журнал ошибок',
+  openSetup: 'Открыть настройки',
   copyWebhookUrl: 'Скопировать адрес для вебхуков',
   openAtLogin: 'Запускать вместе с компьютером',
   quit: 'Выход',
@@ -82,14 +84,6 @@ function tunnelLine(tunnel: TunnelStatus | undefined): string | null {
     case 'off':
       return trayLabels.tunnelOff;
   }
-}
-
-/** Why the tunnel deserves the amber icon, or null: down, or still connecting after a minute. */
-function tunnelWarning(tunnel: TunnelStatus | undefined, now: number): string | null {
-  if (!tunnel || tunnel.provider === 'none' || tunnel.provider === 'own') return null;
-  if (tunnel.state === 'down') return tunnel.error ? `туннель: нет связи (${tunnel.error})` : 'туннель: нет связи';
-  if (tunnel.state === 'connecting' && now - tunnel.since >= TUNNEL_CONNECTING_WARN_MS) return 'туннель не подключается';
-  return null;
 }
 
 function plural(n: number, one: string, few: string, many: string): string {
@@ -119,16 +113,15 @@ export function trayState(input: TrayInput): TrayState {
   const problems: string[] = [];
   const warnings: string[] = [];
 
+  let firstRun = false;
   if (!engineUp || !status) problems.push(engineUp ? 'запускается' : 'движок не отвечает');
   else {
+    // The same facts and words as the window's header: set up or not, failing systems, jobs waiting, tunnel, pause.
+    const h = health({ engineUp, status, now: input.now ?? Date.now() });
+    firstRun = h.state === 'firstRun';
     const unread = unreadErrors(input);
     if (unread.length > 0) problems.push(errorsCount(Math.max(unread.length, Math.min(status.errors.unread, 9999))));
-    if (!status.webhooks.listening) problems.push('вебхуки не принимаются');
-    if (status.paused) warnings.push('на паузе');
-    const tunnel = tunnelWarning(status.tunnel, input.now ?? Date.now());
-    if (tunnel) warnings.push(tunnel);
-    const waiting = status.queue.attention + status.queue.dead;
-    if (waiting > 0) warnings.push(`${waiting} ${plural(waiting, 'задача ждёт', 'задачи ждут', 'задач ждут')} внимания`);
+    for (const r of h.reasons) (r.tone === 'error' ? problems : warnings).push(r.text);
     if (status.secretsWarning) warnings.push('секреты без хранилища ключей ОС');
     if (unread.length === 0 && status.errors.unread > 0) warnings.push(`${status.errors.unread} непрочитанных в журнале`);
   }
@@ -157,6 +150,7 @@ export function trayState(input: TrayInput): TrayState {
 
   const menu: TrayMenuItem[] = [
     { kind: 'item', label: trayLabels.open, enabled: true, action: { type: 'open' } },
+    ...(firstRun ? [{ kind: 'item', label: trayLabels.openSetup, enabled: true, action: { type: 'openSetup' } } satisfies TrayMenuItem] : []),
     { kind: 'separator' },
     { kind: 'item', label: trayLabels.syncNow, enabled: ready && !status.paused, action: { type: 'syncNow' } },
     status?.paused

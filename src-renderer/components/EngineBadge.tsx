@@ -1,12 +1,18 @@
-import { ru } from '../i18n/ru';
+import type { Health } from '../../src-shared/health';
 
-/** «Работает» / «На паузе» as a coloured pill; «Нет связи» in grey when the engine cannot be reached. */
-export function EngineBadge({ paused, offline = false, large = false }: { paused: boolean; offline?: boolean; large?: boolean }) {
-  const tone = offline ? 'badge--muted' : paused ? 'badge--warning' : 'badge--ok';
+const toneClass: Record<Health['tone'], string> = {
+  ok: 'badge--ok',
+  warning: 'badge--warning',
+  error: 'badge--error',
+  muted: 'badge--muted',
+};
+
+/** The state of Prilavok as a coloured pill: «Работает» only when the facts say so. */
+export function EngineBadge({ health, large = false }: { health: Health; large?: boolean }) {
   return (
-    <span className={`badge ${tone}${large ? ' badge--large' : ''}`}>
+    <span className={`badge ${toneClass[health.tone]}${large ? ' badge--large' : ''}`} data-testid={large ? undefined : 'header-state'} data-state={health.state}>
       <span className="badge__dot" aria-hidden="true" />
-      {offline ? ru.engine.offline : paused ? ru.engine.paused : ru.engine.running}
+      {health.title}
     </span>
   );
 }

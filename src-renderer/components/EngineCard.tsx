@@ -1,13 +1,17 @@
 import type { EngineStatus } from '../../src-shared/api';
 import { useActions, useApi, useTransientNotice } from '../hooks/useApi';
+import { useHealth } from '../hooks/useHealth';
+import { navigate } from '../hooks/useNavigation';
 import { ru } from '../i18n/ru';
 import { Alert } from './Alert';
 import { EngineBadge } from './EngineBadge';
 import { RelativeTime } from './RelativeTime';
 
 /** Is Prilavok working, and the two things the merchant may want to do about it. */
-export function EngineCard({ status, onStatus }: { status: EngineStatus; onStatus: (s: EngineStatus) => void }) {
+export function EngineCard({ status, onStatus, connected = true }: { status: EngineStatus; onStatus: (s: EngineStatus) => void; connected?: boolean }) {
   const api = useApi();
+  const health = useHealth(status, connected);
+  const extra = health.reasons.length > 1 ? health.reasons : [];
   const { run, isBusy, failure, clearFailure } = useActions();
   const { notice, show } = useTransientNotice();
 
@@ -20,7 +24,7 @@ export function EngineCard({ status, onStatus }: { status: EngineStatus; onStatu
     });
 
   return (
-    <section className={`card engine ${status.paused ? 'engine--paused' : 'engine--running'}`} aria-labelledby="engine-title">
+    <section className={`card engine engine--${health.state === 'paused' ? 'paused' : health.tone === 'ok' ? 'running' : health.tone}`} aria-labelledby="engine-title">
       <div className="engine__main">
         <h2 id="engine-title" className="card__label">
           {ru.engine.stateLabel}
@@ -28,12 +32,28 @@ export function EngineCard({ status, onStatus }: { status: EngineStatus; onStatu
         <div
           className="engine__state"
           data-testid="engine-state"
-          data-state={status.paused ? 'paused' : 'running'}
+          data-state={health.state}
           role="status"
           aria-live="polite"
         >
-          <EngineBadge paused={status.paused} large />
-          <span className="engine__hint">{status.paused ? ru.engine.pausedHint : ru.engine.runningHint}</span>
+          <EngineBadge health={health} large />
+          <span className="engine__hint" data-testid="engine-hint">
+            {health.hint}
+          </span>
+          {extra.length > 0 && (
+            <ul className="engine__reasons" data-testid="engine-reasons">
+              {extra.map((r) => (
+                <li key={r.text} className={`engine__reason engine__reason--${r.tone}`}>
+                  {r.text}
+                </li>
+              ))}
+            </ul>
+          )}
+          {health.go && (
+            <button type="button" className={`btn${health.state === 'firstRun' ? ' btn--primary' : ''}`} data-testid="engine-go" onClick={() => navigate(health.go!)}>
+              {ru.engine.go[health.go]}
+            </button>
+          )}
         </div>
         <p className="engine__meta">
           <span>{ru.engine.version(status.version)}</span>
@@ -57,7 +77,7 @@ export function EngineCard({ status, onStatus }: { status: EngineStatus; onStatu
         </button>
         <button
           type="button"
-          className="btn btn--primary"
+          className={`btn${health.state === 'firstRun' ? '' : ' btn--primary'}`}
           data-testid="sync-now"
           disabled={isBusy('sync')}
           aria-busy={isBusy('sync')}

@@ -1,4 +1,5 @@
 import type { ErrorEntry } from '../../src-shared/api';
+import { detailParts } from '../../src-shared/error-words';
 import { errorKindTitles } from '../../src-shared/errors';
 import { systemTitles } from '../../src-shared/systems';
 import { ru } from '../i18n/ru';
@@ -15,6 +16,7 @@ export function ErrorRow(props: {
   onOpenOrder?: (() => void) | undefined;
 }) {
   const e = props.entry;
+  const detail = detailParts(e.detail);
   return (
     <li
       className={`error-row error-row--${e.severity}${e.acknowledged ? ' error-row--read' : ''}`}
@@ -53,10 +55,25 @@ export function ErrorRow(props: {
         {!e.acknowledged && <span className="unread-dot" aria-hidden="true" />}
         {e.message}
       </p>
+      {e.orderId !== null && !e.acknowledged && (
+        <p className="error-row__flag muted" data-testid="error-flag-hint">
+          {ru.errors.flagHint}
+        </p>
+      )}
       {e.detail && (
         <details className="error-row__details">
           <summary>{ru.errors.details}</summary>
-          <pre className="detail">{e.detail}</pre>
+          {detail.text && (
+            <p className="error-row__explained" data-testid="error-detail-text">
+              {detail.text}
+            </p>
+          )}
+          {detail.technical && (
+            <>
+              <p className="error-row__tech-label">{ru.errors.technical}</p>
+              <pre className="detail">{detail.technical}</pre>
+            </>
+          )}
         </details>
       )}
       {(e.canRetry || !e.acknowledged) && (

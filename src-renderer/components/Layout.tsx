@@ -1,6 +1,7 @@
 import type { ReactNode } from 'react';
 import type { EngineStatus } from '../../src-shared/api';
 import { ru } from '../i18n/ru';
+import { useHealth } from '../hooks/useHealth';
 import { EngineBadge } from './EngineBadge';
 
 interface NavItem<Id extends string> {
@@ -18,6 +19,7 @@ export function Layout<Id extends string>(props: {
   connected: boolean;
   children: ReactNode;
 }) {
+  const health = useHealth(props.status, props.connected);
   return (
     <div className="shell">
       <header className="header">
@@ -26,7 +28,7 @@ export function Layout<Id extends string>(props: {
           <span className="brand__name">{ru.app.name}</span>
           <span className="brand__tagline">{ru.app.tagline}</span>
         </div>
-        {props.status && <EngineBadge paused={props.status.paused} offline={!props.connected} />}
+        {(props.status || !props.connected) && <EngineBadge health={health} />}
       </header>
       <nav className="sidebar" aria-label={ru.nav.label}>
         <ul>

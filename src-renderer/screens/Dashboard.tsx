@@ -29,7 +29,7 @@ export function Dashboard() {
               {status.secretsWarning}
             </Alert>
           )}
-          <EngineCard status={status} onStatus={replace} />
+          <EngineCard status={status} onStatus={replace} connected={connected} />
           <QueueCards queue={status.queue} />
           <div className="dashboard__columns">
             <ErrorLogPanel connected={connected} engineUnread={status.errors.unread} />

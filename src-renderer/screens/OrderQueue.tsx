@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { CrmReferences, OrderSummary } from '../../src-shared/api';
 import { systemTitles, type SystemId } from '../../src-shared/systems';
+import { DateInput } from '../components/DateInput';
 import { LoadFailed, Loading } from '../components/States';
 import { useApi } from '../hooks/useApi';
 import { navigate } from '../hooks/useNavigation';
@@ -219,27 +220,11 @@ export function OrderQueue() {
         <div className="orders-field orders-field--dates">
           <label htmlFor={`${ids}-from`}>{ru.orders.from}</label>
           <div className="orders-dates">
-            <input
-              id={`${ids}-from`}
-              type="date"
-              className="orders-input"
-              value={filters.from}
-              max={filters.to || undefined}
-              data-testid="orders-from"
-              onChange={(e) => set('from', e.target.value)}
-            />
+            <DateInput id={`${ids}-from`} className="orders-input orders-input--date" value={filters.from} testId="orders-from" onChange={(v) => set('from', v)} />
             <label htmlFor={`${ids}-to`} className="orders-dates__to">
               {ru.orders.to}
             </label>
-            <input
-              id={`${ids}-to`}
-              type="date"
-              className="orders-input"
-              value={filters.to}
-              min={filters.from || undefined}
-              data-testid="orders-to"
-              onChange={(e) => set('to', e.target.value)}
-            />
+            <DateInput id={`${ids}-to`} className="orders-input orders-input--date" value={filters.to} testId="orders-to" onChange={(v) => set('to', v)} />
           </div>
         </div>
         <button

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useId, useLayoutEffect, useMemo, useRef, useSta
 import type { MethodOutput, OrderSummary } from '../../src-shared/api';
 import type { DesktopPrinter } from '../../src-shared/desktop';
 import { Alert } from '../components/Alert';
+import { mergeHeld } from '../lib/held-list';
 import { base64ToBytes, downloadBlob } from '../components/download';
 import { Empty, LoadFailed, Loading } from '../components/States';
 import { toFailure, useActions, useApi, useTransientNotice, type Failure } from '../hooks/useApi';
@@ -159,7 +160,18 @@ export function PrintPreview() {
             )
           ) : (
             <>
-              <ul className="print-orders__list" aria-busy={list.loading}>
+              {list.pending > 0 && (
+                <button type="button" className="btn btn--small btn--ghost print-orders__pending" data-testid="print-orders-pending" onClick={list.release}>
+                  {ru.print.newOrders(list.pending)}
+                </button>
+              )}
+              <ul
+                className="print-orders__list"
+                aria-busy={list.loading}
+                data-testid="print-orders-list"
+                onPointerEnter={() => list.hold(true)}
+                onPointerLeave={() => list.hold(false)}
+              >
                 {list.items.map((o) => (
                   <OrderOption key={o.id} order={o} checked={selectedSet.has(o.id)} onToggle={() => toggle(o.id)} />
                 ))}
@@ -274,10 +286,18 @@ function OrderOption({ order, checked, onToggle }: { order: OrderSummary; checke
       <label className="print-order__label">
         <input type="checkbox" checked={checked} onChange={onToggle} aria-label={ru.print.selectOrder(order.number)} />
         <span className="print-order__main">
-          <span className="print-order__number">{order.number}</span>
-          <span className="print-order__customer">{order.customer ?? order.phone ?? ''}</span>
+          <span className="print-order__top">
+            <span className="print-order__number">{order.number}</span>
+            {chip && (
+              <span className={`print-order__chip${chip.attention ? ' print-order__chip--attention' : ''}`} title={chip.label}>
+                {chip.label}
+              </span>
+            )}
+          </span>
+          <span className="print-order__customer" title={order.customer ?? order.phone ?? undefined}>
+            {order.customer ?? order.phone ?? ''}
+          </span>
         </span>
-        {chip && <span className={`print-order__chip${chip.attention ? ' print-order__chip--attention' : ''}`}>{chip.label}</span>}
       </label>
     </li>
   );
@@ -429,16 +449,28 @@ function usePrintForms() {
 function useCourierOrders(search: string) {
   const api = useApi();
   const [items, setItems] = useState<OrderSummary[]>([]);
+  const [pending, setPending] = useState(0);
   const [total, setTotal] = useState(0);
   const [loading, setLoading] = useState(true);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [query, setQuery] = useState(search.trim());
   const seq = useRef(0);
+  const held = useRef(false);
+  const latest = useRef<OrderSummary[]>([]);
+  const shown = useRef<OrderSummary[]>([]);
 
   useEffect(() => {
     const t = setTimeout(() => setQuery(search.trim()), SEARCH_DEBOUNCE_MS);
     return () => clearTimeout(t);
   }, [search]);
+
+  const apply = useCallback((fresh: OrderSummary[], hold: boolean) => {
+    latest.current = fresh;
+    const next = mergeHeld(shown.current, fresh, hold);
+    shown.current = next.items;
+    setItems(next.items);
+    setPending(next.pending);
+  }, []);
 
   const reload = useCallback(() => {
     const n = ++seq.current;
@@ -446,7 +478,7 @@ function useCourierOrders(search: string) {
     api.call('orders.list', { system: 'measoft', search: query || undefined, limit: LIST_LIMIT }).then(
       (r) => {
         if (n !== seq.current) return;
-        setItems(r.items);
+        apply(r.items, held.current);
         setTotal(r.total);
         setFailure(null);
         setLoading(false);
@@ -457,8 +489,12 @@ function useCourierOrders(search: string) {
         setLoading(false);
       },
     );
-  }, [api, query]);
+  }, [api, query, apply]);
 
+  // A new search is the merchant's own doing: its answer is shown as it comes.
+  useEffect(() => {
+    held.current = false;
+  }, [query]);
   useEffect(reload, [reload]);
 
   // New orders reach the courier while the screen is open: fetch again, at most twice a second.
@@ -477,7 +513,16 @@ function useCourierOrders(search: string) {
     };
   }, [api, reload]);
 
-  return { items, total, loading, failure, reload };
+  const hold = useCallback(
+    (on: boolean) => {
+      held.current = on;
+      if (!on) apply(latest.current, false);
+    },
+    [apply],
+  );
+  const release = useCallback(() => apply(latest.current, false), [apply]);
+
+  return { items, pending, total, loading, failure, reload, hold, release };
 }
 
 /** The exact preview of the chosen orders in the chosen form; a newer choice drops an older answer. */

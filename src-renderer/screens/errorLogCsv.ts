@@ -1,4 +1,5 @@
 import type { ErrorEntry } from '../../src-shared/api';
+import { detailParts } from '../../src-shared/error-words';
 import { errorKindTitles } from '../../src-shared/errors';
 import { systemTitles } from '../../src-shared/systems';
 import { ru } from '../i18n/ru';
@@ -18,18 +19,22 @@ export function toCsv(entries: ErrorEntry[]): string {
     const v = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
     return /[";\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
   };
-  const head = [c.at, c.severity, c.system, c.kind, c.order, c.message, c.detail, c.acknowledged, c.count, c.lastSeen];
-  const rows = entries.map((e) => [
-    localStamp(e.at),
-    ru.errors.severity[e.severity],
-    systemTitles[e.system],
-    errorKindTitles[e.kind],
-    e.orderNumber ?? '',
-    e.message,
-    e.detail ?? '',
-    e.acknowledged ? c.yes : c.no,
-    String(e.count ?? 1),
-    localStamp(e.lastSeenAt ?? e.at),
-  ]);
+  const head = [c.at, c.severity, c.system, c.kind, c.order, c.message, c.detail, c.technical, c.acknowledged, c.count, c.lastSeen];
+  const rows = entries.map((e) => {
+    const d = detailParts(e.detail);
+    return [
+      localStamp(e.at),
+      ru.errors.severity[e.severity],
+      systemTitles[e.system],
+      errorKindTitles[e.kind],
+      e.orderNumber ?? '',
+      e.message,
+      d.text ?? '',
+      d.technical ?? '',
+      e.acknowledged ? c.yes : c.no,
+      String(e.count ?? 1),
+      localStamp(e.lastSeenAt ?? e.at),
+    ];
+  });
   return `\uFEFF${[head, ...rows].map((r) => r.map(cell).join(';')).join('\r\n')}\r\n`;
 }

@@ -38,7 +38,11 @@ test('без ключа доступа окно не открывается', as
 test('с ключом доступа открывается обзор: состояние, синхронизации, очередь', async ({ page }) => {
   await page.goto(h.ui);
   await expect(page.getByTestId('dashboard')).toBeVisible();
-  await expect(page.getByTestId('engine-state')).toContainText('Работает');
+  // A fresh install is not «working»: it says nothing is set up and leads to the settings, in the header too.
+  await expect(page.getByTestId('engine-state')).toContainText('Не настроено');
+  await expect(page.getByTestId('engine-state')).not.toContainText('Работает');
+  await expect(page.getByTestId('header-state')).toHaveText('Не настроено');
+  await expect(page.getByTestId('engine-hint')).toContainText('подключите RetailCRM');
   // The key leaves the address bar once the page has it.
   await expect.poll(() => page.url()).not.toContain('token=');
   await expect(page.getByTestId('poller-housekeeping')).toContainText('Очистка старой истории');
@@ -55,14 +59,20 @@ test('с ключом доступа открывается обзор: сост
     await expect(row.getByRole('button')).toBeDisabled();
   }
   await expect(page.getByTestId('poller-housekeeping').getByRole('button')).toBeEnabled();
+  await expect(page.getByTestId('error-log')).not.toContainText('всё работает');
   await page.screenshot({ path: `${shots}/dashboard.png`, fullPage: true });
 
-  // Pause and resume go through the engine and come back as live status.
+  // Pause and resume go through the engine and come back as live status (still «not set up» either way).
   await page.getByTestId('pause-toggle').click();
-  await expect(page.getByTestId('engine-state')).toContainText('На паузе');
-  await page.screenshot({ path: `${shots}/dashboard-paused.png`, fullPage: true });
+  await expect(page.getByTestId('pause-toggle')).toHaveText('Продолжить');
+  await expect(page.getByTestId('engine-state')).toContainText('Не настроено');
   await page.getByTestId('pause-toggle').click();
-  await expect(page.getByTestId('engine-state')).toContainText('Работает');
+  await expect(page.getByTestId('pause-toggle')).toHaveText('Пауза');
+
+  // The first-run state leads to the settings.
+  await page.getByTestId('engine-go').click();
+  await expect(page.getByTestId('nav-setup')).toHaveAttribute('aria-current', 'page');
+  await page.getByTestId('nav-overview').click();
 
   // A reload keeps access for this tab (the key is kept for the session, not in the URL).
   await page.reload();

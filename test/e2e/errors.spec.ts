@@ -75,6 +75,10 @@ test('отказ MeaSoft в журнале по-русски, «Повторит
   const detail = row.locator('pre.detail');
   await expect(detail).toBeVisible();
   await expect(detail).not.toContainText('testm');
+  // The merchant's words first, the technical line labelled as such.
+  await expect(row.getByTestId('error-detail-text')).toHaveText('MeaSoft ответил: «Поле [телефон получателя] не содержит корректного номера телефона» (код ошибки 34).');
+  await expect(row).toContainText('Технические данные (для поддержки)');
+  await expect(row.getByTestId('error-flag-hint')).toContainText('«Снять отметку»');
   await page.screenshot({ path: `${shots}/errors-detail.png` });
 
   // Filters: another system hides it, unread only keeps it.
@@ -94,7 +98,7 @@ test('отказ MeaSoft в журнале по-русски, «Повторит
   expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const text = csv.toString('utf8').slice(1);
   const [head, ...rows] = text.trim().split('\r\n');
-  expect(head).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Прочитано;Сколько раз;Последний раз');
+  expect(head).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Технические данные;Прочитано;Сколько раз;Последний раз');
   expect(text).toContain('MeaSoft отклонил заказ');
   expect(rows.some((r) => r.includes(`;${crm.number};`))).toBe(true);
 
@@ -127,7 +131,7 @@ test('отказ MeaSoft в журнале по-русски, «Повторит
   await page.getByTestId(`error-order-${order.id}`).click();
   await expect(page.getByTestId('nav-queue')).toHaveAttribute('aria-current', 'page');
   await expect(page.getByTestId('order-card')).toContainText(crm.number);
-  // In the card's timeline, newest first: the send that went through, then the refusal with what to do.
+  // In the card's timeline, newest first: the send that went through, then the refusal.
   const sends = page.getByTestId('order-card').getByTestId('timeline').locator('li', { hasText: 'Создание заказа в MeaSoft' });
   await expect(sends).toHaveCount(2);
   await expect(sends.nth(0)).toHaveClass(/timeline__item--ok/);
@@ -136,9 +140,10 @@ test('отказ MeaSoft в журнале по-русски, «Повторит
   await expect(sends.nth(1)).toHaveClass(/timeline__item--error/);
   await expect(sends.nth(1)).toContainText('Ошибка');
   await expect(sends.nth(1)).toContainText('MeaSoft отклонил заказ');
-  await expect(sends.nth(1)).toContainText('Исправьте данные заказа в RetailCRM');
+  // Resolved since (the retry went through): no advice left to follow next to it.
+  await expect(sends.nth(1)).not.toContainText('Что сделать');
   // What was sent the second time carries the fixed phone.
-  await sends.nth(0).getByText('Отправлено').click();
+  await sends.nth(0).getByText('Запрос (технические данные)').click();
   await expect(sends.nth(0).locator('details[open] pre')).toContainText('+7 916 700-80-90');
   await page.screenshot({ path: `${shots}/errors-order-in-queue.png` });
 });

@@ -88,14 +88,40 @@ test('открытая очередь живая: новый заказ появ
   expect(loads).toBe(0);
 });
 
-test('даты в фильтре периода вводятся по-русски: день, месяц, год', async ({ page }) => {
-  await openQueue(page);
-  const from = page.getByTestId('orders-from');
-  await from.click({ position: { x: 12, y: 12 } });
-  // Typed as a Russian merchant types it: 05.03.2025 is the 5th of March (mm/dd/yyyy would make it May 3rd).
-  await page.keyboard.type('05032025');
-  await expect(from).toHaveValue('2025-03-05');
-  await page.screenshot({ path: `${shots}/queue-dates.png`, clip: { x: 236, y: 120, width: 1016, height: 160 } });
+test('даты в фильтре периода вводятся по-русски: день, месяц, год — даже в браузере на английском', async ({ playwright }) => {
+  // A browser whose own language is English (its native date input would say mm/dd/yyyy).
+  const browser = await playwright.chromium.launch({
+    executablePath: process.env.PRILAVOK_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--lang=en-US'],
+    env: { ...process.env, LANGUAGE: 'en', LANG: 'en_US.UTF-8' },
+  });
+  try {
+    const page = await browser.newPage({ locale: 'en-US', viewport: { width: 1280, height: 800 } });
+    await openQueue(page);
+    expect(await page.evaluate(() => navigator.language)).toBe('en-US');
+    const from = page.getByTestId('orders-from');
+    await expect(from).toHaveAttribute('placeholder', 'дд.мм.гггг');
+    await from.click();
+    // Typed as a Russian merchant types it: 05.03.2025 is the 5th of March (mm/dd/yyyy would make it May 3rd).
+    await page.keyboard.type('05032025');
+    await expect(from).toHaveValue('05.03.2025');
+    await expect(from).toHaveAttribute('data-value', '2025-03-05');
+    const to = page.getByTestId('orders-to');
+    await to.click();
+    await page.keyboard.type('5.3.2025');
+    await expect(to).toHaveValue('05.03.2025');
+    // Nothing reached Prilavok on that day: the period is applied.
+    await expect(page.getByTestId('orders-total')).toHaveText('Найдено: 0');
+    // An impossible day is marked and changes nothing.
+    await to.fill('31.02.2025');
+    await expect(to).toHaveAttribute('aria-invalid', 'true');
+    await expect(page.getByTestId('orders-total')).toHaveText('Найдено: 0');
+    await page.screenshot({ path: `${shots}/queue-dates.png`, clip: { x: 236, y: 120, width: 1016, height: 160 } });
+    await page.getByTestId('orders-reset').click();
+    await expect(from).toHaveValue('');
+  } finally {
+    await browser.close();
+  }
 });
 
 test('«Отправить заново» после отмены у курьерской службы: подтверждение, новый номер в MeaSoft, повтор не создаёт второй', async ({ page }) => {

@@ -140,7 +140,8 @@ test('карточка заказа: сводка, история с ошибк�
   await expect(card).toBeVisible();
   await expect(card.getByRole('heading', { name: `Заказ ${first.number}` })).toBeVisible();
   await expect(card).toContainText(first.customer);
-  await expect(card).toContainText(`retailcrm:5001`);
+  await expect(card.getByText('Откуда пришёл').locator('..')).toContainText('RetailCRM');
+  await expect(card).not.toContainText('retailcrm:5001');
   // Timeline, newest first: the MeaSoft failure with what to do, then the RetailCRM read.
   const steps = card.getByTestId('timeline').locator('li');
   await expect(steps).toHaveCount(2);
@@ -151,16 +152,22 @@ test('карточка заказа: сводка, история с ошибк�
   await expect(steps.nth(0)).toContainText('попытка 2');
   await expect(steps.nth(1)).toContainText('Получение заказа из RetailCRM');
   await expect(steps.nth(1)).toContainText('184 мс');
-  await steps.nth(0).getByText('Получено').click();
+  await steps.nth(0).getByText('Ответ (технические данные)').click();
   await expect(steps.nth(0).locator('details[open] pre')).toContainText('Не указан адрес получателя');
   await expect(card.getByTestId('order-open-crm')).toHaveAttribute('href', `${CRM_URL}/orders/5001/edit`);
   await page.screenshot({ path: `${shots}/queue-card.png` });
 
-  // «Повторить» answers in words and, through orders.changed, the visible part of the list is re-read.
+  // No job of this order waits to run again: «Повторить» is not offered, «Снять отметку» is, and the card says
+  // what clears the flag.
+  await expect(card.getByTestId('order-retry')).toHaveCount(0);
+  await expect(card.getByTestId('order-flag-hint')).toContainText('«Снять отметку»');
+  // «Снять отметку» answers in words and, through orders.changed, the visible part of the list is re-read.
   const relist = page.waitForRequest((r) => r.url().includes('/api/orders.list'), { timeout: 5_000 });
-  await card.getByTestId('order-retry').click();
-  await expect(card.getByTestId('order-notice')).toContainText('Повторять нечего');
+  await card.getByTestId('order-dismiss').click();
+  await expect(card.getByTestId('order-notice')).toContainText('Отметка снята');
   await relist;
+  await expect(card.getByTestId('order-dismiss')).toHaveCount(0);
+  await expect(card.getByTestId('timeline').locator('li').first()).toContainText('Отметка «Требует внимания» снята вручную');
 
   await page.keyboard.press('Escape');
   await expect(card).toBeHidden();

@@ -78,7 +78,9 @@ test('мастер настройки: от пустой установки до
   await crm.getByTestId('save').click();
   await expect(crm.getByTestId('save-error')).toContainText('Настройки не сохранены');
   await expect(crm.getByLabel('Адрес RetailCRM')).toHaveAttribute('aria-invalid', 'true');
-  await expect(crm.getByTestId('field-crm-url').getByTestId('field-error')).toHaveText('Неверный URL');
+  await expect(crm.getByTestId('field-crm-url').getByTestId('field-error')).toHaveText(
+    'Это не адрес RetailCRM. Он выглядит так: https://moy-magazin.retailcrm.ru — его видно в адресной строке браузера, когда вы открываете RetailCRM',
+  );
   await shot(page, 'retailcrm-invalid');
   await crm.getByLabel('Адрес RetailCRM').fill(world.emu.crm.url);
 

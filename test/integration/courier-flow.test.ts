@@ -100,7 +100,7 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     emu.ms.faults.latencyMs = 800;
     emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
     await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
-    await waitFor(() => emu.ms.requests.length > 0 || jobs('measoft.createOrder').some((j) => j.state === 'running'), 'the send to start', 10_000);
+    await waitFor(() => emu.ms.requests.some((r) => r.op === 'neworder') || jobs('measoft.createOrder').some((j) => j.state === 'running'), 'the send to start', 10_000);
     await new Promise((r) => setTimeout(r, 200));
     // Prilavok quits while MeaSoft is still working on the request; MeaSoft creates the order anyway.
     await engine.stop(0);
@@ -174,10 +174,8 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     await idle();
     const update = jobs('measoft.updateOrder');
     expect(update).toHaveLength(1);
-    expect(update[0]!.state).toBe('attention');
-    expect(update[0]!.last_error).toBe(
-      `Заказ №${o.number} изменён в RetailCRM, но курьерская служба уже взяла его в работу (статус «Забран у отправителя»): изменения не переданы. Сообщите их курьерской службе по телефону.`,
-    );
+    // Not a failed job: «Повторить» could only fail the same way. The order asks for attention instead.
+    expect(update[0]!.state).toBe('done');
     // Nothing was sent to change the order: MeaSoft keeps what it had.
     expect(emu.ms.requests.filter((r) => r.op === 'editorder')).toHaveLength(0);
     expect(emu.ms.getOrder(o.number)).toMatchObject({ status: 'PICKUP', editCount: 0 });
@@ -185,8 +183,47 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     expect(jobs('measoft.cancelOrder')).toHaveLength(0);
     const local = engine.orders.get(localId)!;
     expect(local.attention).toBe(true);
-    const logged = engine.errors.list({ limit: 10, unreadOnly: true });
-    expect(logged.some((e) => e.orderId === localId && e.system === 'measoft' && /изменения не переданы/.test(e.message))).toBe(true);
+    const logged = engine.errors.list({ limit: 10, unreadOnly: true }).filter((e) => e.orderId === localId);
+    expect(logged).toHaveLength(1);
+    // One instruction, not two that disagree; no retry offered for it.
+    expect(logged[0]).toMatchObject({ system: 'measoft', canRetry: false });
+    expect(logged[0]!.message).toBe(
+      `Заказ №${o.number} изменён в RetailCRM после того, как курьерская служба взяла его в работу (статус «Забран у отправителя»): в MeaSoft изменения уже не передать. Сообщите их курьерской службе по телефону, затем нажмите «Снять отметку» в карточке заказа.`,
+    );
+    const card = await engine.api('orders.get', { id: localId });
+    if (!card.ok) throw new Error(card.error.message);
+    expect((card.result as { waitingJobs: number }).waitingJobs).toBe(0);
+    // «Прочитано» does not clear the order's flag; «Снять отметку» does.
+    engine.errors.acknowledge({ ids: [logged[0]!.id] });
+    expect(engine.orders.get(localId)!.attention).toBe(true);
+    const dismissed = await engine.api('orders.action', { id: localId, action: 'dismiss' });
+    expect(dismissed).toMatchObject({ ok: true, result: { message: `Отметка снята: заказ №${o.number} больше не в «Требуют внимания».` } });
+    expect(engine.orders.get(localId)!.attention).toBe(false);
+    // The same data read again does not raise it once more.
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await fetch(engine.webhookUrl('retailcrm')!, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `id=${o.id}` });
+    await idle();
+    expect(engine.orders.get(localId)!.attention).toBe(false);
+    expect(jobs('measoft.updateOrder')).toHaveLength(1);
+  });
+
+  it('«Отменить у курьера» on a delivered order is refused with the reason before anything is done', async () => {
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const localId = engine.orders.idByRef(`retailcrm:${o.id}`)!;
+    emu.ms.setStatus(o.number, 'COMPLETE', { paytype: 'CASH', priceKopecks: emu.ms.getOrder(o.number)!.priceKopecks });
+    await engine.scheduler.syncNow(MEASOFT_CHANGES_POLLER);
+    await idle();
+    const before = emu.ms.requests.length;
+    const r = await engine.api('orders.action', { id: localId, action: 'cancelCourier' });
+    expect(r).toMatchObject({ ok: false, error: { message: 'Заказ уже доставлен (статус «Доставлен») — отменять у курьера нечего.' } });
+    expect(emu.ms.requests.length).toBe(before);
+    expect(jobs('measoft.cancelOrder')).toHaveLength(0);
+    expect(engine.orders.get(localId)!.systems.measoft).toMatchObject({ state: 'COMPLETE', attention: false });
+    expect(engine.orders.get(localId)!.attention).toBe(false);
+    expect(engine.errors.list({ limit: 10 })).toEqual([]);
   });
 
   it('on delivery the configured payment status lands on the one amount left to pay; two open amounts are left alone', async () => {

@@ -142,6 +142,27 @@ describe.each(['label-100x150', 'label-75x120'] as const)('%s in Chromium', (for
     }
   });
 
+  it('shows the whole sender address, even with a long shop name (nothing cut)', async () => {
+    const ctx = await browser.newContext({ viewport, deviceScaleFactor: 2, javaScriptEnabled: false });
+    try {
+      const page = await ctx.newPage();
+      await page.emulateMedia({ media: 'print' });
+      const sender = { name: 'ИП Лавкина О. С., магазин «Уютный дом»', person: 'Ольга Лавкина', phone: '+7 495 120-45-67', town: 'Москва', address: 'ул. Бакунинская, д. 32, стр. 1' };
+      await page.setContent(renderPrintForm(form, [order({ sender })]), { waitUntil: 'load', timeout: 15_000 });
+      const where = page.locator('section.label .send .where');
+      await expect(where.textContent()).resolves.toBe('Москва, ул. Бакунинская, д. 32, стр. 1');
+      // Not clipped: the element shows all of its text, and it lies inside the label.
+      const clipped = await where.evaluate((el) => el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1);
+      expect(clipped).toBe(false);
+      const lb = (await page.locator('section.label').boundingBox())!;
+      const wb = (await where.boundingBox())!;
+      expect(wb.y + wb.height).toBeLessThanOrEqual(lb.y + lb.height);
+      await page.screenshot({ path: path.join(SCREENS, `printform-${form}-sender.png`), fullPage: true, timeout: 10_000 });
+    } finally {
+      await ctx.close();
+    }
+  });
+
   it('prints a batch to a PDF with one page of the label size per order', async () => {
     const batch = [order(), order({ number: 'RC-000123', codKopecks: 0 }), order({ number: '555', items: [], comment: null })];
     const pdf = await renderer.pdf(renderPrintForm(form, batch), size);

@@ -23,9 +23,9 @@ describe('error log CSV for Excel', () => {
     const csv = toCsv([entry()]);
     expect(csv.charCodeAt(0)).toBe(0xfeff);
     const lines = csv.slice(1).split('\r\n');
-    expect(lines[0]).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Прочитано;Сколько раз;Последний раз');
+    expect(lines[0]).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Технические данные;Прочитано;Сколько раз;Последний раз');
     expect(lines[1]).toBe(
-      '2025-03-14 09:41:05;Ошибка;MeaSoft;Нужно внимание;1042A;MeaSoft отклонил заказ 1042A: Поле [телефон получателя] не содержит корректного номера телефона;;нет;1;2025-03-14 09:41:05',
+      '2025-03-14 09:41:05;Ошибка;MeaSoft;Нужно внимание;1042A;MeaSoft отклонил заказ 1042A: Поле [телефон получателя] не содержит корректного номера телефона;;;нет;1;2025-03-14 09:41:05',
     );
     expect(lines[2]).toBe('');
     expect(new TextEncoder().encode(csv).subarray(0, 3)).toEqual(new Uint8Array([0xef, 0xbb, 0xbf]));
@@ -43,6 +43,14 @@ describe('error log CSV for Excel', () => {
   it('a grouped entry shows how many times it happened and when last', () => {
     const csv = toCsv([entry({ count: 37, lastSeenAt: new Date(2025, 2, 14, 10, 2, 0).getTime() })]);
     expect(csv.slice(1).split('\r\n')[1]!.endsWith(';нет;37;2025-03-14 10:02:00')).toBe(true);
+  });
+
+  it('«Подробности» in Russian first, the technical line in its own column', () => {
+    const csv = toCsv([entry({ detail: 'MeaSoft order 116A status COMPLETE; edits are accepted only while NEW or AWAITING_SYNC' })]);
+    const row = csv.slice(1).split('\r\n')[1]!.split(';');
+    expect(row[6]).toBe('Заказ 116A в MeaSoft в статусе «Доставлен». Изменения курьерская служба принимает, только пока заказ в статусе «Новый» или «Ожидает синхронизации».');
+    expect(row[7]).toBe('"MeaSoft order 116A status COMPLETE');
+    expect(csv).toContain('edits are accepted only while NEW or AWAITING_SYNC');
   });
 
   it('local time as Excel reads a date', () => {

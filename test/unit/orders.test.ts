@@ -92,6 +92,16 @@ describe('Orders', () => {
     expect(numbers({ search: '   ' }).sort()).toEqual(['1001A', '2002B', '50%_OFF']);
   });
 
+  it('finds a name typed first name first, and a number typed with a Russian look-alike letter', () => {
+    core.orders.upsert({ ref: 'retailcrm:1', number: '17A', customer: 'Петров Иван' });
+    core.orders.upsert({ ref: 'retailcrm:2', number: '170B', customer: 'Иванова Мария' });
+    expect(numbers({ search: 'Иван Петров' })).toEqual(['17A']);
+    expect(numbers({ search: 'петров иван' })).toEqual(['17A']);
+    expect(numbers({ search: '17а' })).toEqual(['17A']); // Cyrillic «а»
+    expect(numbers({ search: '170в' })).toEqual(['170B']); // Cyrillic «в»
+    expect(numbers({ search: 'Мария Петров' })).toEqual([]);
+  });
+
   it('a system chip that needs attention makes the order need attention, until it is cleared', () => {
     const id = core.orders.upsert({ ref: 'retailcrm:1', number: '1001A' });
     core.orders.setChip(id, 'measoft', { state: 'error', label: 'Не создан в MeaSoft', attention: true });

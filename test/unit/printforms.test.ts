@@ -277,3 +277,14 @@ describe('barcode', () => {
     expect(decodeCode128Png(png)).not.toBe('7141C');
   });
 });
+
+describe('the waybill names the courier service once', () => {
+  it('«Курьерская служба (MeaSoft)» reads «Курьерская служба: MeaSoft», a named service is not labelled twice', () => {
+    const measoft = renderPrintForm('waybill-a4', [order({ courierService: 'Курьерская служба (MeaSoft)' })], { date: new Date(2025, 2, 11, 12) });
+    expect(measoft).toContain('Курьерская служба: <b>MeaSoft</b>');
+    expect(measoft).not.toContain('Курьерская служба: <b>Курьерская служба');
+    const named = renderPrintForm('waybill-a4', [order()], { date: new Date(2025, 2, 11, 12) });
+    expect(named).toContain('<b>Курьерская служба 2008</b>');
+    expect(named).not.toContain('Курьерская служба: <b>Курьерская служба');
+  });
+});

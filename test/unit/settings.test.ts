@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { secretKeys } from '../../src-shared/settings.js';
+import { retailcrmSettingsSchema, secretKeys, suggestCrmUrl } from '../../src-shared/settings.js';
 import { openDatabase, type Db } from '../../src-main/engine/db/open.js';
 import { SyncError } from '../../src-main/engine/errors.js';
 import { Redactor } from '../../src-main/engine/redact.js';
@@ -213,5 +213,16 @@ describe('SettingsStore', () => {
     // The next save writes a valid section.
     store.update('general', { keepHistoryDays: 3 });
     expect(new SettingsStore(db).get('general').keepHistoryDays).toBe(3);
+  });
+});
+
+describe('a RetailCRM address typed as a shop name', () => {
+  it('says what the address looks like and offers the one the merchant most likely meant', () => {
+    const issue = (url: string) => retailcrmSettingsSchema.safeParse({ url }).error?.issues[0]?.message ?? null;
+    expect(issue('moy-magazin')).toContain('Это не адрес RetailCRM. Он выглядит так: https://moy-magazin.retailcrm.ru');
+    expect(issue('moy-magazin.retailcrm.ru')).toContain('https://moy-magazin.retailcrm.ru');
+    expect(issue('https://moy-magazin.retailcrm.ru')).toBeNull();
+    expect(suggestCrmUrl('Shop-2')).toBe('https://shop-2.retailcrm.ru');
+    expect(suggestCrmUrl('??')).toBe('https://moy-magazin.retailcrm.ru');
   });
 });

@@ -23,7 +23,7 @@ function status(over: Partial<EngineStatus> = {}): EngineStatus {
     webhooks: { listening: true, localUrl: 'http://127.0.0.1:8787', publicUrl: null, error: null },
     tunnel: { provider: 'none', state: 'off', url: null, error: null, since: 0 },
     errors: { unread: 0 },
-    systems: [],
+    systems: [{ id: 'retailcrm', configured: true, lastOkAt: 1, lastError: null }],
     secretsWarning: null,
     ...over,
   };
@@ -102,18 +102,33 @@ describe('tray state', () => {
     const base = { engineUp: true, recentErrors: [] };
     expect(trayState({ ...base, status: status({ queue: { queued: 0, running: 0, retrying: 0, done: 0, attention: 2, dead: 1 } }) })).toMatchObject({
       icon: 'warning',
-      tooltip: 'Прилавок — 3 задачи ждут внимания',
+      tooltip: 'Прилавок — 3 задачи ждут решения в «Нужно внимание»',
     });
     expect(trayState({ ...base, status: status({ secretsWarning: 'нет хранилища' }) }).icon).toBe('warning');
     expect(trayState({ ...base, status: status({ webhooks: { listening: false, localUrl: null, publicUrl: null, error: 'порт занят' } }) })).toMatchObject({
       icon: 'error',
-      tooltip: expect.stringMatching(/вебхуки не принимаются/),
+      tooltip: expect.stringMatching(/входящие запросы не принимаются: порт занят/),
     });
     const down = trayState({ engineUp: false, status: status(), recentErrors: [] });
     expect(down).toMatchObject({ icon: 'error', tooltip: 'Прилавок — движок не отвечает' });
     expect(item(down.menu, 'Синхронизировать сейчас').enabled).toBe(false);
     // A warning-severity entry does not turn the tray red.
     expect(trayState({ ...base, status: status({ errors: { unread: 1 } }), recentErrors: [error(1, { severity: 'warning' })] }).icon).toBe('warning');
+  });
+
+  it('a fresh install: amber «не настроено» with «Открыть настройки», never «синхронизация работает»', () => {
+    const fresh = trayState({ engineUp: true, recentErrors: [], status: status({ systems: [
+      { id: 'retailcrm', configured: false, lastOkAt: null, lastError: null },
+      { id: 'measoft', configured: false, lastOkAt: null, lastError: null },
+    ] }) });
+    expect(fresh).toMatchObject({ icon: 'warning', tooltip: 'Прилавок — не настроено — откройте «Настройки»' });
+    expect(item(fresh.menu, 'Открыть настройки').action).toEqual({ type: 'openSetup' });
+    // A system that fails its check is red, with the reason.
+    const failing = trayState({ engineUp: true, recentErrors: [], status: status({ systems: [
+      { id: 'retailcrm', configured: true, lastOkAt: 1, lastError: 'Неверный API-ключ' },
+    ] }) });
+    expect(failing).toMatchObject({ icon: 'error', tooltip: 'Прилавок — RetailCRM: Неверный API-ключ' });
+    expect(failing.menu.some((i) => i.kind === 'item' && i.label === 'Открыть настройки')).toBe(false);
   });
 
   it('the menu: fixed items, the last 5 errors, the webhook address only when there is one', () => {

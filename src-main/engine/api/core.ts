@@ -1,7 +1,7 @@
-import type { SystemId } from '../../../src-shared/systems.js';
+import { orderActionsFor } from '../../../src-shared/order-actions.js';
 import { sql } from '../db/open.js';
 import type { Engine } from '../engine.js';
-import { SyncError, toSyncError } from '../errors.js';
+import { SyncError } from '../errors.js';
 import type { ApiRegistry } from './dispatcher.js';
 
 /**
@@ -43,24 +43,13 @@ export function registerCoreApi(e: Engine, api: ApiRegistry): void {
       if (key === 'tunnel.ngrokAuthtoken') await e.restartTunnel();
       return settingsView();
     },
-    'connections.test': async ({ system: target }) => {
-      const system: SystemId = target === 'pos' ? 'lifepos' : target;
-      const test = e.connectionTests.get(target);
-      if (!test) return { ok: false, message: 'Для этой системы проверка подключения пока недоступна.', detail: null };
-      try {
-        const r = await test();
-        return { ok: r.ok, message: e.redactor.redact(r.message), detail: e.redactor.redact(r.detail ?? null) };
-      } catch (err) {
-        // A failed login may quote what was sent: the message goes through the redactor like the detail.
-        const x = toSyncError(err, system);
-        return { ok: false, message: e.redactor.redact(x.message), detail: e.redactor.redact(x.detail) };
-      }
-    },
+    // Worded as a check, and kept as the system's latest state on «Обзор».
+    'connections.test': ({ system }) => e.checks.testNow(system),
     'orders.list': (f) => e.orders.list(f),
     'orders.get': ({ id }) => {
       const order = e.orders.get(id);
       if (!order) throw new SyncError({ kind: 'needsAttention', message: 'Заказ не найден', detail: `order ${id}` });
-      return { order, timeline: e.timeline.forOrder(id) };
+      return { order, timeline: e.timeline.forOrder(id), waitingJobs: e.attention.waitingJobs(id) };
     },
     'orders.retry': ({ id }) => {
       const ids = sql(e.db, `SELECT id FROM jobs WHERE order_id = ? AND state IN ('attention', 'dead')`).all(id) as Array<{ id: number }>;
@@ -73,6 +62,14 @@ export function registerCoreApi(e: Engine, api: ApiRegistry): void {
     'orders.action': ({ id, action }) => {
       const order = e.orders.get(id);
       if (!order) throw new SyncError({ kind: 'needsAttention', message: 'Заказ не найден.', detail: `order ${id}` });
+      // What cannot work in the order's state is refused before anything is done, with the real reason
+      // («Отправить заново» checks its own, finer conditions).
+      const verdict = orderActionsFor({ ...order, waitingJobs: e.attention.waitingJobs(id) })[action];
+      if (!verdict.ok && action !== 'resend') throw new SyncError({ kind: 'needsAttention', message: verdict.reason, detail: `order ${id} action ${action}` });
+      if (action === 'dismiss') {
+        e.attention.clear(id);
+        return { message: `Отметка снята: заказ №${order.number} больше не в «Требуют внимания».` };
+      }
       const run = e.orderActions.get(action);
       if (!run) throw new SyncError({ kind: 'needsAttention', message: 'Это действие здесь недоступно.', detail: `no order action ${action}` });
       return run(id);

@@ -127,13 +127,24 @@ export class Orders {
     if (f.search?.trim()) {
       const q = f.search.trim();
       const digits = phoneDigits(q);
-      const parts = ['search LIKE @q'];
-      args.q = `%${escapeLike(q.toLocaleLowerCase('ru'))}%`;
+      // Every word must match, in any order («Иван Петров» finds «Петров Иван»), each as typed or with its
+      // look-alike letters swapped between the alphabets («17а» typed in Russian finds order 17A).
+      const words = q.toLocaleLowerCase('ru').split(/\s+/).filter(Boolean).slice(0, 8);
+      const perWord = words.map((w, i) => {
+        const variants = [...new Set([w, lookalikes(w, toLatin), lookalikes(w, toCyrillic)])];
+        return `(${variants
+          .map((v, j) => {
+            args[`q${i}_${j}`] = `%${escapeLike(v)}%`;
+            return `search LIKE @q${i}_${j} ESCAPE '\\'`;
+          })
+          .join(' OR ')})`;
+      });
+      const parts = [`(${perWord.join(' AND ')})`];
       if (digits && digits.length >= 3) {
-        parts.push('phone_digits LIKE @digits');
+        parts.push(`phone_digits LIKE @digits ESCAPE '\\'`);
         args.digits = `%${escapeLike(digits)}%`;
       }
-      where.push(`(${parts.map((p) => `${p} ESCAPE '\\'`).join(' OR ')})`);
+      where.push(`(${parts.join(' OR ')})`);
     }
     if (f.attention !== undefined) {
       where.push('attention = @attention');
@@ -166,6 +177,14 @@ export class Orders {
 /** Number and customer name, lower-cased with Unicode rules (SQLite's own lower() folds ASCII only). */
 function searchText(number: string, customer: string | null | undefined): string {
   return `${number} ${customer ?? ''}`.toLocaleLowerCase('ru');
+}
+
+/** Letters that look the same in both alphabets (order numbers are Latin, keyboards are often Russian). */
+const toLatin: Record<string, string> = { а: 'a', в: 'b', е: 'e', к: 'k', м: 'm', н: 'h', о: 'o', р: 'p', с: 'c', т: 't', у: 'y', х: 'x' };
+const toCyrillic: Record<string, string> = Object.fromEntries(Object.entries(toLatin).map(([c, l]) => [l, c]));
+
+function lookalikes(word: string, map: Record<string, string>): string {
+  return [...word].map((c) => map[c] ?? c).join('');
 }
 
 function escapeLike(s: string): string {

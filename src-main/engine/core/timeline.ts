@@ -3,6 +3,7 @@ import type { SystemId } from '../../../src-shared/systems.js';
 import { type Db, sql } from '../db/open.js';
 import type { SyncError } from '../errors.js';
 import type { Redactor } from '../redact.js';
+import { describeStep, stepOutcome, type StatusName } from './step-words.js';
 
 export interface TimelineStep {
   orderId: number;
@@ -31,10 +32,26 @@ interface Row {
   attempt: number | null;
   error_kind: TimelineEntry['errorKind'];
   error_message: string | null;
+  job_kind: string | null;
+  job_payload: string | null;
+  job_result: string | null;
+  job_state: string | null;
+}
+
+function parse(text: string | null): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
 }
 
 /** Per order, every step that touched it: the data behind the order card. Payloads are redacted and shortened. */
 export class Timeline {
+  /** RetailCRM status names for the summaries (from the account's reference book, when loaded). */
+  statusName: StatusName = () => null;
+
   constructor(
     private readonly db: Db,
     private readonly redactor: Redactor,
@@ -63,13 +80,18 @@ export class Timeline {
   }
 
   forOrder(orderId: number): TimelineEntry[] {
-    const rows = sql(this.db, 'SELECT * FROM timeline WHERE order_id = ? ORDER BY id').all(orderId) as Row[];
+    const rows = sql(
+      this.db,
+      `SELECT t.*, j.kind AS job_kind, j.payload AS job_payload, j.result AS job_result, j.state AS job_state
+         FROM timeline t LEFT JOIN jobs j ON j.id = t.job_id
+        WHERE t.order_id = ? ORDER BY t.id`,
+    ).all(orderId) as Row[];
     return rows.map((r) => ({
       id: r.id,
       at: r.at,
       system: r.system,
       action: r.action,
-      outcome: r.outcome,
+      outcome: r.job_kind ? stepOutcome({ kind: r.job_kind, payload: null, result: r.outcome === 'ok' ? parse(r.job_result) : null, outcome: r.outcome }) : r.outcome,
       sent: r.sent,
       received: r.received,
       durationMs: r.duration_ms,
@@ -77,6 +99,14 @@ export class Timeline {
       attempt: r.attempt,
       errorKind: r.error_kind,
       errorMessage: r.error_message,
+      resolved: r.job_state === 'done',
+      // The result is the job's last one: only the step that finished it may read it.
+      summary: r.job_kind
+        ? describeStep(
+            { kind: r.job_kind, payload: parse(r.job_payload), result: r.outcome === 'ok' ? parse(r.job_result) : null, outcome: r.outcome },
+            this.statusName,
+          )
+        : null,
     }));
   }
 }

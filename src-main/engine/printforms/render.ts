@@ -153,8 +153,9 @@ function labelCss(g: LabelGeometry): string {
 .recv .town { font-size: 1.2em; font-weight: 700; overflow-wrap: anywhere; }
 .recv .addr { font-size: 1.12em; font-weight: 500; overflow-wrap: anywhere;
   display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 3; overflow: hidden; }
-.send { font-size: 0.9em; border-top: 0.2mm solid #000; padding-top: 1mm; overflow-wrap: anywhere;
-  display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden; }
+.send { font-size: ${g.kind === 'l75' ? '0.82em' : '0.9em'}; border-top: 0.2mm solid #000; padding-top: 1mm; overflow-wrap: anywhere; }
+.send .who { display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; overflow: hidden; }
+.send .where { font-weight: 600; }
 .facts { display: grid; grid-template-columns: 1.5fr 1fr 1fr; border: 0.3mm solid #000; }
 .facts > div { padding: 0.8mm 1.2mm; min-width: 0; }
 .facts > div + div { border-left: 0.3mm solid #000; }
@@ -198,7 +199,11 @@ function labelHtml(o: PrintOrder, g: LabelGeometry): string {
   ${r.town?.trim() ? `<div class="town">${esc(r.town)}</div>` : ''}
   <div class="addr">${esc(r.address)}</div>
 </div>`);
-  parts.push(`<div class="send"><span class="cap">Отправитель</span> ${partyLine(o.sender)}</div>`);
+  // Who and where on lines of their own: a long shop name must not push the return address off the label.
+  const sender = o.sender;
+  const who = [sender.name, sender.person, sender.phone].map((x) => x?.trim()).filter(Boolean).map((x) => esc(x!)).join(' · ');
+  const where = [sender.town, sender.address].map((x) => x?.trim()).filter(Boolean).map((x) => esc(x!)).join(', ');
+  parts.push(`<div class="send"><div class="who"><span class="cap">Отправитель</span> ${who}</div>${where ? `<div class="where">${where}</div>` : ''}</div>`);
   parts.push(`<div class="facts">
   <div class="cod"><div class="cap">Наложенный платёж</div><div class="v">${esc(formatCod(o.codKopecks))}</div></div>
   <div><div class="cap">Вес</div><div class="v">${esc(formatWeight(o.weightGrams))}</div></div>
@@ -267,6 +272,16 @@ function uniq(values: Array<string | null | undefined>): string[] {
   return [...new Set(values.map((v) => v?.trim()).filter((v): v is string => Boolean(v)))];
 }
 
+/**
+ * «Курьерская служба: MeaSoft» — a service whose name already says «Курьерская служба…» is not labelled twice
+ * («Курьерская служба: Курьерская служба (MeaSoft)»).
+ */
+export function serviceLine(services: string[]): string {
+  const names = services.map((n) => n.replace(/^Курьерская служба\s*\((.+)\)$/u, '$1'));
+  if (names.every((n) => /^курьерская служба/iu.test(n))) return `<b>${names.map(esc).join(', ')}</b>`;
+  return `Курьерская служба: <b>${names.map(esc).join(', ')}</b>`;
+}
+
 function waybillHtml(orders: PrintOrder[], now: Date): string {
   const services = uniq(orders.map((o) => o.courierService));
   const senders = uniq(orders.map((o) => o.sender.name));
@@ -278,7 +293,7 @@ function waybillHtml(orders: PrintOrder[], now: Date): string {
   const count = `${orders.length} ${plural(orders.length, ['отправление', 'отправления', 'отправлений'])}`;
 
   const meta: string[] = [`<span>Дата: <b>${esc(formatToday(now))}</b></span>`];
-  if (services.length) meta.push(`<span>Курьерская служба: <b>${services.map(esc).join(', ')}</b></span>`);
+  if (services.length) meta.push(`<span>${serviceLine(services)}</span>`);
   if (senders.length === 1) {
     const s = orders[0]!.sender;
     meta.push(`<span>Отправитель: <b>${partyLine(s)}</b></span>`);

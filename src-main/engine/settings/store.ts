@@ -15,8 +15,15 @@ import type { SecretBox } from './secret-box.js';
 /** Settings in SQLite, one validated JSON document per section. */
 export class SettingsStore {
   private cache: Partial<Settings> = {};
+  private readonly listeners = new Set<(section: SettingsSection) => void>();
 
   constructor(private readonly db: Db) {}
+
+  /** Called after a section is saved (a connection is re-checked at once, not on the next poll). */
+  onChange(fn: (section: SettingsSection) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
 
   get<S extends SettingsSection>(section: S): Settings[S] {
     const hit = this.cache[section];
@@ -53,6 +60,7 @@ export class SettingsStore {
       )
       .run(section, JSON.stringify(parsed.data), Date.now());
     this.cache[section] = parsed.data as Settings[S];
+    this.listeners.forEach((l) => l(section));
     return parsed.data as Settings[S];
   }
 }
@@ -78,6 +86,13 @@ export function describeIssues(error: z.ZodError): string {
  */
 export class SecretStore {
   private readonly values = new Map<string, string>();
+  private readonly listeners = new Set<(key: string) => void>();
+
+  /** Called after a secret is saved or removed. */
+  onChange(fn: (key: string) => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
 
   constructor(
     private readonly db: Db,
@@ -120,12 +135,14 @@ export class SecretStore {
       )
       .run(key, ct, Date.now());
     this.values.set(key, value);
+    this.listeners.forEach((l) => l(key));
   }
 
   /** Deleting keeps the old value in the redactor: it may still sit in memory somewhere. */
   delete(key: string): void {
     sql(this.db, 'DELETE FROM secrets WHERE key = ?').run(key);
     this.values.delete(key);
+    this.listeners.forEach((l) => l(key));
   }
 
   /** What the window may know: whether each merchant secret is set, never its value. */

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import type { MethodOutput, TimelineEntry } from '../../../src-shared/api';
-import { courierResendChipStates } from '../../../src-shared/courier-resend';
+import { saysWhatToDo } from '../../../src-shared/error-words';
+import { orderActionsFor } from '../../../src-shared/order-actions';
 import { errorKindTitles } from '../../../src-shared/errors';
 import { systemTitles } from '../../../src-shared/systems';
 import { Alert } from '../../components/Alert';
@@ -80,10 +81,11 @@ export function OrderCard(props: {
 
   const order = data?.order ?? null;
   const crmLink = order ? crmOrderUrl(props.crmUrl, order.ref) : null;
-  const fromCrm = order ? order.ref.startsWith('retailcrm:') : false;
-  const courierChip = order?.systems.measoft ?? null;
-  const atCourier = courierChip !== null;
-  const canResend = courierChip !== null && courierResendChipStates.includes(courierChip.state);
+  // Only what can work in the order's state is offered; the engine checks the same table.
+  const can = order && data ? orderActionsFor({ ...order, waitingJobs: data.waitingJobs }) : null;
+  const fromCrm = can?.refresh.ok ?? false;
+  const atCourier = can?.cancelCourier.ok ?? false;
+  const canResend = can?.resend.ok ?? false;
   const question =
     confirming === 'resend'
       ? { title: ru.orders.card.resendTitle, text: ru.orders.card.resendText, yes: ru.orders.card.resendYes, no: ru.orders.card.resendNo, action: 'resend' as const }
@@ -126,7 +128,7 @@ export function OrderCard(props: {
               <Fact label={ru.orders.card.crmStatus} value={data.order.crmStatus ? props.statusName(data.order.crmStatus) : ru.orders.none} />
               <Fact label={ru.orders.card.createdAt} value={formatDateTime(data.order.createdAt)} />
               <Fact label={ru.orders.card.updatedAt} value={formatDateTime(data.order.updatedAt)} />
-              <Fact label={ru.orders.card.source} value={data.order.ref} />
+              <Fact label={ru.orders.card.source} value={sourceTitle(data.order.ref)} />
             </dl>
 
             <section className="order-card__section" aria-label={ru.orders.card.systems}>
@@ -134,17 +136,37 @@ export function OrderCard(props: {
               {Object.keys(data.order.systems).length ? <SystemChips order={data.order} large /> : <p className="muted">{ru.orders.card.noSystems}</p>}
             </section>
 
+            {data.order.attention && (
+              <p className="order-card__flag muted" data-testid="order-flag-hint">
+                {can?.retry.ok ? ru.orders.card.flagRetry : ru.orders.card.flagDismiss}
+              </p>
+            )}
             <div className="order-card__actions" role="group" aria-label={ru.orders.card.actions}>
-              <button
-                type="button"
-                className={`btn btn--small${data.order.attention ? ' btn--primary' : ''}`}
-                data-testid="order-retry"
-                disabled={actions.isBusy('retry')}
-                aria-busy={actions.isBusy('retry')}
-                onClick={() => act('retry', async () => ru.orders.card.retried((await api.call('orders.retry', { id })).retried))}
-              >
-                {ru.orders.card.retry}
-              </button>
+              {can?.retry.ok && (
+                <button
+                  type="button"
+                  className="btn btn--small btn--primary"
+                  data-testid="order-retry"
+                  disabled={actions.isBusy('retry')}
+                  aria-busy={actions.isBusy('retry')}
+                  onClick={() => act('retry', async () => ru.orders.card.retried((await api.call('orders.retry', { id })).retried))}
+                >
+                  {ru.orders.card.retry}
+                </button>
+              )}
+              {can?.dismiss.ok && (
+                <button
+                  type="button"
+                  className="btn btn--small"
+                  data-testid="order-dismiss"
+                  title={ru.orders.card.dismissHint}
+                  disabled={actions.isBusy('dismiss')}
+                  aria-busy={actions.isBusy('dismiss')}
+                  onClick={() => act('dismiss', async () => (await api.call('orders.action', { id, action: 'dismiss' })).message)}
+                >
+                  {ru.orders.card.dismiss}
+                </button>
+              )}
               {fromCrm && (
                 <button
                   type="button"
@@ -255,6 +277,12 @@ export function OrderCard(props: {
   );
 }
 
+/** `retailcrm:47` → «RetailCRM»: where the order came from, not our internal reference. */
+function sourceTitle(ref: string): string {
+  const system = ref.split(':')[0] ?? '';
+  return (systemTitles as Record<string, string>)[system] ?? ru.orders.card.sourceUnknown;
+}
+
 function Fact({ label, value }: { label: string; value: string }) {
   return (
     <div className="facts__row">
@@ -269,7 +297,9 @@ function TimelineItem({ entry: t }: { entry: TimelineEntry }) {
     <li className={`timeline__item timeline__item--${t.outcome}`} data-testid={`timeline-${t.id}`}>
       <span className="timeline__dot" aria-hidden="true" />
       <div className="timeline__head">
-        <span className="timeline__action">{t.action}</span>
+        <span className="timeline__action" data-testid="timeline-title">
+          {t.summary ?? t.action}
+        </span>
         <span className={`timeline__outcome timeline__outcome--${t.outcome}`}>{ru.orders.card.outcome[t.outcome]}</span>
       </div>
       <div className="timeline__meta">
@@ -277,6 +307,7 @@ function TimelineItem({ entry: t }: { entry: TimelineEntry }) {
           {formatDateTime(t.at)}
         </time>
         <span>{systemTitles[t.system]}</span>
+        {t.summary && <span>{t.action}</span>}
         {t.durationMs !== null && <span>{ru.orders.card.durationMs(t.durationMs)}</span>}
         {t.attempt !== null && t.attempt > 1 && <span>{ru.orders.card.attempt(t.attempt)}</span>}
       </div>
@@ -284,7 +315,7 @@ function TimelineItem({ entry: t }: { entry: TimelineEntry }) {
         <div className="timeline__error">
           {t.errorKind && <strong>{errorKindTitles[t.errorKind]}: </strong>}
           {t.errorMessage}
-          {t.errorKind && (
+          {t.errorKind && !t.resolved && !saysWhatToDo(t.errorMessage) && (
             <p className="timeline__fix">
               <span className="timeline__fix-label">{ru.orders.card.fixTitle}: </span>
               {ru.orders.card.fix[t.errorKind]}
@@ -307,7 +338,6 @@ function Payload({ label, text }: { label: string; text: string }) {
     <details className="timeline__payload">
       <summary>
         {label}
-        <span className="timeline__preview">{text.length > 90 ? `${text.slice(0, 90)}…` : text}</span>
       </summary>
       <pre className="detail">{text}</pre>
     </details>

@@ -5,6 +5,7 @@ import { Alert } from '../../components/Alert';
 import { Loading } from '../../components/States';
 import { toFailure, useApi, type Failure } from '../../hooks/useApi';
 import { formatDateTime } from '../../i18n/format';
+import { useEngine } from '../../hooks/useEngineStatus';
 import { ru } from '../../i18n/ru';
 import type { ChoiceOption, Field, RefBook, Values } from './steps';
 import { LpRoleField, PosOutletsField } from './PosOutlets';
@@ -100,9 +101,21 @@ export interface FieldProps {
   busy: boolean;
 }
 
+/** The port the webhook server really listens on, from its local address; null when it is not listening. */
+function listeningPort(localUrl: string | null | undefined): number | null {
+  const m = /:(\d+)\/?$/.exec(localUrl ?? '');
+  return m ? Number(m[1]) : null;
+}
+
 export function FieldView(p: FieldProps) {
   const id = useId();
-  const f = p.field;
+  const { status } = useEngine();
+  const real = listeningPort(status?.webhooks.localUrl);
+  const f =
+    // The saved port is what the next start uses; the one in use now may differ (set at start, the demo), and «Обзор» shows that one.
+    p.field.kind === 'number' && p.field.path === 'webhookPort' && real !== null && real !== p.value
+      ? { ...p.field, hint: t.general.portInUse(real) }
+      : p.field;
   const invalid = p.error !== null;
   const describedBy = f.hint || invalid ? `${id}-hint` : undefined;
   const common = { id, 'aria-invalid': invalid || undefined, 'aria-describedby': describedBy, disabled: p.busy };

@@ -64,6 +64,8 @@ export interface RetailCrmEmulator {
   createOrder(o: Partial<seed.SeedOrder> | Record<string, unknown>, as?: { source: 'user' | 'api'; key?: string }): CrmOrder;
   editOrder(id: number, patch: Record<string, unknown>, as?: { source: ChangeSource; key?: string }): CrmOrder;
   getOrder(id: number): CrmOrder | undefined;
+  /** The account's administrator changes a key's rights (Настройки → Интеграция → Ключи доступа к API). */
+  setKeyScopes(key: string, scopes: string[]): void;
   orders(): CrmOrder[];
   /** History as a caller with `forKey` would see it (apiKey.current relative to that key). */
   history(forKey?: string): HistoryRecord[];
@@ -1227,6 +1229,14 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
       return;
     }
 
+    const page = method === 'GET' ? /^\/orders\/(\d+)\/edit\/?$/.exec(u.pathname) : null;
+    if (page) {
+      // The account's own order page, as «Открыть в RetailCRM» opens it: a small stand-in (no login in the emulator).
+      const o = orders.get(Number(page[1]));
+      entry.status = o ? 200 : 404;
+      send(res, entry.status, orderPage(o ? normalise(o) : null, seed.statuses), 'text/html; charset=utf-8');
+      return;
+    }
     if (!u.pathname.startsWith('/api/')) {
       entry.status = 405;
       send(res, 405, '<html><head><title>405 Not Allowed</title></head><body><center><h1>405 Not Allowed</h1></center><hr><center>nginx</center></body></html>', 'text/html');
@@ -1282,6 +1292,11 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
     editOrder(idv, patch, as = { source: 'user' }) {
       return normalise(doEditOrder(orderOrThrow(idv), patch, { source: as.source, key: as.key ?? null }));
     },
+    setKeyScopes(key, scopes) {
+      const k = keys.get(key);
+      if (!k) throw new Error(`no key ${key}`);
+      k.scopes = [...scopes];
+    },
     getOrder(idv) {
       const o = orders.get(idv);
       return o ? normalise(o) : undefined;
@@ -1317,4 +1332,25 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
     requests,
     resetRequests: () => void requests.splice(0),
   };
+}
+
+function escHtml(v: unknown): string {
+  return String(v ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** A plain page for one order: what a merchant would see first in RetailCRM (number, status, customer, sum). */
+function orderPage(o: CrmOrder | null, statuses: Array<{ code: string; name: string }>): string {
+  const head = '<!DOCTYPE html><html lang="ru"><head><meta charset="utf-8"><title>RetailCRM</title><style>body{font:15px system-ui,sans-serif;margin:40px;color:#1f2933}dl{display:grid;grid-template-columns:max-content 1fr;gap:6px 18px}dt{color:#5f6b7a}.note{color:#8a94a3;font-size:13px;margin-top:24px}</style></head><body>';
+  if (!o) return `${head}<h1>Заказ не найден</h1><p class="note">Эмулятор RetailCRM для демонстрации Прилавка.</p></body></html>`;
+  const status = statuses.find((s) => s.code === o.status)?.name ?? o.status;
+  const name = [o.lastName, o.firstName, o.patronymic].filter(Boolean).join(' ');
+  const rows: Array<[string, unknown]> = [
+    ['Статус', status],
+    ['Покупатель', name || '—'],
+    ['Телефон', o.phone ?? '—'],
+    ['Доставка', o.delivery?.address?.text ?? '—'],
+    ['Сумма', `${o.totalSumm ?? 0} ₽`],
+    ['Трек-номер', (o.delivery as { data?: { trackNumber?: string } } | undefined)?.data?.trackNumber ?? '—'],
+  ];
+  return `${head}<h1>Заказ №${escHtml(o.number)}</h1><dl>${rows.map(([k, v]) => `<dt>${escHtml(k)}</dt><dd>${escHtml(v)}</dd>`).join('')}</dl><p class="note">Эмулятор RetailCRM для демонстрации Прилавка: в настоящем RetailCRM здесь открывается карточка заказа.</p></body></html>`;
 }

@@ -1,3 +1,4 @@
+import { cancelRefusal } from '../../../../src-shared/order-actions.js';
 import { isCourierResendStatus } from '../../../../src-shared/courier-resend.js';
 import type { Engine } from '../../engine.js';
 import { SyncError } from '../../errors.js';
@@ -15,6 +16,11 @@ export function courierActions(e: Engine, jobs: CourierJobs) {
     const row = courierStore.byOrderId(db, orderId);
     if (!row || row.state !== 'sent' || !row.orderno) {
       throw new SyncError({ kind: 'needsAttention', system: 'measoft', message: 'Отменять нечего: заказ не передан в курьерскую службу или уже отменён.' });
+    }
+    // Refused before anything is done when MeaSoft cannot accept it (in work, delivered), with the real reason.
+    const refusal = cancelRefusal(row.measoft_status ?? 'NEW');
+    if (refusal) {
+      throw new SyncError({ kind: 'needsAttention', system: 'measoft', message: refusal, detail: `MeaSoft order ${row.orderno} status ${row.measoft_status}; cancel is accepted only while NEW or AWAITING_SYNC` });
     }
     db.transaction(() => {
       courierStore.startCancelling(db, row.crm_id, true);

@@ -76,7 +76,7 @@ export const courierFlow = {
         if (!s.triggerStatuses.includes(order.status)) courierStore.releaseHold(db, order.id);
         return;
       }
-      const view: CourierRowView | null = row ? { state: row.state, generation: row.generation, orderno: row.orderno, sentHash: row.sent_hash } : null;
+      const view: CourierRowView | null = row ? { state: row.state, generation: row.generation, orderno: row.orderno, sentHash: row.sent_hash, measoftStatus: row.measoft_status } : null;
       const d = decideCourier(order, view, s);
       const q = e.queue;
       const at = { orderId: localId };

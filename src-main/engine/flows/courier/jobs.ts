@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isCourierResendStatus } from '../../../../src-shared/courier-resend.js';
+import { courierFinalStatuses } from '../../../../src-shared/order-actions.js';
 import { isEditableStatus, measoft } from '../../connectors/measoft/index.js';
 import { retailcrm } from '../../connectors/retailcrm/index.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
@@ -134,13 +135,26 @@ export function courierJobs(e: Engine, connectors: ConnectorRegistry) {
       if (hash === row.sent_hash) return { result: { skipped: 'unchanged' } };
       const st = await ms().status(row.orderno, { signal });
       const code = st?.status.code ?? null;
+      if (code && courierFinalStatuses.includes(code)) {
+        // The delivery is over: the change does not concern the courier any more.
+        return { result: { skipped: 'delivery is over', status: code } };
+      }
       if (code && !isEditableStatus(code)) {
-        throw new SyncError({
+        // A person changed what the courier works with after MeaSoft took the order: MeaSoft refuses edits now, so
+        // the merchant tells the courier by phone. Not a failed job — «Повторить» could only fail the same way.
+        const err = new SyncError({
           kind: 'needsAttention',
           system: 'measoft',
-          message: `Заказ №${order.number} изменён в RetailCRM, но курьерская служба уже взяла его в работу (статус «${statusTitle(code)}»): изменения не переданы. Сообщите их курьерской службе по телефону.`,
+          message: `Заказ №${order.number} изменён в RetailCRM после того, как курьерская служба взяла его в работу (статус «${statusTitle(code)}»): в MeaSoft изменения уже не передать. Сообщите их курьерской службе по телефону, затем нажмите «Снять отметку» в карточке заказа.`,
           detail: `MeaSoft order ${row.orderno} status ${code}; edits are accepted only while NEW or AWAITING_SYNC`,
         });
+        return {
+          result: { notSent: code },
+          commit: () => {
+            e.orders.setChip(row.order_id, 'measoft', { state: code, label: statusTitle(code), attention: true });
+            e.errors.record(err, { orderId: row.order_id });
+          },
+        };
       }
       note({ sent: summarize(input) });
       await ms().editOrder(input, { signal });
@@ -179,11 +193,15 @@ export function courierJobs(e: Engine, connectors: ConnectorRegistry) {
       if (code === 'CANCELED') {
         return { result: { already: true }, commit: (tx: Db) => setState(tx, 'cancelled', true, { state: 'CANCELED', label: 'Отменён' }) };
       }
+      if (code && courierFinalStatuses.includes(code)) {
+        // Delivered (or on its way back) before the cancel got there: nothing to cancel, the order stays as it is.
+        return { result: { skipped: 'delivery is over', status: code }, commit: (tx: Db) => setState(tx, 'sent', false, { state: code, label: statusTitle(code) }) };
+      }
       if (code && !isEditableStatus(code)) {
         throw new SyncError({
           kind: 'needsAttention',
           system: 'measoft',
-          message: `Тип доставки заказа №${order.number} изменён, но курьерская служба уже взяла заказ в работу (статус «${statusTitle(code)}»): отменить его автоматически нельзя. Позвоните в курьерскую службу.`,
+          message: `Тип доставки заказа №${order.number} изменён, но курьерская служба уже взяла заказ в работу (статус «${statusTitle(code)}»): отменить его автоматически нельзя. Позвоните в курьерскую службу; когда она отменит заказ, нажмите «Повторить».`,
           detail: `MeaSoft order ${row.orderno} status ${code}; cancel is accepted only while NEW or AWAITING_SYNC`,
         });
       }
@@ -220,8 +238,11 @@ export function courierJobs(e: Engine, connectors: ConnectorRegistry) {
       note({ sent: patch });
       await client.orderEdit(p.crmId, 'id', patch, undefined, { signal });
       const ops = DELIVERED_STATUSES.has(p.code) ? planPayments(order, { orderno: p.orderno, paytype: p.paytype, priceKopecks: p.priceKopecks }, s) : [];
+      const done: unknown[] = [];
       for (const op of ops) {
-        note({ sent: op });
+        // The whole write-back for support: the order edit and every payment operation, not only the last one.
+        done.push(op);
+        note({ sent: { order: patch, payments: done } });
         if (op.op === 'delete') await client.paymentDelete(op.id, { signal });
         else if (op.op === 'create') {
           await client.paymentCreate(

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { courierFinalStatuses } from '../../../../src-shared/order-actions.js';
 import type { Settings } from '../../../../src-shared/settings.js';
 import type { CrmOrder, CrmPayment } from '../../connectors/retailcrm/index.js';
 import { MEASOFT_STATUSES, type MeasoftOrderInput } from '../../connectors/measoft/index.js';
@@ -131,6 +132,8 @@ export interface CourierRowView {
   generation: number;
   orderno: string | null;
   sentHash: string | null;
+  /** MeaSoft's last known status of the order. */
+  measoftStatus?: string | null;
 }
 
 export type CourierDecision =
@@ -153,6 +156,9 @@ export function decideCourier(order: CrmOrder, row: CourierRowView | null, s: Co
     return { kind: 'none', reason: ours ? 'status is not a sending status' : 'not a courier delivery' };
   }
   if (row.state === 'cancelling') return { kind: 'none', reason: 'cancel in progress' };
+  // Delivered (or not, and on its way back): nothing to tell the courier any more. This is also what keeps
+  // Prilavok's own write-back after a delivery — the courier's payment, the status — from looking like an edit.
+  if (row.state === 'sent' && row.measoftStatus && courierFinalStatuses.includes(row.measoftStatus)) return { kind: 'none', reason: 'delivery is over' };
   if (!ours) return { kind: 'cancel' };
   if (row.state === 'sending') return { kind: 'retryCreate' };
   const hash = measoftHash(toMeasoftOrder(order, s, row.orderno ?? ''));

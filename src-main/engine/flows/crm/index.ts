@@ -72,15 +72,26 @@ export const crmFlow = {
     });
 
     let references: { key: string; value: CrmReferences } | null = null;
+    const loadReferences = async (refresh: boolean): Promise<CrmReferences> => {
+      const client = crm();
+      const key = JSON.stringify(settings.get('retailcrm'));
+      if (!refresh && references?.key === key && Date.now() - references.value.fetchedAt < REFERENCES_TTL_MS) return references.value;
+      references = { key, value: await retailcrm.references(client) };
+      return references.value;
+    };
+    // The order history names RetailCRM statuses as the account calls them; a cold book loads in the background.
+    let namesAskedAt = 0;
+    e.timeline.statusName = (code) => {
+      const name = references?.value.statuses.find((x) => x.code === code)?.name ?? null;
+      if (name === null && connectors.isConfigured(retailcrm) && Date.now() - namesAskedAt > 60_000) {
+        namesAskedAt = Date.now();
+        void loadReferences(false).catch(() => undefined);
+      }
+      return name;
+    };
     api.handleAll({
       // The merchant's reference books for the wizard's dropdowns (cached for a few minutes).
-      'references.get': async ({ refresh }) => {
-        const client = crm();
-        const key = JSON.stringify(settings.get('retailcrm'));
-        if (!refresh && references?.key === key && Date.now() - references.value.fetchedAt < REFERENCES_TTL_MS) return references.value;
-        references = { key, value: await retailcrm.references(client) };
-        return references.value;
-      },
+      'references.get': ({ refresh }) => loadReferences(refresh ?? false),
       'setup.triggers': () => crmTriggers(e, CRM_WEBHOOK.source),
     });
 
