@@ -169,6 +169,10 @@ export class Engine {
       redact: (text) => this.redactor.redact(text),
       redactDetail: (text) => this.redactor.redact(text),
       changed: () => this.scheduleStatus(),
+      store: {
+        read: (system) => this.kvGet(`check.${system}`),
+        write: (system, value) => (value === null ? this.kvDelete(`check.${system}`) : this.kvSet(`check.${system}`, value)),
+      },
     });
     this.settings.onChange((section) => this.checks.saved(section));
     this.secrets.onChange((key) => this.checks.saved(key));
@@ -398,6 +402,10 @@ export class Engine {
 
   kvSet(key: string, value: string): void {
     sql(this.db, 'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  kvDelete(key: string): void {
+    sql(this.db, 'DELETE FROM kv WHERE key = ?').run(key);
   }
 }
 

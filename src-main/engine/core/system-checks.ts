@@ -26,6 +26,11 @@ export interface SystemChecksDeps {
   changed(): void;
   /** How long to wait after a save before checking (several fields are often saved in a row). */
   settleMs?: number;
+  /**
+   * Where the last result of each system is kept, so a key without a right is still red after a restart (a
+   * successful poll alone would not show it: a poll does not use every right the flows need).
+   */
+  store?: { read(system: SystemId): string | null; write(system: SystemId, value: string | null): void };
 }
 
 /** Which system a settings section or a secret belongs to. */
@@ -37,7 +42,7 @@ const systemOf: Record<string, SystemId> = { retailcrm: 'retailcrm', measoft: 'm
  * Together with the pollers' last runs it makes one answer per system: whichever happened last is the truth.
  */
 export class SystemChecks {
-  private readonly results = new Map<SystemId, CheckResult>();
+  private readonly results = new Map<SystemId, CheckResult | null>();
   private readonly timers = new Map<SystemId, NodeJS.Timeout>();
   private readonly running = new Map<SystemId, number>();
   private closed = false;
@@ -60,9 +65,10 @@ export class SystemChecks {
 
   /** Runs the system's connection test now and keeps the result (only for a system that is set up). */
   async check(system: SystemId): Promise<CheckResult | null> {
+    if (this.closed) return null;
     const test = this.deps.test(system);
     if (!test || !this.deps.configured(system)) {
-      this.results.delete(system);
+      this.keep(system, null);
       this.deps.changed();
       return null;
     }
@@ -78,7 +84,7 @@ export class SystemChecks {
     // A later save started another check: its answer is the one that counts.
     if (this.closed || this.running.get(system) !== seq) return null;
     const result = { at: Date.now(), ok: r.ok, message: this.deps.redact(r.message), lasting: !r.ok && r.lasting };
-    this.results.set(system, result);
+    this.keep(system, result);
     this.deps.changed();
     return result;
   }
@@ -102,14 +108,32 @@ export class SystemChecks {
       out = { ok: false, message: this.deps.redact(asCheckMessage(e.message)), detail: this.deps.redactDetail(e.detail) };
     }
     if (target === system && (system === 'retailcrm' || system === 'measoft' || system === 'lifepos') && !this.closed) {
-      this.results.set(system, { at: Date.now(), ok: out.ok, message: out.message, lasting: !out.ok && lasting });
+      this.keep(system, { at: Date.now(), ok: out.ok, message: out.message, lasting: !out.ok && lasting });
       this.deps.changed();
     }
     return out;
   }
 
   latest(system: SystemId): CheckResult | null {
+    if (!this.results.has(system)) this.results.set(system, this.stored(system));
     return this.results.get(system) ?? null;
+  }
+
+  private keep(system: SystemId, result: CheckResult | null): void {
+    this.results.set(system, result);
+    this.deps.store?.write(system, result ? JSON.stringify(result) : null);
+  }
+
+  private stored(system: SystemId): CheckResult | null {
+    const raw = this.deps.store?.read(system);
+    if (!raw) return null;
+    try {
+      const r = JSON.parse(raw) as Partial<CheckResult>;
+      if (typeof r.at !== 'number' || typeof r.ok !== 'boolean' || typeof r.message !== 'string') return null;
+      return { at: r.at, ok: r.ok, message: r.message, lasting: r.lasting === true };
+    } catch {
+      return null;
+    }
   }
 
   close(): void {
