@@ -31,6 +31,6 @@ export const systemTitles: Record<SystemId, string> = {
   lifepos: 'LIFE POS',
   kassa: 'Онлайн-касса',
   leeloo: 'Leeloo.ai',
-  forms: 'Формы сайта',
+  forms: 'Сайт',
   statuscheck: 'Проверка статусов',
 };

@@ -25,7 +25,7 @@ test.afterAll(async () => {
   await world?.close();
 });
 
-test('заявка с сайта в очереди: номер, отметка «Формы сайта», в карточке — поля посетителя и файл', async ({ page }) => {
+test('заявка с сайта в очереди: номер, отметка «Сайт», в карточке — поля посетителя и файл', async ({ page }) => {
   const fd = new FormData();
   for (const [k, v] of Object.entries({ pf_id: 'queue-1', name: 'Анна Иванова', email: 'anna@romashka.ru', company: 'ООО «Ромашка»', inn: '7701234567', topic: 'Подключение кассы', message: 'Нужна касса для интернет-магазина' })) fd.append(k, v);
   fd.append('file', new Blob([new Uint8Array([0x25, 0x50, 0x44, 0x46])], { type: 'application/pdf' }), 'Реквизиты.pdf');
@@ -36,6 +36,7 @@ test('заявка с сайта в очереди: номер, отметка �
   await page.goto(world.h.ui);
   await page.getByRole('navigation').getByRole('button', { name: 'Очередь заказов' }).click();
   const row = page.getByRole('listitem').filter({ hasText: 'С-000001' });
+  await expect(row.getByTestId('chip-forms')).toContainText('Сайт');
   await expect(row.getByTestId('chip-forms')).toContainText('Заявка в RetailCRM');
   await row.click();
   const card = page.getByTestId('order-card');

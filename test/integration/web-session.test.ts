@@ -107,7 +107,7 @@ describe('web session (cookie + CSRF)', () => {
     const err = await failureOf(session.get('/forbidden'));
     expect(err.kind).toBe('auth');
     expect(err.system).toBe('forms');
-    expect(err.message).toContain('Формы сайта: личный кабинет не пускает после повторного входа');
+    expect(err.message).toContain('Сайт: личный кабинет не пускает после повторного входа');
     expect(state.logins).toBe(2);
     expect(session.loggedInAt).toBeNull();
   });
@@ -126,7 +126,7 @@ describe('web session (cookie + CSRF)', () => {
     const session = createWebSession(options(s.url, { login: { path: '/login', csrfField: 'token', fields: { user: 'shop', pw: 'nope-nope' } } }));
     const err = await failureOf(session.get('/data'));
     expect(err.kind).toBe('auth');
-    expect(err.message).toBe('Формы сайта: неверный логин или пароль для входа в личный кабинет');
+    expect(err.message).toBe('Сайт: неверный логин или пароль для входа в личный кабинет');
     expect(state.posts).toBe(1);
     expect(session.loggedInAt).toBeNull();
   });
