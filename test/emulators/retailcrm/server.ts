@@ -63,6 +63,10 @@ export interface RetailCrmEmulator {
   createOrder(o: Partial<seed.SeedOrder> | Record<string, unknown>, as?: { source: 'user' | 'api'; key?: string }): CrmOrder;
   editOrder(id: number, patch: Record<string, unknown>, as?: { source: ChangeSource; key?: string }): CrmOrder;
   getOrder(id: number): CrmOrder | undefined;
+  /** The payment endpoints as another integration or a manager uses them (history records the change per field). */
+  createPayment(orderId: number, payment: Record<string, unknown>, as?: { source: ChangeSource; key?: string }): number;
+  editPayment(paymentId: number, patch: Record<string, unknown>, as?: { source: ChangeSource; key?: string }): void;
+  deletePayment(paymentId: number, as?: { source: ChangeSource; key?: string }): void;
   orders(): CrmOrder[];
   /** History as a caller with `forKey` would see it (apiKey.current relative to that key). */
   history(forKey?: string): HistoryRecord[];
@@ -1268,6 +1272,15 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
     },
     editOrder(idv, patch, as = { source: 'user' }) {
       return normalise(doEditOrder(orderOrThrow(idv), patch, { source: as.source, key: as.key ?? null }));
+    },
+    createPayment(orderId, payment, as = { source: 'user' }) {
+      return doPaymentCreate({ ...payment, order: { id: orderId } }, { source: as.source, key: as.key ?? null }, null).id;
+    },
+    editPayment(paymentId, patch, as = { source: 'user' }) {
+      doPaymentEdit(String(paymentId), 'id', patch, { source: as.source, key: as.key ?? null });
+    },
+    deletePayment(paymentId, as = { source: 'user' }) {
+      doPaymentDelete(String(paymentId), { source: as.source, key: as.key ?? null });
     },
     getOrder(idv) {
       const o = orders.get(idv);
