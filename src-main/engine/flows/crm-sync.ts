@@ -10,7 +10,20 @@ import type { PollerContext } from '../jobs/scheduler.js';
  * A flow's view of a RetailCRM order that changed: called inside the transaction that records the change,
  * so it must only touch the database (enqueue jobs, update its rows) — never the network.
  */
-export type OrderReconciler = (order: CrmOrder, localOrderId: number, db: Db) => void;
+export type OrderReconciler = (order: CrmOrder, localOrderId: number, db: Db, ctx: ReconcileContext) => void;
+
+/** What came with an order besides its current state. */
+export interface ReconcileContext {
+  /**
+   * The order's history records read with it (payment changes and its creation record), oldest first, each
+   * applied exactly once: the history cursor commits with them. Empty when the order was read on its own.
+   */
+  history: HistoryRecord[];
+  /** When RetailCRM generated the history page, in its own clock (to tell how late a change is seen). */
+  generatedAt: string | null;
+  /** When the read of the order started (ms): anything committed after it is newer than this order state. */
+  readAt: number;
+}
 
 export const CRM_HISTORY_POLLER = 'retailcrm.history';
 export const CRM_WEBHOOK_SOURCE = 'retailcrm';
@@ -18,6 +31,33 @@ export const CRM_WEBHOOK_SOURCE = 'retailcrm';
 const READ_BATCH = 100;
 /** A run stops after this many history pages and continues on the next run, so one poll never runs for hours. */
 const MAX_PAGES_PER_RUN = 2_000;
+/** History fields the flows replay record by record (the rest only says «re-read the order»). */
+const REPLAYED_FIELDS = new Set(['payments', 'payments.status', 'payments.amount', 'payments.type']);
+/** The first-run sweep's progress lives in the poller's cursor until it is done: `sweep:{…}`. */
+const SWEEP_PREFIX = 'sweep:';
+
+/** Where the first-run sweep of orders waiting in a sending status has got to (saved after every page). */
+export interface SweepProgress {
+  /** The history cursor taken before the sweep: changes during the sweep are read from there afterwards. */
+  cursor: number;
+  /** Next page to read; pages go from the last (oldest orders) to the first. */
+  page: number;
+  pages: number;
+  /** Orders in the sending statuses when the sweep began, and read so far. */
+  total: number;
+  read: number;
+  /** How many there were at the last page read. */
+  count: number;
+}
+
+export function parseSweep(cursor: string | null): SweepProgress | null {
+  if (!cursor?.startsWith(SWEEP_PREFIX)) return null;
+  try {
+    return JSON.parse(cursor.slice(SWEEP_PREFIX.length)) as SweepProgress;
+  } catch {
+    return null;
+  }
+}
 
 export function crmOrderRef(id: number): string {
   return `retailcrm:${id}`;
@@ -30,6 +70,8 @@ export function crmOrderRef(id: number): string {
  */
 export class CrmSync {
   private readonly reconcilers = new Map<string, OrderReconciler>();
+  /** Pages of the first-run sweep read per poll run; the rest continues on the next run (tests lower it). */
+  sweepPagesPerRun = 50;
 
   constructor(
     private readonly engine: Engine,
@@ -52,6 +94,11 @@ export class CrmSync {
         return settings.get('retailcrm').historyIntervalSec * 1000;
       },
       active: () => this.connections.retailcrmConfigured(),
+      progress: () => {
+        const sweep = parseSweep(e.scheduler.cursorOf(CRM_HISTORY_POLLER));
+        if (!sweep) return null;
+        return `Первое подключение: прочитано ${Math.min(sweep.read, sweep.total)} из ${sweep.total} заказов, ожидающих отправки; продолжаем.`;
+      },
       run: (ctx) => this.pollHistory(ctx),
     });
 
@@ -61,9 +108,10 @@ export class CrmSync {
       title: 'Чтение заказа из RetailCRM',
       payload: z.object({ crmId: z.number().int().positive() }),
       run: async (ctx) => {
+        const readAt = Date.now();
         const order = await this.connections.retailcrm().orderGet(ctx.payload.crmId, 'id', undefined, { signal: ctx.signal });
         ctx.note({ received: { number: order.number, status: order.status, delivery: order.delivery?.code ?? null } });
-        return { result: { status: order.status }, commit: (db) => this.apply([order], db) };
+        return { result: { status: order.status }, commit: (db) => this.apply([order], db, { readAt }) };
       },
     });
 
@@ -123,7 +171,7 @@ export class CrmSync {
   }
 
   /** Records what RetailCRM says the orders are now and lets each flow react; call inside a transaction. */
-  apply(orders: CrmOrder[], db: Db): void {
+  apply(orders: CrmOrder[], db: Db, read: { readAt?: number; history?: Map<number, HistoryRecord[]>; generatedAt?: string | null } = {}): void {
     for (const order of orders) {
       const localId = this.engine.orders.upsert({
         ref: crmOrderRef(order.id),
@@ -132,7 +180,8 @@ export class CrmSync {
         phone: order.phone ?? null,
         crmStatus: order.status,
       });
-      for (const fn of this.reconcilers.values()) fn(order, localId, db);
+      const ctx: ReconcileContext = { history: read.history?.get(order.id) ?? [], generatedAt: read.generatedAt ?? null, readAt: read.readAt ?? Date.now() };
+      for (const fn of this.reconcilers.values()) fn(order, localId, db, ctx);
     }
     if (orders.length) this.engine.events.emit('orders.changed', { ids: orders.map((o) => this.engine.orders.idByRef(crmOrderRef(o.id))!).filter(Boolean) });
   }
@@ -142,33 +191,45 @@ export class CrmSync {
     const crm = this.connections.retailcrm();
     const opts = { signal: ctx.signal };
     const cursor = ctx.cursor();
-    if (cursor === null) {
+    if (cursor === null || parseSweep(cursor)) {
       await this.firstRun(ctx);
       return;
     }
     let sinceId = Number(cursor);
     const pending = new Set<number>();
+    // Payment changes and creation records of the orders to re-read, replayed by the flows in order.
+    const replay = new Map<number, HistoryRecord[]>();
+    let generatedAt: string | null = null;
     for (let pages = 0; pages < MAX_PAGES_PER_RUN; pages++) {
       const page = await crm.history({ sinceId, limit: 100 }, opts);
+      generatedAt = page.generatedAt ?? generatedAt;
       for (const r of page.history) {
         sinceId = Math.max(sinceId, r.id);
         const orderId = historyOrderId(r);
-        if (orderId !== null && !isOwnChange(r)) pending.add(orderId);
+        if (orderId === null) continue;
+        if (!isOwnChange(r)) pending.add(orderId);
+        if (REPLAYED_FIELDS.has(r.field) || r.created) {
+          const list = replay.get(orderId) ?? [];
+          list.push(r);
+          replay.set(orderId, list);
+        }
       }
       const last = page.history.length === 0 || page.pagination.totalPageCount <= 1;
       if (pending.size >= READ_BATCH || last) {
-        await this.flush(pending, sinceId, ctx);
+        await this.flush(pending, sinceId, ctx, replay, generatedAt);
         pending.clear();
+        replay.clear();
       }
       if (last) break;
     }
-    if (pending.size) await this.flush(pending, sinceId, ctx);
+    if (pending.size) await this.flush(pending, sinceId, ctx, replay, generatedAt);
   }
 
   /** Reads the changed orders in pages of 100 and commits them together with the cursor that covers them. */
-  private async flush(ids: Set<number>, cursor: number, ctx: PollerContext): Promise<void> {
+  private async flush(ids: Set<number>, cursor: number, ctx: PollerContext, history: Map<number, HistoryRecord[]>, generatedAt: string | null): Promise<void> {
     const all = [...ids];
     const orders: CrmOrder[] = [];
+    const readAt = Date.now();
     for (let i = 0; i < all.length; i += READ_BATCH) {
       const chunk = all.slice(i, i + READ_BATCH);
       const res = await this.connections.retailcrm().ordersList({ ids: chunk }, 1, 100, { signal: ctx.signal });
@@ -176,38 +237,69 @@ export class CrmSync {
     }
     const db = this.engine.db;
     db.transaction(() => {
-      this.apply(orders, db);
+      this.apply(orders, db, { readAt, history, generatedAt });
       ctx.setCursor(String(cursor));
     })();
   }
 
   /**
    * A new connection starts at the newest history record (it does not replay the account's past) and sweeps
-   * the orders already waiting in a sending status, so nothing that is due now is missed.
+   * the orders already waiting in a sending status, so nothing that is due now is missed. The history cursor
+   * is taken before the sweep, so whatever changes while it reads is read from the history afterwards. The
+   * sweep reads every page, oldest orders first (an order that leaves the sending statuses once handled does
+   * not shift the pages still to read), a bounded number of pages per run, and saves where it got to with
+   * every page: a restart continues there. The overview shows how far it is.
    */
   private async firstRun(ctx: PollerContext): Promise<void> {
     const crm = this.connections.retailcrm();
     const opts = { signal: ctx.signal };
-    const head = await crm.history({ limit: 100, page: 1 }, opts);
-    let newest = head.history.reduce((m, r) => Math.max(m, r.id), 0);
-    if (head.pagination.totalPageCount > 1) {
-      const tail = await crm.history({ limit: 100, page: head.pagination.totalPageCount }, opts);
-      newest = tail.history.reduce((m, r) => Math.max(m, r.id), newest);
-    }
-    const courier = this.engine.settings.get('courier');
-    const orders: CrmOrder[] = [];
-    if (courier.enabled && courier.triggerStatuses.length && courier.deliveryTypes.length) {
-      for (let page = 1; page <= 100; page++) {
-        const res = await crm.ordersList({ extendedStatus: courier.triggerStatuses, deliveryTypes: courier.deliveryTypes }, page, 100, opts);
-        orders.push(...res.orders);
-        if (page >= res.pagination.totalPageCount) break;
-      }
-    }
     const db = this.engine.db;
-    db.transaction(() => {
-      this.apply(orders, db);
-      ctx.setCursor(String(newest));
-    })();
+    const courier = this.engine.settings.get('courier');
+    const filter = { extendedStatus: courier.triggerStatuses, deliveryTypes: courier.deliveryTypes };
+    let sweep = parseSweep(ctx.cursor());
+    if (!sweep) {
+      const head = await crm.history({ limit: 100, page: 1 }, opts);
+      let newest = head.history.reduce((m, r) => Math.max(m, r.id), 0);
+      if (head.pagination.totalPageCount > 1) {
+        const tail = await crm.history({ limit: 100, page: head.pagination.totalPageCount }, opts);
+        newest = tail.history.reduce((m, r) => Math.max(m, r.id), newest);
+      }
+      if (!(courier.enabled && courier.triggerStatuses.length && courier.deliveryTypes.length)) {
+        ctx.setCursor(String(newest));
+        return;
+      }
+      const first = await crm.ordersList(filter, 1, 100, opts);
+      const pages = Math.max(1, first.pagination.totalPageCount);
+      sweep = { cursor: newest, page: pages, pages, total: first.pagination.totalCount, read: 0, count: first.pagination.totalCount };
+      if (pages === 1) {
+        // Everything fits one page: read already.
+        const done = sweep;
+        db.transaction(() => {
+          this.apply(first.orders, db, { readAt: Date.now() });
+          ctx.setCursor(String(done.cursor));
+        })();
+        return;
+      }
+      ctx.setCursor(SWEEP_PREFIX + JSON.stringify(sweep));
+    }
+    for (let n = 0; n < this.sweepPagesPerRun && sweep.page >= 1; n++) {
+      const readAt = Date.now();
+      const res = await crm.ordersList(filter, sweep.page, 100, opts);
+      const orders = [...res.orders];
+      // Orders entering the sending statuses meanwhile push the rest towards older pages, so one not yet
+      // read could slip into the page just read: when the count moved, that page is read again (applying an
+      // order twice changes nothing).
+      if (res.pagination.totalCount !== sweep.count && sweep.page + 1 <= sweep.pages) {
+        orders.push(...(await crm.ordersList(filter, sweep.page + 1, 100, opts)).orders);
+      }
+      const next: SweepProgress = { ...sweep, page: sweep.page - 1, read: sweep.read + res.orders.length, count: res.pagination.totalCount };
+      db.transaction(() => {
+        this.apply(orders, db, { readAt });
+        ctx.setCursor(next.page >= 1 ? SWEEP_PREFIX + JSON.stringify(next) : String(next.cursor));
+      })();
+      sweep = next;
+    }
+    this.engine.events.emit('status.changed', undefined);
   }
 }
 

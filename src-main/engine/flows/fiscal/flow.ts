@@ -9,7 +9,8 @@ import { buildReceipt, type ReceiptInput } from '../../connectors/kassa/receipt.
 import { createAtolProvider, kassaErrorToSyncError, parseAtolCallback, type AtolProvider } from '../../connectors/kassa/atol.js';
 import type { FiscalData, FiscalOp, VatRate } from '../../connectors/kassa/types.js';
 import { toKopecks, type CrmOrder, type CrmPayment } from '../../connectors/retailcrm/index.js';
-import { crmOrderRef, type CrmSync } from '../crm-sync.js';
+import { crmOrderRef, type CrmSync, type ReconcileContext } from '../crm-sync.js';
+import { crmSecondsBetween, currentState, moneyEvents, outstanding, paymentReplays, receiptKey, stateEvent, type FiscalRules, type Ledger, type MoneyEvent } from './money-events.js';
 
 export const KASSA_CALLBACK_SOURCE = 'kassa';
 type Profile = Settings['kassa']['profiles'][number];
@@ -48,6 +49,11 @@ function externalIdFor(key: string, attempt: number): string {
   const base = key.replace(/[^\w:.-]/g, '_');
   return `${base.length > 110 ? base.slice(0, 110) : base}${attempt > 1 ? `:r${attempt}` : ''}`;
 }
+
+/** A receipt made this long after the money moved (in RetailCRM's clock) is a late one, and the merchant is told. */
+export const LATE_RECEIPT_AFTER_S = 300;
+
+const RUB = (kop: number) => `${(kop / 100).toFixed(2).replace('.', ',')} ₽`;
 
 /** How many times in a row a receipt the register failed for a temporary reason is re-sent before the merchant is asked. */
 export const MAX_AUTO_RESENDS = 5;
@@ -102,7 +108,7 @@ export class FiscalFlow {
 
   async install(crm: CrmSync): Promise<void> {
     const e = this.engine;
-    crm.addReconciler('fiscal', (order, localId, db) => this.reconcile(order, localId, db));
+    crm.addReconciler('fiscal', (order, localId, db, ctx) => this.reconcile(order, localId, db, ctx));
     e.runner.register({
       kind: 'kassa.register',
       connector: 'kassa',
@@ -372,54 +378,128 @@ export class FiscalFlow {
     };
   }
 
-  private reconcile(order: CrmOrder, localId: number, db: Db): void {
+  /**
+   * Receipts follow what happened to each payment, not its state now: the order's history records (read with
+   * it, each once) are replayed into sales and refunds, numbered per payment. Without history (a trigger, the
+   * first run) the current state asks only for a sale, and only when nothing is outstanding — unless a receipt
+   * of that payment was made after this order was read, when the read is stale and the history decides.
+   */
+  private reconcile(order: CrmOrder, localId: number, db: Db, ctx: ReconcileContext): void {
     const s = this.engine.settings.get('kassa');
     if (!s.enabled) return;
-    for (const p of order.payments) {
-      const profileId = p.type ? s.crmPaymentTypes[p.type] : undefined;
-      if (!profileId || p.id === null) continue;
-      if (this.fiscalisedAsCod(order, p, db)) continue;
+    const rules: FiscalRules = { paid: new Set(s.paidPaymentStatuses), refund: new Set(s.refundPaymentStatuses) };
+    const guarded = (run: () => void) => {
       try {
-        this.fiscalisePayment(order, p, profileId, localId, db);
+        run();
       } catch (err) {
         // A receipt that cannot be built (no buyer contact, say) is the merchant's to fix: logged on the order.
         const e = toSyncError(err, 'kassa');
         this.engine.errors.record(e, { orderId: localId });
         this.engine.orders.setChip(localId, 'kassa', { state: 'invalid', label: 'Чек не сформирован', attention: true });
       }
+    };
+    for (const replay of paymentReplays(ctx.history, order.id, order)) {
+      const events = moneyEvents(replay, this.ledgerOf(db, order.id, replay.paymentId), rules);
+      for (const ev of events) guarded(() => this.fiscaliseEvent(order, replay.paymentId, ev, localId, db, ctx));
+    }
+    for (const p of order.payments) {
+      if (p.id === null) continue;
+      const paymentId = p.id;
+      const ledger = this.ledgerOf(db, order.id, paymentId);
+      if (ledger.latestAt !== null && ledger.latestAt >= ctx.readAt) continue;
+      const ev = stateEvent(currentState(p), ledger, rules, p.paidAt ?? null);
+      if (ev) guarded(() => this.fiscaliseEvent(order, paymentId, ev, localId, db, { ...ctx, generatedAt: null }));
+      guarded(() => this.settlement(order, p, localId, db));
     }
   }
 
-  private fiscalisePayment(order: CrmOrder, p: CrmPayment, profileId: string, localId: number, db: Db): void {
+  /** The receipts made so far for one RetailCRM payment (by their keys), oldest ordinal first. */
+  private ledgerOf(db: Db, crmId: number, paymentId: number): Ledger & { latestAt: number | null; sells: Row[] } {
+    const prefix = `receipt:%:retailcrm:${crmId}:${paymentId}%`;
+    const exact = new RegExp(`^receipt:(sell|sell_refund):retailcrm:${crmId}:${paymentId}(?::(\\d+))?$`);
+    const rows = (sql(db, 'SELECT * FROM receipts WHERE key LIKE ? ORDER BY id').all(prefix) as Array<Row & { created_at: number }>)
+      .map((r) => ({ r, m: exact.exec(r.key) }))
+      .filter((x) => x.m !== null)
+      .map((x) => ({ row: x.r, op: x.m![1] as 'sell' | 'sell_refund', n: Number(x.m![2] ?? 1) }))
+      .sort((a, b) => a.n - b.n);
+    const sells = rows.filter((x) => x.op === 'sell');
+    return {
+      sold: sells.map((x) => x.row.total),
+      refunded: rows.filter((x) => x.op === 'sell_refund').map((x) => x.row.total),
+      latestAt: rows.reduce<number | null>((m, x) => (m === null || x.row.created_at > m ? x.row.created_at : m), null),
+      sells: sells.map((x) => x.row),
+    };
+  }
+
+  private fiscaliseEvent(order: CrmOrder, paymentId: number, ev: MoneyEvent, localId: number, db: Db, ctx: Pick<ReconcileContext, 'generatedAt'>): void {
     const s = this.engine.settings.get('kassa');
+    const current = order.payments.find((p) => p.id === paymentId) ?? null;
+    const type = ev.type ?? current?.type ?? null;
+    const ledger = this.ledgerOf(db, order.id, paymentId);
+    const lastSell = ledger.sells.at(-1) ?? null;
+    // A refund goes through the register that made the sale, whatever the payment's type became since.
+    const profileId = (ev.op !== 'sell' && lastSell?.profile) || (type ? s.crmPaymentTypes[type] : undefined);
+    if (!profileId) return;
+    const asPayment: CrmPayment = current ?? { id: paymentId, externalId: null, type: type ?? '', status: null, amount: 0, paidAt: null, comment: null };
+    if (this.fiscalisedAsCod(order, { ...asPayment, type: type ?? asPayment.type }, db)) return;
+    if (ev.op === 'unpaid') {
+      const what = ev.deleted ? 'удалена' : `переведена в статус «${ev.status ?? '—'}»`;
+      const message = `Оплата заказа №${order.number} на ${RUB(ev.outstanding)} ${what} после того, как по ней пробит чек. RetailCRM не говорит, что деньги вернули, поэтому чек возврата не пробит. Если деньги вернули покупателю, отметьте оплату как возвращённую (Прилавок пробьёт чек возврата) или оформите возврат в кабинете кассы.`;
+      this.engine.errors.record(new SyncError({ kind: 'needsAttention', system: 'kassa', message, detail: `payment ${paymentId}, history ${ev.historyId}` }), { orderId: localId, severity: 'warning' });
+      this.engine.timeline.record({ orderId: localId, system: 'kassa', action: 'Оплата с чеком снята в RetailCRM', outcome: 'info', received: { payment: paymentId, outstanding: ev.outstanding / 100, deleted: ev.deleted } });
+      return;
+    }
     const profile = this.profile(profileId);
-    const kop = toKopecks(p.amount ?? 0);
-    const base = { profileId, orderId: localId, crmId: order.id };
-    const sellKey = `receipt:sell:retailcrm:${order.id}:${p.id}`;
-    const complete = s.completeStatuses.includes(order.status);
-    if (p.status && s.paidPaymentStatuses.includes(p.status) && kop > 0) {
+    const key = receiptKey(ev.op, order.id, paymentId, ev.ordinal);
+    const base = { profileId, orderId: localId, crmId: order.id, key, op: ev.op };
+    let created: boolean;
+    if (ev.op === 'sell') {
+      const complete = s.completeStatuses.includes(order.status);
       const advance = s.prepaymentUntilComplete && !complete;
-      const kind = p.type && s.cashPaymentTypes.includes(p.type) ? 'cash' : 'cashless';
-      this.request(db, { ...base, key: sellKey, op: 'sell', input: this.crmReceiptInput(order, { kopecks: kop, kind }, profile, advance ? 'full_prepayment' : 'full_payment') });
+      const kind = type && s.cashPaymentTypes.includes(type) ? 'cash' : 'cashless';
+      created = this.request(db, { ...base, input: this.crmReceiptInput(order, { kopecks: ev.kopecks, kind }, profile, advance ? 'full_prepayment' : 'full_payment') }).created;
+    } else {
+      const original = lastSell ? (JSON.parse(lastSell.draft) as ReceiptInput) : null;
+      const originalTotal = lastSell?.total ?? 0;
+      // The whole of the last sale goes back: the refund repeats its items and settlement method. A part of it:
+      // one line for that amount, as for a part payment.
+      const input: ReceiptRequest['input'] =
+        original && ev.kopecks === originalTotal
+          ? { items: original.items, ...(original.deliveryKopecks ? { deliveryKopecks: original.deliveryKopecks } : {}), ...(original.discountKopecks ? { discountKopecks: original.discountKopecks } : {}), payments: original.payments, customer: original.customer, settlement: original.settlement }
+          : {
+              items: [{ name: `Возврат части оплаты по заказу №${order.number}`, priceKopecks: ev.kopecks, quantity: 1, vat: profile.vat, paymentObject: 'payment' }],
+              payments: [{ kind: original?.payments[0]?.kind ?? 'cashless', kopecks: ev.kopecks }],
+              customer: original?.customer ?? { email: order.email ?? null, phone: order.phone ?? null },
+              settlement: 'prepayment',
+            };
+      created = this.request(db, { ...base, input }).created;
     }
-    // Goods handed over after a prepayment: the settlement receipt offsets the advance (payment type «prepayment»).
-    if (s.prepaymentUntilComplete && complete && kop > 0) {
-      const sell = sql(db, 'SELECT draft FROM receipts WHERE key = ?').get(sellKey) as { draft: string } | undefined;
-      if (sell && (JSON.parse(sell.draft) as ReceiptInput).settlement === 'full_prepayment') {
-        this.request(db, { ...base, key: `receipt:sell:retailcrm:${order.id}:${p.id}:settlement`, op: 'sell', input: this.crmReceiptInput(order, { kopecks: kop, kind: 'prepayment' }, profile, 'full_payment') });
-      }
+    if (!created) return;
+    const late = crmSecondsBetween(ev.at, ctx.generatedAt);
+    if (late !== null && late > LATE_RECEIPT_AFTER_S) {
+      const moved = ev.op === 'sell' ? 'получены' : 'возвращены';
+      const kind = ev.op === 'sell' ? 'Чек' : 'Чек возврата';
+      const minutes = Math.round(late / 60);
+      const message = `${kind} по заказу №${order.number} на ${RUB(ev.kopecks)} пробит с опозданием: деньги ${moved} ${ev.at}, Прилавок узнал об этом через ${minutes} мин (был выключен или не получал изменений). Чек с текущей датой отправлен покупателю; если касса или налоговая требуют, оформите чек коррекции за день расчёта.`;
+      this.engine.errors.record(new SyncError({ kind: 'needsAttention', system: 'kassa', message, detail: `${key}, history ${ev.historyId}, ${late} s late` }), { orderId: localId, severity: 'warning' });
+      this.engine.timeline.record({ orderId: localId, system: 'kassa', action: `${kind} с опозданием`, outcome: 'info', received: { key, movedAt: ev.at, lateMinutes: minutes } });
     }
-    if (p.status && s.refundPaymentStatuses.includes(p.status)) {
-      const sell = sql(db, 'SELECT draft FROM receipts WHERE key = ?').get(sellKey) as { draft: string } | undefined;
-      if (!sell) return; // nothing was fiscalised for this payment: nothing to refund
-      const original = JSON.parse(sell.draft) as ReceiptInput;
-      // A refund carries the same items and settlement method as the sale.
-      this.request(db, {
-        ...base,
-        key: `receipt:sell_refund:retailcrm:${order.id}:${p.id}`,
-        op: 'sell_refund',
-        input: { items: original.items, ...(original.deliveryKopecks ? { deliveryKopecks: original.deliveryKopecks } : {}), ...(original.discountKopecks ? { discountKopecks: original.discountKopecks } : {}), payments: original.payments, customer: original.customer, settlement: original.settlement },
-      });
+  }
+
+  /** Goods handed over after a prepayment: the settlement receipt offsets the advance (payment type «prepayment»). */
+  private settlement(order: CrmOrder, p: CrmPayment, localId: number, db: Db): void {
+    const s = this.engine.settings.get('kassa');
+    const profileId = p.type ? s.crmPaymentTypes[p.type] : undefined;
+    if (!profileId || p.id === null || !s.prepaymentUntilComplete || !s.completeStatuses.includes(order.status)) return;
+    if (this.fiscalisedAsCod(order, p, db)) return;
+    const kop = toKopecks(p.amount ?? 0);
+    const sellKey = receiptKey('sell', order.id, p.id, 1);
+    const ledger = this.ledgerOf(db, order.id, p.id);
+    if (kop <= 0 || outstanding(ledger) <= 0) return;
+    const sell = sql(db, 'SELECT draft FROM receipts WHERE key = ?').get(sellKey) as { draft: string } | undefined;
+    if (sell && (JSON.parse(sell.draft) as ReceiptInput).settlement === 'full_prepayment') {
+      const profile = this.profile(profileId);
+      this.request(db, { profileId, orderId: localId, crmId: order.id, key: `${sellKey}:settlement`, op: 'sell', input: this.crmReceiptInput(order, { kopecks: kop, kind: 'prepayment' }, profile, 'full_payment') });
     }
   }
 
