@@ -13,6 +13,7 @@ import { SyncError, toSyncError } from './errors.js';
 import { EngineEvents } from './events.js';
 import { createHttpClient } from './http/client.js';
 import { RateLimiters } from './http/rate-limit.js';
+import { AuthPause, type AuthPauseOptions } from './jobs/auth-pause.js';
 import { Inbox } from './jobs/inbox.js';
 import { JobQueue } from './jobs/queue.js';
 import type { BackoffPolicy } from './jobs/backoff.js';
@@ -48,6 +49,8 @@ export interface EngineOptions {
   logEcho?: boolean;
   /** HTML → PDF for print forms (headless: Chromium; the desktop shell prints through Electron). */
   pdfRenderer?: PdfRenderer | null;
+  /** Connection checks of a system paused on an access error (tests shorten them). */
+  authPause?: AuthPauseOptions;
   /** Tunnel reconnect delays (tests shorten them). */
   tunnelBackoff?: { baseMs: number; maxMs: number };
 }
@@ -74,6 +77,8 @@ export class Engine {
   readonly orders: Orders;
   readonly queue: JobQueue;
   readonly runner: JobRunner;
+  /** Systems whose lanes wait after an access error. */
+  readonly authPause: AuthPause;
   readonly inbox: Inbox;
   readonly scheduler: Scheduler;
   readonly settings: SettingsStore;
@@ -129,6 +134,26 @@ export class Engine {
       { db: this.db, queue: this.queue, timeline: this.timeline, errors: this.errors, orders: this.orders, events: this.events, redactor: this.redactor, log: this.log },
       opts.runner,
     );
+    this.authPause = new AuthPause(
+      {
+        db: this.db,
+        log: this.log,
+        probe: async (system) => {
+          const test = this.connectionTests.get(system as ConnectionTestTarget);
+          return test ? (await test()).ok : false;
+        },
+        resumed: (system) => {
+          for (const { connector } of sql(this.db, `SELECT DISTINCT connector FROM jobs WHERE connector = ? OR connector LIKE ?`).all(system, `${system}-%`) as Array<{ connector: string }>) {
+            this.queue.retryAuthFailures(connector);
+          }
+          this.runner.wake();
+        },
+        changed: () => this.events.emit('status.changed', undefined),
+      },
+      opts.authPause,
+    );
+    this.runner.holdLane = (connector) => this.authPause.holds(connector);
+    this.runner.onAuthFailure = (connector) => this.authPause.pause(connector);
     this.inbox = new Inbox(this.db, this.events, this.errors, this.log);
     this.scheduler = new Scheduler(this.db, this.errors, this.events, this.log, this.redactor);
     this.webhooks = new WebhookServer(this.inbox, (source) => this.secrets.get(webhookSecretKey(source)), this.log, opts.webhookLimits);
@@ -209,6 +234,7 @@ export class Engine {
       this.events.on('errors.logged', () => this.scheduleStatus()),
     );
     this.runner.setPaused(paused);
+    this.authPause.start();
     this.runner.start();
     this.scheduler.start(paused);
     this.scheduleInbox();
@@ -224,6 +250,7 @@ export class Engine {
     await this.tunnel.stop();
     await this.webhooks.close();
     await this.scheduler.stop();
+    this.authPause.stop();
     await this.runner.stop(drainMs);
     await this.opts.pdfRenderer?.close().catch(() => undefined);
     if (this.db.open) this.db.close();
@@ -306,6 +333,8 @@ export class Engine {
       'settings.get': () => this.settingsView(),
       'settings.update': async ({ section, values }: { section: SettingsSection; values: Record<string, unknown> }) => {
         this.settings.update(section, values);
+        // New settings for a system paused on an access error: its work goes again.
+        this.authPause.resume(section, 'settings changed');
         if (section === 'tunnel') await this.restartTunnel();
         return this.settingsView();
       },
@@ -313,6 +342,7 @@ export class Engine {
         await this.secrets.set(key, value);
         if (key === 'tunnel.ngrokAuthtoken') await this.restartTunnel();
         const connector = key.split('.')[0]!;
+        this.authPause.resume(connector, 'password changed');
         const n = this.queue.retryAuthFailures(connector);
         if (n) this.log.info('credentials changed; retrying jobs stopped on access errors', { connector, jobs: n });
         return this.settingsView();
