@@ -274,7 +274,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           result = count();
           if (queueLeft() === 0) break;
         }
-        await sleep(500);
+        await sleep(1_000);
       }
       const stuck = db.prepare(`SELECT kind, state, last_error FROM jobs WHERE state IN ('queued', 'running', 'retrying')`).all() as Array<{ kind: string; state: string; last_error: string | null }>;
       const attention = db.prepare(`SELECT kind, state, last_error FROM jobs WHERE state IN ('attention', 'dead')`).all() as Array<{ kind: string; state: string; last_error: string | null }>;
@@ -337,8 +337,16 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
           notes.push(`receipt ${key} registered ${n} times`);
         }
       }
+      // One read of the emulator's orders per count: the emulator must not be starved by the counting.
+      const crmOrders = emu.crm.orders();
+      const crmById = new Map(crmOrders.map((c) => [c.id, c]));
       const crmByExternal = new Map<string, number>();
-      for (const c of emu.crm.orders()) if (c.externalId) crmByExternal.set(c.externalId, (crmByExternal.get(c.externalId) ?? 0) + 1);
+      const leelooCrmId = new Map<string, number>();
+      for (const c of crmOrders) {
+        if (!c.externalId) continue;
+        crmByExternal.set(c.externalId, (crmByExternal.get(c.externalId) ?? 0) + 1);
+        leelooCrmId.set(c.externalId, c.id);
+      }
       for (const p of planned) {
         let crmId = p.crmId;
         if (p.kind === 'leeloo') {
@@ -349,9 +357,9 @@ export async function runSoak(o: SoakOptions): Promise<SoakResult> {
             missingReceipts += p.sells;
             continue;
           }
-          crmId = emu.crm.orders().find((c) => c.externalId === `leeloo-${p.leelooId}`)!.id;
+          crmId = leelooCrmId.get(`leeloo-${p.leelooId}`)!;
         }
-        const number = emu.crm.getOrder(crmId!)!.number;
+        const number = crmById.get(crmId!)!.number;
         if (p.kind === 'courier') {
           const n = msByNumber.get(number) ?? 0;
           if (n !== 1) notes.push(`courier order ${number}: ${n} MeaSoft orders`);
