@@ -1,5 +1,5 @@
 import { Engine } from '../src-main/engine/engine.js';
-import { CRM_HISTORY_POLLER } from '../src-main/engine/flows/crm-sync.js';
+import { CRM_HISTORY_POLLER } from '../src-main/engine/flows/crm/index.js';
 import { PRILAVOK_KEY, connectEngine, startEmulators } from '../test/emulators/courier-world.js';
 import { makeOrders } from '../test/emulators/retailcrm/seed.js';
 import { tempDir } from '../test/helpers/temp.js';

@@ -16,7 +16,7 @@ export async function benchQueue(): Promise<Figure[]> {
   const allDone = new Promise<void>((r) => (finish = r));
   engine.runner.register({
     kind: 'bench.noop',
-    connector: 'engine',
+    system: 'engine',
     title: 'Пустая операция',
     payload: z.object({ n: z.number() }),
     async run() {

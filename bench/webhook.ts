@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { z } from 'zod';
 import { Engine } from '../src-main/engine/engine.js';
 import { tempDir } from '../test/helpers/temp.js';
 import type { Figure } from './run.js';
@@ -19,7 +20,7 @@ export async function benchWebhook(): Promise<Figure[]> {
       return [{ source: 'bench', externalId: body.id, kind: 'event', payload: body }];
     },
   });
-  engine.inbox.handle('bench', 'webhooks', () => undefined);
+  engine.inbox.handle({ source: 'bench', system: 'webhooks' }, z.unknown(), () => undefined);
   await engine.start();
   const url = engine.webhookUrl('bench')!;
 

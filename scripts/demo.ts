@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../src-main/engine/engine.js';
-import { CRM_HISTORY_POLLER } from '../src-main/engine/flows/crm-sync.js';
+import { CRM_HISTORY_POLLER } from '../src-main/engine/flows/crm/index.js';
 import { createChromiumPdfRenderer } from '../src-main/engine/printforms/pdf.js';
 import { startBridge } from '../src-main/headless/bridge.js';
 import { addCourierTriggers, connectEngine, startEmulators } from '../test/emulators/courier-world.js';

@@ -2,9 +2,11 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EngineStatus, OrderAction } from '../../src-shared/api.js';
-import type { SettingsSection } from '../../src-shared/settings.js';
 import type { ConnectionTestTarget, SystemId } from '../../src-shared/systems.js';
-import { createDispatcher, type Dispatch } from './api/dispatcher.js';
+import { registerCoreApi } from './api/core.js';
+import { ApiRegistry, createDispatcher, type Dispatch } from './api/dispatcher.js';
+import { connectors } from './connectors/index.js';
+import { ConnectorRegistry } from './connectors/registry.js';
 import { ErrorLog } from './core/error-log.js';
 import { Orders } from './core/orders.js';
 import { Timeline } from './core/timeline.js';
@@ -23,7 +25,6 @@ import { createFileLogger, type Logger, type LogLevel } from './log.js';
 import { Redactor } from './redact.js';
 import { installFlows, type Flows } from './flows/index.js';
 import type { PdfRenderer } from './printforms/pdf.js';
-import { printForms, type PrintFormId } from './printforms/types.js';
 import { FileKeySecretBox, type SecretBox } from './settings/secret-box.js';
 import { SecretStore, SettingsStore } from './settings/store.js';
 import { tunnelConfig } from './tunnel/config.js';
@@ -86,6 +87,12 @@ export class Engine {
   readonly webhooks: WebhookServer;
   /** Keeps the webhook server reachable from the internet (own address, ngrok or localtunnel). */
   readonly tunnel: TunnelManager;
+  /** Clients of the external systems, built from the current settings and kept while those stay the same. */
+  readonly connectors: ConnectorRegistry;
+  /** Where the engine and the flows put the API methods they answer. */
+  readonly apiRegistry = new ApiRegistry();
+  /** The order card's actions, each from the flow it belongs to. */
+  readonly orderActions = new Map<OrderAction, (orderId: number) => { message: string }>();
   readonly api: Dispatch;
   readonly startedAt = Date.now();
 
@@ -100,7 +107,7 @@ export class Engine {
     const engine = new Engine(opts);
     try {
       await engine.secrets.load();
-      engine.flowsRef = await installFlows(engine, { pdfRenderer: opts.pdfRenderer ?? null });
+      engine.flowsRef = await installFlows(engine);
     } catch (err) {
       engine.db.close();
       await engine.log.close();
@@ -143,9 +150,7 @@ export class Engine {
           return test ? (await test()).ok : false;
         },
         resumed: (system) => {
-          for (const { connector } of sql(this.db, `SELECT DISTINCT connector FROM jobs WHERE connector = ? OR connector LIKE ?`).all(system, `${system}-%`) as Array<{ connector: string }>) {
-            this.queue.retryAuthFailures(connector);
-          }
+          this.queue.retryAuthFailures(system);
           this.runner.wake();
         },
         changed: () => this.events.emit('status.changed', undefined),
@@ -153,7 +158,7 @@ export class Engine {
       opts.authPause,
     );
     this.runner.holdLane = (connector) => this.authPause.holds(connector);
-    this.runner.onAuthFailure = (connector) => this.authPause.pause(connector);
+    this.runner.onAuthFailure = (system) => this.authPause.pause(system);
     this.inbox = new Inbox(this.db, this.events, this.errors, this.log);
     this.scheduler = new Scheduler(this.db, this.errors, this.events, this.log, this.redactor);
     this.webhooks = new WebhookServer(this.inbox, (source) => this.secrets.get(webhookSecretKey(source)), this.log, opts.webhookLimits);
@@ -162,7 +167,15 @@ export class Engine {
       log: this.log,
       ...(opts.tunnelBackoff ? { backoff: opts.tunnelBackoff } : {}),
     });
-    this.api = createDispatcher(this.apiHandlers(), this.log, this.redactor);
+    this.connectors = new ConnectorRegistry({
+      settings: this.settings,
+      secrets: this.secrets,
+      redactor: this.redactor,
+      rateLimiters: this.rateLimiters,
+      publicWebhookUrl: (source) => this.publicWebhookUrl(source),
+    });
+    registerCoreApi(this, this.apiRegistry);
+    this.api = createDispatcher(this.apiRegistry, this.log, this.redactor);
 
     this.scheduler.register({
       id: 'housekeeping',
@@ -197,6 +210,16 @@ export class Engine {
     const secret = this.secrets.get(webhookSecretKey(source));
     const base = this.publicUrl() ?? this.webhooks.localUrl;
     return secret && base ? `${base.replace(/\/$/, '')}/hooks/${source}/${secret}` : null;
+  }
+
+  /** The URL a system may call us back at: only with a public address (a local one is of no use to it). */
+  publicWebhookUrl(source: string): string | null {
+    return this.publicUrl() ? this.webhookUrl(source) : null;
+  }
+
+  /** HTML → PDF for print forms, when this host has one. */
+  get pdfRenderer(): PdfRenderer | null {
+    return this.opts.pdfRenderer ?? null;
   }
 
   /** Connectors and flows, installed by `Engine.open`. */
@@ -295,8 +318,11 @@ export class Engine {
 
   /** Connection state per external system, from its pollers (the last successful read is the last sync). */
   private systemsStatus(pollers: EngineStatus['pollers']): EngineStatus['systems'] {
-    const c = this.flowsRef?.connections;
-    const configured: Partial<Record<SystemId, boolean>> = { retailcrm: c?.retailcrmConfigured() ?? false, measoft: c?.measoftConfigured() ?? false, lifepos: c?.lifeposConfigured() ?? false };
+    const configured: Partial<Record<SystemId, boolean>> = {
+      retailcrm: this.connectors.isConfigured(connectors.retailcrm),
+      measoft: this.connectors.isConfigured(connectors.measoft),
+      lifepos: this.connectors.isConfigured(connectors.lifepos),
+    };
     return (Object.keys(configured) as SystemId[]).map((id) => {
       const own = pollers.filter((p) => p.system === id);
       const lastOkAt = own.reduce<number | null>((m, p) => (p.lastOkAt !== null && (m === null || p.lastOkAt > m) ? p.lastOkAt : m), null);
@@ -314,96 +340,6 @@ export class Engine {
       if (entry.orderId) this.orders.refreshAttention(entry.orderId);
     }
     return ok;
-  }
-
-  private apiHandlers() {
-    return {
-      'engine.status': () => this.status(),
-      'engine.pause': () => (this.pause(), this.status()),
-      'engine.resume': () => (this.resume(), this.status()),
-      'engine.syncNow': async ({ pollerId }: { pollerId?: string | undefined }) => {
-        if (pollerId && !this.scheduler.has(pollerId)) {
-          throw new SyncError({ kind: 'needsAttention', message: 'Такой синхронизации нет', detail: `unknown poller ${pollerId}` });
-        }
-        // Start the runs and answer at once; progress arrives as status events.
-        void this.scheduler.syncNow(pollerId);
-        this.runner.wake();
-        return this.status();
-      },
-      'settings.get': () => this.settingsView(),
-      'settings.update': async ({ section, values }: { section: SettingsSection; values: Record<string, unknown> }) => {
-        this.settings.update(section, values);
-        // New settings for a system paused on an access error: its work goes again.
-        this.authPause.resume(section, 'settings changed');
-        if (section === 'tunnel') await this.restartTunnel();
-        return this.settingsView();
-      },
-      'settings.setSecret': async ({ key, value }: { key: string; value: string }) => {
-        await this.secrets.set(key, value);
-        if (key === 'tunnel.ngrokAuthtoken') await this.restartTunnel();
-        const connector = key.split('.')[0]!;
-        this.authPause.resume(connector, 'password changed');
-        const n = this.queue.retryAuthFailures(connector);
-        if (n) this.log.info('credentials changed; retrying jobs stopped on access errors', { connector, jobs: n });
-        return this.settingsView();
-      },
-      'settings.clearSecret': async ({ key }: { key: string }) => {
-        this.secrets.delete(key);
-        if (key === 'tunnel.ngrokAuthtoken') await this.restartTunnel();
-        return this.settingsView();
-      },
-      'connections.test': async ({ system: target }: { system: ConnectionTestTarget }) => {
-        const system: SystemId = target === 'pos' ? 'lifepos' : target;
-        const test = this.connectionTests.get(target);
-        if (!test) return { ok: false, message: 'Для этой системы проверка подключения пока недоступна.', detail: null };
-        try {
-          const r = await test();
-          return { ok: r.ok, message: this.redactor.redact(r.message), detail: this.redactor.redact(r.detail ?? null) };
-        } catch (err) {
-          // A failed login may quote what was sent: the message goes through the redactor like the detail.
-          const e = toSyncError(err, system);
-          return { ok: false, message: this.redactor.redact(e.message), detail: this.redactor.redact(e.detail) };
-        }
-      },
-      'orders.list': (f: Parameters<Orders['list']>[0]) => this.orders.list(f),
-      'orders.get': ({ id }: { id: number }) => {
-        const order = this.orders.get(id);
-        if (!order) throw new SyncError({ kind: 'needsAttention', message: 'Заказ не найден', detail: `order ${id}` });
-        return { order, timeline: this.timeline.forOrder(id) };
-      },
-      'orders.retry': ({ id }: { id: number }) => {
-        const ids = sql(this.db, `SELECT id FROM jobs WHERE order_id = ? AND state IN ('attention', 'dead')`)
-          .all(id) as Array<{ id: number }>;
-        const retried = ids.filter((j) => this.queue.retry(j.id)).length;
-        this.orders.refreshAttention(id);
-        this.events.emit('orders.changed', { ids: [id] });
-        return { retried };
-      },
-      'errors.list': (o: { limit: number; beforeId?: number | undefined; unreadOnly: boolean }) => ({
-        items: this.errors.list(o),
-        unread: this.errors.unread(),
-      }),
-      'errors.acknowledge': (o: { ids?: number[] | undefined; all?: boolean | undefined }) => {
-        const unread = this.errors.acknowledge(o);
-        this.scheduleStatus();
-        return { unread };
-      },
-      'errors.retry': ({ id }: { id: number }) => ({ retried: this.retryError(id) }),
-      'references.get': ({ refresh }: { refresh?: boolean | undefined }) => this.flows.setup.crmReferences(refresh ?? false),
-      'setup.triggers': () => this.flows.setup.triggers(),
-      'setup.webhooks': () => ({ leeloo: this.webhookUrl('leeloo'), kassa: this.webhookUrl('kassa') }),
-      'orders.action': ({ id, action }: { id: number; action: OrderAction }) => this.flows.setup.orderAction(id, action),
-      'print.forms': () => ({ forms: printForms }),
-      'print.render': ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => this.flows.print.render(orderIds, form),
-      'print.pdf': async ({ orderIds, form }: { orderIds: number[]; form: PrintFormId }) => {
-        const r = await this.flows.print.pdf(orderIds, form);
-        return { pdfBase64: r.pdf.toString('base64'), filename: r.filename, skipped: r.skipped };
-      },
-    };
-  }
-
-  private settingsView() {
-    return { values: this.settings.all(), secrets: this.secrets.view() };
   }
 
   private async testWebhooks() {

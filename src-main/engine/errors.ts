@@ -46,3 +46,13 @@ export function toSyncError(err: unknown, system: SystemId = 'engine'): SyncErro
     cause: err,
   });
 }
+
+/**
+ * A value that must match its schema before anything acts on it (a stored job's or inbox item's payload):
+ * the parsed value, or a SyncError with the merchant's message and the schema's complaint in the detail.
+ */
+export function parseOrFail<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: Error } }, value: unknown, fail: Omit<SyncErrorInit, 'detail'> & { detail: string }): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new SyncError({ ...fail, detail: `${fail.detail}: ${r.error.message}`.slice(0, 2000) });
+}

@@ -14,8 +14,7 @@ import { startBridge } from './bridge.js';
  *
  * Environment: PRILAVOK_DATA_DIR, PRILAVOK_UI_PORT (default 47801, 0 = any), PRILAVOK_WEBHOOK_PORT,
  * PRILAVOK_TOKEN (default: generated once and kept in the data directory), PRILAVOK_LEASE_MS and
- * PRILAVOK_BACKOFF_MS (job lease and first retry wait; defaults 60 s and 2 s), PRILAVOK_SWEEP_PAGES (pages of
- * the first connection's sweep read per poll run; default 50).
+ * PRILAVOK_BACKOFF_MS (job lease and first retry wait; defaults 60 s and 2 s).
  */
 async function main(): Promise<void> {
   const env = process.env;
@@ -41,7 +40,6 @@ async function main(): Promise<void> {
     if (detail) console.error(detail);
     process.exit(1);
   }
-  if (Number(env.PRILAVOK_SWEEP_PAGES) > 0) engine.flows.crm.sweepPagesPerRun = Number(env.PRILAVOK_SWEEP_PAGES);
   await engine.start();
 
   const token = env.PRILAVOK_TOKEN ?? loadOrCreateToken(path.join(dataDir, 'ui-token'));

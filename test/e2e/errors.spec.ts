@@ -2,6 +2,7 @@ import { expect, test } from '@playwright/test';
 import fs from 'node:fs';
 import { makeOrders } from '../emulators/retailcrm/seed.js';
 import { shots, startWorld, type World } from './world.js';
+import { apiCaller } from '../helpers/api.js';
 
 /**
  * «Журнал ошибок» against the real engine: MeaSoft refuses an order with a broken phone, the merchant reads
@@ -19,16 +20,7 @@ interface Status {
   errors: { unread: number };
 }
 
-async function call<T>(method: string, input: unknown = {}): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${world.h.uiPort}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify(input),
-  });
-  const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
-  if (!body.ok) throw new Error(body.error?.message ?? 'call failed');
-  return body.result;
-}
+const call = apiCaller(() => world.h.uiPort, TOKEN);
 
 const history = async () => (await call<Status>('engine.status')).pollers.find((p) => p.id === 'retailcrm.history')!;
 

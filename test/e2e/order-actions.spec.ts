@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { makeOrders } from '../emulators/retailcrm/seed.js';
 import { shots, startWorld, type World } from './world.js';
+import { apiCaller } from '../helpers/api.js';
 
 /**
  * The order queue against the real engine and emulators: orders change in RetailCRM and MeaSoft while the
@@ -13,16 +14,7 @@ test.describe.configure({ mode: 'serial' });
 const TOKEN = 'e2e-world-token';
 let world: World;
 
-async function call<T>(method: string, input: unknown = {}): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${world.h.uiPort}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify(input),
-  });
-  const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
-  if (!body.ok) throw new Error(body.error?.message ?? 'call failed');
-  return body.result;
-}
+const call = apiCaller(() => world.h.uiPort, TOKEN);
 
 function newOrder(o: { courier: boolean }) {
   const [seed] = makeOrders(1, { seed: Math.floor(Math.random() * 1e9), statuses: ['new'] });

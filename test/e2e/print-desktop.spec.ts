@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { makeOrders } from '../emulators/retailcrm/seed.js';
 import { shots, startWorld, type World } from './world.js';
+import { apiCaller } from '../helpers/api.js';
 
 /**
  * «Печатные формы» as the desktop app shows it: the real window against the real engine (headless mode and
@@ -17,16 +18,7 @@ let sent: Array<{ id: number; number: string }> = [];
 
 type Call = { method: string; input: { orderIds?: number[]; form?: string; printer?: string | null } };
 
-async function call<T>(method: string, input: unknown = {}): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${world.h.uiPort}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify(input),
-  });
-  const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
-  if (!body.ok) throw new Error(body.error?.message ?? 'call failed');
-  return body.result;
-}
+const call = apiCaller(() => world.h.uiPort, TOKEN);
 
 function newOrder(phone: string) {
   const [seed] = makeOrders(1, { seed: Math.floor(Math.random() * 1e9), statuses: ['new'] });

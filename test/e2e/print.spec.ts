@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import { makeOrders } from '../emulators/retailcrm/seed.js';
 import { decodeCode128Png } from '../helpers/decode-barcode.js';
 import { shots, startWorld, type World } from './world.js';
+import { apiCaller } from '../helpers/api.js';
 
 /**
  * «Печатные формы» against the real engine: orders go RetailCRM → MeaSoft through the emulators, then the
@@ -17,16 +18,7 @@ let world: World;
 let sent: Array<{ id: number; number: string }> = [];
 let refused: { id: number; number: string };
 
-async function call<T>(method: string, input: unknown = {}): Promise<T> {
-  const res = await fetch(`http://127.0.0.1:${world.h.uiPort}/api/${method}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-    body: JSON.stringify(input),
-  });
-  const body = (await res.json()) as { ok: boolean; result: T; error?: { message: string } };
-  if (!body.ok) throw new Error(body.error?.message ?? 'call failed');
-  return body.result;
-}
+const call = apiCaller(() => world.h.uiPort, TOKEN);
 
 function newOrder(phone: string) {
   const [seed] = makeOrders(1, { seed: Math.floor(Math.random() * 1e9), statuses: ['new'] });

@@ -46,7 +46,7 @@ test('адрес RetailCRM с ошибкой в имени: «Проверить
   await expect(crm.getByTestId('test-message')).toHaveText('RetailCRM подключён, права ключа в порядке.');
 });
 
-test('неверный пароль MeaSoft: «Проверить подключение» называет ошибку авторизации и что проверить', async ({ page }) => {
+test('неверный пароль MeaSoft: «Проверить подключение» говорит «неверный логин, пароль или код службы»', async ({ page }) => {
   await openSetup(page);
   await page.getByTestId('step-link-measoft').click();
   const ms = step(page, 'measoft');
@@ -58,7 +58,7 @@ test('неверный пароль MeaSoft: «Проверить подключ
   await ms.getByTestId('test-connection').click();
   const result = ms.getByTestId('test-result');
   await expect(result).toHaveAttribute('data-ok', 'false', { timeout: 15_000 });
-  await expect(ms.getByTestId('test-message')).toHaveText('MeaSoft: ошибка авторизации (Ошибка авторизации). Проверьте код службы, логин и пароль в настройках.');
+  await expect(ms.getByTestId('test-message')).toHaveText('MeaSoft: неверный логин, пароль или код службы. Проверьте их в настройках курьерской службы.');
   // The wrong password itself is never shown back.
   await expect(ms).not.toContainText('not-the-password');
   await page.screenshot({ path: `${shots}/wizard-check-measoft-password.png`, fullPage: true });

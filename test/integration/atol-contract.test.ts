@@ -109,7 +109,9 @@ describe('ATOL Online connector against the emulator', () => {
       fn_number: '9999078900004792',
       ecr_registration_number: '0000000001002292',
       fns_site: 'www.nalog.gov.ru',
-      ofd_receipt_url: null,
+      // v4 reports carry the OFD too (document 5.23 §6.3 example).
+      ofd_inn: '7704211201',
+      ofd_receipt_url: expect.stringMatching(/^https:\/\/consumer\.1-ofd\.ru\//) as unknown as string,
     });
     expect(s.fiscal!.fiscal_receipt_number).toBeGreaterThan(0);
     expect(s.fiscal!.fiscal_document_number).toBeGreaterThan(0);
@@ -349,12 +351,14 @@ describe('ATOL Online connector against the emulator', () => {
     const good = buildReceipt(input());
     const bad: ReceiptDraft[] = [
       { ...good, items: [{ ...good.items[0]!, name: 'Я'.repeat(129) }, good.items[1]!] },
-      { ...good, items: [{ ...good.items[0]!, vat: 'vat5' }, good.items[1]!] },
+      { ...good, items: [{ ...good.items[0]!, vat: 'vat21' as never }, good.items[1]!] },
       { ...good, customer: {} },
       { ...good, company: { ...good.company, inn: '12345' } },
-      { ...good, items: [{ ...good.items[0]!, qty: 1.0001 }, good.items[1]!] },
+      { ...good, items: [{ ...good.items[0]!, qty: 1.0000001 }, good.items[1]!] },
+      // sum ≠ price × quantity: ATOL no longer corrects it, so it never leaves.
+      { ...good, items: [good.items[0]!, { ...good.items[1]!, sumKop: good.items[1]!.sumKop - 1 }], totalKop: good.totalKop - 1, payments: [{ kind: 'cashless', sumKop: good.totalKop - 1 }] },
     ];
-    const fields = ['items[0].name', 'items[0].vat.type', 'receipt.client', 'company.inn', 'items[0].quantity'];
+    const fields = ['items[0].name', 'items[0].vat.type', 'receipt.client', 'company.inn', 'items[0].quantity', 'items[1].sum'];
     for (const [i, d] of bad.entries()) {
       const issues = provider.validate(d);
       expect(issues.map((x) => x.field).join(' ')).toContain(fields[i]);
@@ -419,6 +423,61 @@ describe('ATOL Online connector against the emulator', () => {
       expect(kassaErrorToSyncError(s.error!).kind).toBe(kind === 'config' ? 'auth' : 'needsAttention');
     }
     expect((await provider.status(change)).state).toBe('done');
+  });
+
+  it('a v4 (FFD 1.05) receipt at 22 % VAT is built and accepted by the emulator with the current schema (document 5.23)', async () => {
+    const { emu, provider } = await setup();
+    const d = buildReceipt(
+      input({
+        items: [
+          { name: 'Чайник', priceKopecks: 244_000, quantity: 1, vat: 'vat22' },
+          { name: 'Сыр', priceKopecks: 99_900, quantity: 0.345678, vat: 'vat10', measure: 'kilogram' },
+        ],
+        payments: [{ kind: 'cashless', kopecks: 244_000 + 34_533 }],
+      }),
+    );
+    expect(provider.validate(d)).toEqual([]);
+    const sub = await provider.submit(d);
+    const sent = JSON.parse(emu.requests.find((r) => r.path.endsWith('/sell'))!.body) as { receipt: { items: Array<{ vat: unknown; quantity: number; sum: number }> } };
+    expect(sent.receipt.items[0]!.vat).toEqual({ type: 'vat22', sum: 440 });
+    expect(sent.receipt.items[1]).toMatchObject({ quantity: 0.345678, sum: 345.33 });
+    const s = await settle(provider, sub.providerRef);
+    expect(s.state).toBe('done');
+    expect(s.fiscal!.total).toBe(278_533);
+  });
+
+  it('the emulator refuses sum ≠ price × quantity and the v5 rules (phone, sno, receipt-level agent data) with error 32', async () => {
+    const raw = async (version: 'v4' | 'v5', patch: (b: { receipt: Record<string, unknown> & { items: Array<Record<string, unknown>>; company: Record<string, unknown> } }) => void) => {
+      const { emu } = await setup({ config: { version } });
+      const acc = version === 'v4' ? V4 : V5;
+      const tokenRes = await fetch(`${emu.url}/possystem/${version}/getToken`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ login: acc.login, pass: acc.password }) });
+      const { token } = (await tokenRes.json()) as { token: string };
+      const body = atolRequest(buildReceipt(input({ ffd: version === 'v4' ? '1.05' : '1.2' })), version).body as Parameters<typeof patch>[0];
+      patch(body);
+      const res = await fetch(`${emu.url}/possystem/${version}/${acc.groupCode}/sell`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', token }, body: JSON.stringify(body) });
+      const answer = (await res.json()) as { error: { code: number; text: string } | null };
+      return { status: res.status, code: answer.error?.code ?? null, text: answer.error?.text ?? '', stored: emu.documents().length };
+    };
+    for (const version of ['v4', 'v5'] as const) {
+      const r = await raw(version, (b) => {
+        b.receipt.items[1]!.sum = 3001.01; // 1500.50 × 2 = 3001.00
+        b.receipt.total = 6001.01;
+        (b.receipt.payments as Array<{ sum: number }>)[0]!.sum = 6001.01;
+      });
+      expect(r).toMatchObject({ status: 400, code: 32, stored: 0 });
+      expect(r.text).toContain('receipt.items[1].sum (не равна цене × количество');
+    }
+    const phone = await raw('v5', (b) => (b.receipt.client = { phone: '89161234567' }));
+    expect(phone).toMatchObject({ code: 32, stored: 0 });
+    expect(phone.text).toContain('receipt.client.phone');
+    const sno = await raw('v5', (b) => delete b.receipt.company.sno);
+    expect(sno.text).toContain('receipt.company.sno (обязательное поле не заполнено)');
+    const agent = await raw('v5', (b) => (b.receipt.agent_info = { type: 'another' }));
+    expect(agent.text).toContain('receipt.agent_info (поле не предусмотрено протоколом этой версии)');
+    const emoji = await raw('v5', (b) => (b.receipt.items[0]!.name = '🧘'.repeat(65)));
+    expect(emoji.text).toContain('receipt.items[0].name (длиннее 128 символов)');
+    // v5's own «none» phone (no phone, the e-mail carries the receipt) is accepted.
+    expect(await raw('v5', (b) => (b.receipt.client = { phone: 'none', email: 'a@b.ru' }))).toMatchObject({ status: 200, code: null, stored: 1 });
   });
 
   it('the emulator refuses an invalid raw request with error 32, naming the fields, and keeps nothing', async () => {

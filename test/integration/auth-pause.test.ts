@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src-main/engine/engine.js';
 import { sql } from '../../src-main/engine/db/open.js';
-import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm/index.js';
 import { connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import type { MeasoftAccount } from '../emulators/measoft/server.js';
 import { newCourierOrder } from '../helpers/courier.js';

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine, type EngineOptions } from '../../src-main/engine/engine.js';
 import { createChromiumPdfRenderer } from '../../src-main/engine/printforms/pdf.js';
-import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
-import { MEASOFT_CHANGES_POLLER } from '../../src-main/engine/flows/courier/flow.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm/index.js';
+import { MEASOFT_CHANGES_POLLER } from '../../src-main/engine/flows/courier/index.js';
 import { sql } from '../../src-main/engine/db/open.js';
 import { addCourierTriggers, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { makeOrders, type SeedOrder } from '../emulators/retailcrm/seed.js';
@@ -293,6 +293,30 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     expect(jobs('measoft.updateOrder')).toHaveLength(0);
   });
 
+  it('a new connection sends the orders already waiting for the courier, once, without replaying the account\'s past', async () => {
+    await engine.stop(0);
+    // Before Prilavok is connected: two orders already wait in the sending status, one is still new.
+    const waiting = [newOrder(), newOrder()];
+    for (const o of waiting) emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    const fresh = newOrder();
+    const t = tempDir();
+    const first = cleanup;
+    cleanup = () => (t.cleanup(), first());
+    dataDir = t.dir;
+    engine = await openEngine();
+
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    for (const o of waiting) expect(measoftOrders(o.number)).toHaveLength(1);
+    expect(measoftOrders(fresh.number)).toHaveLength(0);
+    expect(jobs('retailcrm.courierCatchUp').map((j) => j.state)).toEqual(['done']);
+    // The history before the connection is not read again: a second poll sends nothing more.
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(neworderCalls()).toBe(2);
+    expect(jobs('retailcrm.courierCatchUp')).toHaveLength(1);
+  });
+
   it('catch-up after 30 minutes offline: orders changed while Prilavok was off are all sent, once', async () => {
     addCourierTriggers(emu.crm, engine.webhookUrl('retailcrm')!);
     await engine.stop(0);
@@ -447,6 +471,25 @@ describe('RetailCRM → MeaSoft courier flow', () => {
     expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
     expect(pdf.toString('latin1').match(/\/Type\s*\/Page[^s]/g)).toHaveLength(2);
     expect(result.filename).toBe('label-75x120-2-orders.pdf');
+  });
+
+  it('print.pdf with MeaSoft\'s forms chosen: the label arrives as the PDF from MeaSoft\'s <waybill>', async () => {
+    const o = newOrder();
+    emu.crm.editOrder(o.id, { status: 'send-to-delivery' }, { source: 'user' });
+    await engine.scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    const id = engine.orders.idByRef(`retailcrm:${o.id}`)!;
+    engine.settings.update('measoft', { printSource: 'measoft' });
+    const r = await engine.api('print.pdf', { orderIds: [id], form: 'label-100x150' });
+    if (!r.ok) throw new Error(r.error.message);
+    const result = r.result as { pdfBase64: string; filename: string };
+    const pdf = Buffer.from(result.pdfBase64, 'base64');
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(pdf.toString('latin1')).toContain(`Order ${o.number}`);
+    expect(emu.ms.waybills().map((w) => w.ordernos)).toEqual([[o.number]]);
+    expect(result.filename).toBe(`measoft-${o.number}.pdf`.replace(/[^\w.-]+/g, '_'));
+    // No cabinet login for it.
+    expect(emu.ms.webLogins()).toBe(0);
   });
 
   it('the window\'s helpers: reference books for the dropdowns, trigger texts with our URL, cancel at the courier by hand', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src-main/engine/engine.js';
-import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
-import { MEASOFT_CHANGES_POLLER } from '../../src-main/engine/flows/courier/flow.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm/index.js';
+import { MEASOFT_CHANGES_POLLER } from '../../src-main/engine/flows/courier/index.js';
 import { sql } from '../../src-main/engine/db/open.js';
 import { connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { makeOrders } from '../emulators/retailcrm/seed.js';

@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine, type EngineOptions } from '../../src-main/engine/engine.js';
 import { sql } from '../../src-main/engine/db/open.js';
-import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
-import { MEASOFT_CHANGES_POLLER } from '../../src-main/engine/flows/courier/flow.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm/index.js';
+import { MEASOFT_CHANGES_POLLER } from '../../src-main/engine/flows/courier/index.js';
 import { OTHER_KEY, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { startAtolEmulator, type AtolEmulator } from '../emulators/atol/server.js';
 import { makeOrders } from '../emulators/retailcrm/seed.js';
-import { MAX_AUTO_RESENDS } from '../../src-main/engine/flows/fiscal/flow.js';
+import { MAX_AUTO_RESENDS } from '../../src-main/engine/flows/fiscal/index.js';
 import type { FiscalData } from '../../src-main/engine/connectors/kassa/types.js';
 import { tempDir, waitFor } from '../helpers/temp.js';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src-main/engine/engine.js';
 import { sql } from '../../src-main/engine/db/open.js';
-import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
+import { CRM_HISTORY_POLLER, recordCrmOrders } from '../../src-main/engine/flows/crm/index.js';
 import { connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { startAtolEmulator, type AtolEmulator } from '../emulators/atol/server.js';
 import { makeOrders } from '../emulators/retailcrm/seed.js';
@@ -162,7 +162,7 @@ describe('receipts from what happened to a payment', () => {
     // The history as RetailCRM would hand it over 40 minutes later.
     const later = new Date(Date.parse(at.replace(' ', 'T') + 'Z') + 40 * 60_000).toISOString().replace('T', ' ').slice(0, 19);
     const order = emu.crm.getOrder(o.id)!;
-    e().db.transaction(() => e().flows.crm.apply([order], e().db, { readAt: Date.now(), history: new Map([[o.id, records]]), generatedAt: later }))();
+    e().db.transaction(() => recordCrmOrders(e(), [order], e().db, { readAt: Date.now(), history: new Map([[o.id, records]]), generatedAt: later }))();
     await idle();
     expect(docs(o.id, 'sell')).toHaveLength(1);
     const warning = e().errors.list({ limit: 10 }).find((x) => /пробит с опозданием/.test(x.message));

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src-main/engine/engine.js';
 import { sql } from '../../src-main/engine/db/open.js';
-import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm/index.js';
 import { OTHER_KEY, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { startAtolEmulator, type AtolEmulator } from '../emulators/atol/server.js';
 import { createLeelooSender, makeOtherEvent, makeSale, type LeelooEvent } from '../emulators/leeloo/sender.js';

@@ -198,9 +198,15 @@ describe('MeaSoft client against the emulator', () => {
     expect(await client.tracking('T-404')).toBeNull();
   });
 
-  it('wrong credentials: auth errors, in both error forms, and checkCredentials says so', async () => {
+  it('wrong credentials: a bare error="1" (and a coded 25 in both forms) is an auth error, and checkCredentials says so', async () => {
+    const bare = await setup({}, { password: 'wrong-password' });
+    const e1 = await failureOf(bare.client.createOrder(order('W-1')));
+    expect({ kind: e1.kind, code: e1.code }).toEqual({ kind: 'auth', code: 1 });
+    expect(e1.message).toBe('MeaSoft: неверный логин, пароль или код службы. Проверьте их в настройках курьерской службы.');
+    expect(e1.detail ?? '').not.toContain('wrong-password');
+    expect((await failureOf(bare.client.waybill(['W-1']))).kind).toBe('auth');
     for (const errorForm of ['element', 'attribute'] as const) {
-      const { client, emu } = await setup({ errorForm }, { password: 'wrong-password' });
+      const { client, emu } = await setup({ errorForm, authErrorForm: 'coded' }, { password: 'wrong-password' });
       const err = await failureOf(client.createOrder(order('W-1')));
       expect(err.kind).toBe('auth');
       expect(err.message).toContain('Ошибка авторизации');
@@ -250,6 +256,27 @@ describe('MeaSoft client against the emulator', () => {
     const red = redactor.redact(body);
     expect(red).not.toContain('S3cr3t-pass');
     expect(red).toContain('shop-login'); // an account name, not a secret: it stays readable in the log
+  });
+});
+
+describe('MeaSoft print forms through <waybill>', () => {
+  it('a label arrives as the PDF from <waybill>: one page per order, the chosen form, Russian errors', async () => {
+    const { emu, client } = await setup();
+    await client.createOrder(order('L-1'));
+    await client.createOrder(order('L-2'));
+    const pdf = await client.waybill(['L-1', 'L-2'], { form: 'label' });
+    const text = pdf.toString('latin1');
+    expect(text.startsWith('%PDF-1.4')).toBe(true);
+    expect(text.match(/\/Type \/Page\b/g)).toHaveLength(2);
+    expect(text).toContain('Order L-1');
+    expect(text).toContain('Order L-2');
+    expect(emu.waybills()).toEqual([{ ordernos: ['L-1', 'L-2'], form: 'label' }]);
+    // No cabinet login was needed.
+    expect(emu.webLogins()).toBe(0);
+    const missingOrder = await failureOf(client.waybill(['NOPE']));
+    expect(missingOrder.kind).toBe('needsAttention');
+    expect(missingOrder.message).toMatch(/Заказы не найдены/);
+    expect((await failureOf(client.waybill([]))).kind).toBe('fatal');
   });
 });
 

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src-main/engine/engine.js';
 import { sql } from '../../src-main/engine/db/open.js';
-import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
-import { LIFEPOS_POLLER } from '../../src-main/engine/flows/pos/flow.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm/index.js';
+import { LIFEPOS_POLLER } from '../../src-main/engine/flows/pos/index.js';
 import { OTHER_KEY, PRILAVOK_KEY, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { allScopes } from '../emulators/retailcrm/server.js';
 import { startLifePosEmulator, type LifePosEmulator } from '../emulators/lifepos/server.js';

@@ -35,7 +35,7 @@ describe('secrets', () => {
     const client = createHttpClient({ system: 'retailcrm', baseUrl: server.url, redactor: e.redactor });
     e.runner.register({
       kind: 'test.createOrder',
-      connector: 'retailcrm',
+      system: 'retailcrm',
       title: 'Создание заказа в RetailCRM',
       payload: z.object({ number: z.string() }),
       async run({ payload, note, signal }) {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Engine } from '../../src-main/engine/engine.js';
 import { sql } from '../../src-main/engine/db/open.js';
-import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm-sync.js';
+import { CRM_HISTORY_POLLER } from '../../src-main/engine/flows/crm/index.js';
 import { addCourierTriggers, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { startLifePosEmulator, type LifePosEmulator } from '../emulators/lifepos/server.js';
 import { makeOrders } from '../emulators/retailcrm/seed.js';
@@ -127,6 +127,8 @@ describe('tunnel through a localtunnel server', () => {
   }, 120_000);
 
   it('a subdomain keeps the address through dropped sockets and a server restart; a refused one stops reconnecting and is explained', async () => {
+    // The engine is on its random address first: the named one replaces it.
+    await up('the tunnel with a random address');
     engine.settings.update('tunnel', { localtunnelSubdomain: 'moy-magazin' });
     await engine.restartTunnel();
     await up('the tunnel with a subdomain');

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { Engine } from '../../src-main/engine/engine.js';
 import { SyncError } from '../../src-main/engine/errors.js';
 import { contentId, type InboxItem } from '../../src-main/engine/jobs/inbox.js';
@@ -29,7 +30,7 @@ beforeEach(async () => {
       return [{ source: 'shop', externalId: contentId(req.rawBody.length ? req.rawBody : JSON.stringify(body)), kind: 'form', payload: body, files: req.files }];
     },
   });
-  engine.inbox.handle('shop', 'forms', (item) => void handled.push(item));
+  engine.inbox.handle({ source: 'shop', system: 'forms' }, z.unknown(), (item) => void handled.push(item));
   await engine.start();
   url = engine.webhookUrl('shop')!;
 });

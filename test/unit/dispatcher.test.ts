@@ -84,6 +84,19 @@ describe('the API dispatcher', () => {
     expect(engine.queue.get(job.id)?.state).toBe('queued');
   });
 
+  it('a new cash-register password also sends back the receipt checks stopped on it (they run in their own lane)', async () => {
+    // The fiscal flow polls receipt results in the `kassa-report` lane so they never hold up new receipts.
+    const report = engine.flows.fiscal.jobs.report;
+    expect(report.lane).toBe('kassa-report');
+    const { job } = report.enqueue(engine.queue, { receiptId: 1, attempt: 1 });
+    const [claimed] = engine.queue.claim('kassa-report', 1, 60_000);
+    engine.queue.fail(claimed!, new SyncError({ kind: 'auth', system: 'kassa', message: 'Неверный логин или пароль онлайн-кассы' }), 1);
+    expect(engine.queue.get(job.id)?.state).toBe('attention');
+
+    result(await engine.api('settings.setSecret', { key: 'kassa.password', value: 'new-password-1' }));
+    expect(engine.queue.get(job.id)?.state).toBe('queued');
+  });
+
   it('invalid settings are refused with the field named; valid ones are saved and returned', async () => {
     const error = failed(await engine.api('settings.update', { section: 'general', values: { keepHistoryDays: 0 } }));
     expect(error.kind).toBe('needsAttention');

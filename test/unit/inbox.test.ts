@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { SyncError } from '../../src-main/engine/errors.js';
 import { Inbox, contentId, type InboxItem } from '../../src-main/engine/jobs/inbox.js';
 import { openCore, type Core } from './support.js';
@@ -101,7 +102,7 @@ describe('receiving', () => {
 describe('processing', () => {
   it('hands every item to its flow exactly once, in arrival order, and marks it processed', () => {
     const seen: string[] = [];
-    inbox.handle('leeloo', 'leeloo', (item) => seen.push(item.externalId));
+    inbox.handle({ source: 'leeloo', system: 'leeloo' }, z.unknown(), (item) => seen.push(item.externalId));
     inbox.receive([sale('e1'), sale('e2')]);
     inbox.receive([sale('e3')]);
 
@@ -115,7 +116,7 @@ describe('processing', () => {
 
   it('the flow receives the stored item with its payload and file list', () => {
     let got: InboxItem | null = null;
-    inbox.handle('forms', 'forms', (item) => (got = item));
+    inbox.handle({ source: 'forms', system: 'forms' }, z.unknown(), (item) => (got = item));
     inbox.receive([
       {
         source: 'forms',
@@ -131,7 +132,7 @@ describe('processing', () => {
   });
 
   it('the flow’s writes (order, jobs) commit with the processed mark', () => {
-    inbox.handle('leeloo', 'leeloo', (item, db) => {
+    inbox.handle({ source: 'leeloo', system: 'leeloo' }, z.unknown(), (item, db) => {
       const orderId = core.orders.upsert({ ref: `leeloo:${item.externalId}`, number: `L-${item.externalId}` });
       core.queue.enqueue({ kind: 'kassa.sell', connector: 'kassa', key: `receipt:sell:${orderId}:1`, payload: item.payload, orderId });
       db.prepare(`INSERT INTO kv (key, value) VALUES (?, 'seen')`).run(item.externalId);
@@ -144,7 +145,7 @@ describe('processing', () => {
   });
 
   it('a failing item is marked failed with nothing of its flow left behind, is logged, and does not block the next one', () => {
-    inbox.handle('leeloo', 'leeloo', (item) => {
+    inbox.handle({ source: 'leeloo', system: 'leeloo' }, z.unknown(), (item) => {
       const orderId = core.orders.upsert({ ref: `leeloo:${item.externalId}`, number: item.externalId });
       core.queue.enqueue({ kind: 'kassa.sell', connector: 'kassa', key: `receipt:${item.externalId}`, payload: {}, orderId });
       if (item.externalId === 'bad') {
@@ -171,7 +172,7 @@ describe('processing', () => {
   });
 
   it('an unexpected exception in a flow is a fatal internal error in the log, attributed to the flow’s system', () => {
-    inbox.handle('retailcrm', 'retailcrm', () => {
+    inbox.handle({ source: 'retailcrm', system: 'retailcrm' }, z.unknown(), () => {
       throw new TypeError("Cannot read properties of undefined (reading 'id')");
     });
     const { ids } = inbox.receive([{ source: 'retailcrm', externalId: 't1', kind: 'trigger', payload: {} }]);
@@ -189,7 +190,7 @@ describe('processing', () => {
 
   it('after the merchant fixes the cause, a failed item goes through on retry', () => {
     let broken = true;
-    inbox.handle('leeloo', 'leeloo', () => {
+    inbox.handle({ source: 'leeloo', system: 'leeloo' }, z.unknown(), () => {
       if (broken) throw new SyncError({ kind: 'needsAttention', message: 'Не настроен способ оплаты' });
     });
     const { ids } = inbox.receive([sale('e1')]);
@@ -204,9 +205,29 @@ describe('processing', () => {
     expect(inbox.retry(ids[0]!)).toBe(false);
   });
 
+  it('a payload that does not match its handler\'s schema fails with a clear reason, and the handler never sees it', () => {
+    const seen: number[] = [];
+    inbox.handle({ source: 'leeloo', system: 'leeloo' }, z.object({ sum: z.number().int().positive() }), (item) => {
+      // Typed by the schema: no cast needed to read it.
+      seen.push(item.payload.sum);
+    });
+    const { ids } = inbox.receive([sale('good'), sale('text', { sum: 'полторы тысячи' }), sale('none', null)]);
+    expect(inbox.processPending()).toBe(3);
+
+    expect(seen).toEqual([1500]);
+    expect(inbox.get(ids[0]!)?.state).toBe('processed');
+    for (const id of [ids[1]!, ids[2]!]) expect(inbox.get(id)).toMatchObject({ state: 'failed', error: expect.stringMatching(/неверного вида/) });
+    const entries = core.errors.list({ limit: 10 });
+    expect(entries).toHaveLength(2);
+    for (const entry of entries) expect(entry).toMatchObject({ kind: 'needsAttention', system: 'leeloo' });
+    // The log names what is wrong: the wrong type of `sum` in one, no object at all in the other.
+    expect(entries.find((x) => x.detail?.includes('#2'))?.detail).toMatch(/"sum"/);
+    expect(entries.find((x) => x.detail?.includes('#3'))?.detail).toMatch(/expected object/);
+  });
+
   it('processes at most `limit` items per call', () => {
     let n = 0;
-    inbox.handle('leeloo', 'leeloo', () => n++);
+    inbox.handle({ source: 'leeloo', system: 'leeloo' }, z.unknown(), () => n++);
     inbox.receive(Array.from({ length: 5 }, (_, i) => sale(`e${i}`)));
     expect(inbox.processPending(2)).toBe(2);
     expect(inbox.counts().pending).toBe(3);
@@ -215,12 +236,12 @@ describe('processing', () => {
   });
 
   it('a source can have only one flow', () => {
-    inbox.handle('leeloo', 'leeloo', () => undefined);
-    expect(() => inbox.handle('leeloo', 'leeloo', () => undefined)).toThrow(/twice/);
+    inbox.handle({ source: 'leeloo', system: 'leeloo' }, z.unknown(), () => undefined);
+    expect(() => inbox.handle({ source: 'leeloo', system: 'leeloo' }, z.unknown(), () => undefined)).toThrow(/twice/);
   });
 
   it('prune forgets processed items older than the cutoff, never pending or failed ones', () => {
-    inbox.handle('leeloo', 'leeloo', (item) => {
+    inbox.handle({ source: 'leeloo', system: 'leeloo' }, z.unknown(), (item) => {
       if (item.externalId === 'bad') throw new SyncError({ kind: 'needsAttention', message: 'Ошибка' });
     });
     inbox.receive([sale('ok'), sale('bad')]);

@@ -11,6 +11,7 @@ import {
   receiptName,
   validateAtolRequest,
   vatAmount,
+  vatFromRetailcrm,
   type ReceiptInput,
 } from '../../src-main/engine/connectors/kassa/index.js';
 import { SyncError } from '../../src-main/engine/errors.js';
@@ -50,11 +51,13 @@ const total = (items: Array<{ sumKop: number }>) => items.reduce((a, i) => a + i
 
 describe('line sums and VAT', () => {
   it('round(price × qty) half up, exact for large amounts', () => {
-    expect(lineSum(99_900, 345)).toBe(34_466); // 999.00 × 0.345 = 344.655
-    expect(lineSum(1, 500)).toBe(1); // 0.005 → 0.01
-    expect(lineSum(1, 499)).toBe(0);
-    expect(lineSum(4_294_967_295, 1000)).toBe(4_294_967_295);
-    expect(lineSum(333, 3000)).toBe(999);
+    // The quantity in millionths (six decimals, documents 5.23 / 3.12).
+    expect(lineSum(99_900, 345_000)).toBe(34_466); // 999.00 × 0.345 = 344.655
+    expect(lineSum(1, 500_000)).toBe(1); // 0.005 → 0.01
+    expect(lineSum(1, 499_999)).toBe(0);
+    expect(lineSum(1_000_000_000_000, 1_000_000)).toBe(1_000_000_000_000);
+    expect(lineSum(333, 3_000_000)).toBe(999);
+    expect(lineSum(12_345, 1)).toBe(0); // 123.45 × 0.000001
   });
 
   it('VAT inside the sum: sum × rate / (100 + rate), the calculated rate gives the same figure', () => {
@@ -104,7 +107,7 @@ describe('buildReceipt', () => {
     );
     expect(d.items.map((i) => i.sumKop)).toEqual([9_967, 9_967, 9_966]);
     expect(d.totalKop).toBe(29_900);
-    for (const it of d.items) expect(lineSum(it.priceKop, Math.round(it.qty * 1000))).toBe(it.sumKop);
+    for (const it of d.items) expect(lineSum(it.priceKop, Math.round(it.qty * 1_000_000))).toBe(it.sumKop);
   });
 
   it('splits a whole quantity whose discounted sum does not divide evenly into two lines', () => {
@@ -135,7 +138,7 @@ describe('buildReceipt', () => {
       }),
     );
     expect(d.totalKop).toBe(43_689);
-    for (const it of d.items) expect(lineSum(it.priceKop, Math.round(it.qty * 1000))).toBe(it.sumKop);
+    for (const it of d.items) expect(lineSum(it.priceKop, Math.round(it.qty * 1_000_000))).toBe(it.sumKop);
     expect(d.items[0]).toMatchObject({ name: 'Сыр', qty: 0.345, measure: 'kilogram' });
     expect(d.items.every((i) => i.priceKop > 0)).toBe(true);
   });
@@ -188,10 +191,12 @@ describe('buildReceipt', () => {
     const handover = buildReceipt(input({ payments: [{ kind: 'prepayment', kopecks: 150_050 }] }));
     expect(handover.items[0]).toMatchObject({ method: 'full_payment', vat: 'vat20' });
     expect(handover.payments).toEqual([{ kind: 'prepayment', sumKop: 150_050 }]);
-    // FFD 1.2 has 5 % (and 5/105); FFD 1.05 has not.
+    // Both FFD versions have 5 % (5/105), 7 % (7/107) and 22 % (22/122): v4 documents 5.17 and 5.22.
     const v12 = buildReceipt(input({ ffd: '1.2', settlement: 'prepayment', items: [{ name: 'A', priceKopecks: 10_500, quantity: 1, vat: 'vat5' }], payments: [{ kind: 'cash', kopecks: 10_500 }] }));
     expect(v12.items[0]).toMatchObject({ vat: 'vat105', vatSumKop: 500, measure: 'piece' });
-    expect(refusal({ items: [{ name: 'A', priceKopecks: 100, quantity: 1, vat: 'vat5' }], payments: [{ kind: 'cash', kopecks: 100 }] }).message).toMatch(/недоступна в ФФД 1\.05/);
+    const v105 = buildReceipt(input({ settlement: 'prepayment', items: [{ name: 'A', priceKopecks: 12_200, quantity: 1, vat: 'vat22' }], payments: [{ kind: 'cash', kopecks: 12_200 }] }));
+    expect(v105.items[0]).toMatchObject({ vat: 'vat122', vatSumKop: 2_200 });
+    expect(buildReceipt(input({ items: [{ name: 'A', priceKopecks: 10_700, quantity: 1, vat: 'vat7' }], payments: [{ kind: 'cash', kopecks: 10_700 }] })).items[0]).toMatchObject({ vat: 'vat7', vatSumKop: 700 });
     expect(refusal({ ffd: '1.2', items: [{ name: 'A', priceKopecks: 100, quantity: 1, vat: 'vat18' }], payments: [{ kind: 'cash', kopecks: 100 }] }).message).toMatch(/ФФД 1\.2/);
   });
 
@@ -237,7 +242,7 @@ describe('buildReceipt', () => {
   it('truncates names to 128 characters with «…» and refuses an empty one', () => {
     const long = 'Очень длинное название товара '.repeat(10);
     const name = receiptName(long);
-    expect([...name]).toHaveLength(128);
+    expect(name).toHaveLength(128);
     expect(name.endsWith('…')).toBe(true);
     expect(receiptName('  Чайник \n «Уют»  ')).toBe('Чайник «Уют»');
     const d = buildReceipt(input({ items: [{ name: long, priceKopecks: 100, quantity: 1, vat: 'none' }], payments: [{ kind: 'cash', kopecks: 100 }] }));
@@ -249,11 +254,16 @@ describe('buildReceipt', () => {
     const item = { name: 'A', priceKopecks: 100, quantity: 1, vat: 'none' as const };
     expect(refusal({ items: [{ ...item, priceKopecks: 0 }] }).message).toMatch(/больше нуля/);
     expect(refusal({ items: [{ ...item, priceKopecks: -5 }] }).message).toMatch(/больше нуля/);
-    expect(refusal({ items: [{ ...item, priceKopecks: 4_294_967_296 }] }).message).toMatch(/42 949 672,95/);
-    expect(refusal({ items: [{ ...item, priceKopecks: 100_000_000, quantity: 43 }] }).message).toMatch(/Стоимость позиции/);
+    // Documents 5.23 / 3.12: amounts up to 10 000 000 000 ₽, quantity 0.000001 … 99 999 999, six decimals.
+    expect(refusal({ items: [{ ...item, priceKopecks: 1_000_000_000_001 }] }).message).toMatch(/10 000 000 000 ₽/);
+    expect(refusal({ items: [{ ...item, priceKopecks: 100_000_000_000, quantity: 11 }] }).message).toMatch(/Стоимость позиции/);
     expect(refusal({ items: [{ ...item, quantity: 0 }] }).message).toMatch(/Количество/);
-    expect(refusal({ items: [{ ...item, quantity: 1.0005 }] }).message).toMatch(/трёх знаков/);
-    expect(refusal({ items: [{ ...item, quantity: 100_000 }] }).message).toMatch(/99 999,999/);
+    expect(refusal({ items: [{ ...item, quantity: 1.0000005 }] }).message).toMatch(/шести знаков/);
+    expect(refusal({ items: [{ ...item, quantity: 100_000_000 }] }).message).toMatch(/99 999 999/);
+    const big = buildReceipt(input({ items: [{ ...item, priceKopecks: 4_294_967_296 }], payments: [{ kind: 'cashless', kopecks: 4_294_967_296 }] }));
+    expect(big.totalKop).toBe(4_294_967_296);
+    const fine = buildReceipt(input({ items: [{ ...item, priceKopecks: 1_000_000, quantity: 0.000001 }], payments: [{ kind: 'cash', kopecks: 1 }] }));
+    expect(fine.items[0]).toMatchObject({ qty: 0.000001, sumKop: 1 });
     expect(refusal({ items: [] }).message).toMatch(/нет ни одного товара/);
     const many = Array.from({ length: 101 }, (_, i) => ({ ...item, name: `Товар ${i}` }));
     expect(refusal({ items: many, payments: [{ kind: 'cash', kopecks: 10_100 }] }).message).toMatch(/не больше 100/);
@@ -286,12 +296,65 @@ describe('buildReceipt', () => {
     const d = buildReceipt(input({ op: 'sell_correction', correction: { type: 'self', baseDate: new Date('2030-01-10T09:00:00Z'), baseNumber: '17' } }));
     const v4 = atolRequest(d, 'v4');
     expect(v4.operation).toBe('sell_correction');
-    expect(v4.body.correction).toMatchObject({ correction_info: { type: 'self', base_date: '10.01.2030', base_number: '17', base_name: 'Самостоятельная коррекция' }, vats: [{ type: 'vat20', sum: 250.08 }] });
+    expect(v4.body.correction).toMatchObject({ correction_info: { type: 'self', base_date: '10.01.2030', base_number: '17' }, vats: [{ type: 'vat20', sum: 250.08 }] });
+    // Document 5.23 has no base_name any more.
+    expect((v4.body.correction as { correction_info: Record<string, unknown> }).correction_info).not.toHaveProperty('base_name');
     expect(validateAtolRequest('v4', 'sell_correction', v4.body)).toEqual([]);
     const d5 = buildReceipt(input({ ffd: '1.2', op: 'sell_correction', correction: { type: 'instruction', baseDate: new Date('2030-01-10T09:00:00Z'), baseNumber: '5' } }));
     const v5 = atolRequest(d5, 'v5');
     expect(validateAtolRequest('v5', 'sell_correction', v5.body)).toEqual([]);
     expect((v5.body.correction as { items: unknown[] }).items).toHaveLength(1);
+  });
+});
+
+describe('current protocol rules (ATOL v4 document 5.23, v5 document 3.12)', () => {
+  it('a v4 (FFD 1.05) receipt at 22 % VAT is built and passes the current v4 schema', () => {
+    const d = buildReceipt(input({ items: [{ name: 'Чайник', priceKopecks: 122_000, quantity: 1, vat: 'vat22' }], payments: [{ kind: 'cashless', kopecks: 122_000 }] }));
+    expect(d.items[0]).toMatchObject({ vat: 'vat22', vatSumKop: 22_000 });
+    expect(draftIssues(d)).toEqual([]);
+    const { body } = atolRequest(d, 'v4');
+    expect((body.receipt as { items: Array<{ vat: unknown }> }).items[0]!.vat).toEqual({ type: 'vat22', sum: 220 });
+    expect(validateAtolRequest('v4', 'sell', body)).toEqual([]);
+  });
+
+  it("maps RetailCRM's VAT rates, prepayments to the calculated ones", () => {
+    expect(vatFromRetailcrm('22')).toBe('vat22');
+    expect(vatFromRetailcrm('22.00')).toBe('vat22');
+    expect(vatFromRetailcrm(22, true)).toBe('vat122');
+    expect(vatFromRetailcrm('10', true)).toBe('vat110');
+    expect(vatFromRetailcrm('5')).toBe('vat5');
+    expect(vatFromRetailcrm('7', true)).toBe('vat107');
+    expect(vatFromRetailcrm('20')).toBe('vat20');
+    expect(vatFromRetailcrm('0', true)).toBe('vat0');
+    expect(vatFromRetailcrm('none', true)).toBe('none');
+    expect(vatFromRetailcrm('22/122')).toBe('vat122');
+    expect(vatFromRetailcrm('122')).toBe('vat122');
+    expect(vatFromRetailcrm('21')).toBeNull();
+    expect(vatFromRetailcrm('22/120')).toBeNull();
+    expect(vatFromRetailcrm('')).toBeNull();
+    expect(vatFromRetailcrm(null)).toBeNull();
+  });
+
+  it('sum ≠ price × quantity is refused before sending, with a Russian message', () => {
+    const d = buildReceipt(input());
+    const bad = { ...d, items: [{ ...d.items[0]!, sumKop: d.items[0]!.sumKop + 1 }], totalKop: d.totalKop + 1, payments: [{ kind: 'cashless' as const, sumKop: d.totalKop + 1 }] };
+    const issues = draftIssues(bad);
+    expect(issues).toEqual([{ field: 'receipt.items[0].sum', message: expect.stringMatching(/^Сумма позиции «Чайник» 1500,51 ₽ не равна цене × количество \(1500,50 ₽ × 1 = 1500,50 ₽\)/) as unknown as string }]);
+  });
+
+  it('v5: the buyer phone needs «+», names are cut by UTF-16 units (an emoji counts twice)', () => {
+    const d = buildReceipt(input({ ffd: '1.2', customer: { phone: '8 916 123-45-67' } }));
+    expect(d.customer).toEqual({ phone: '+79161234567' });
+    expect(draftIssues(d)).toEqual([]);
+    expect(draftIssues({ ...d, customer: { phone: '79161234567' } })).toEqual([{ field: 'receipt.client.phone', message: expect.stringMatching(/с «\+»/) as unknown as string }]);
+    // 70 emoji are 140 UTF-16 units: the name is cut to 127 units + «…», never through a surrogate pair.
+    const name = receiptName('🧘'.repeat(70));
+    expect(name.length).toBeLessThanOrEqual(128);
+    expect(name).toBe(`${'🧘'.repeat(63)}…`);
+    const emoji = buildReceipt(input({ ffd: '1.2', items: [{ name: `Коврик ${'🧘'.repeat(70)}`, priceKopecks: 100, quantity: 1, vat: 'none' }], payments: [{ kind: 'cash', kopecks: 100 }] }));
+    const { body } = atolRequest(emoji, 'v5');
+    expect(validateAtolRequest('v5', 'sell', body)).toEqual([]);
+    expect(draftIssues({ ...emoji, items: [{ ...emoji.items[0]!, name: '🧘'.repeat(65) }] })).toEqual([{ field: 'receipt.items[0].name', message: expect.stringMatching(/длиннее 128/) as unknown as string }]);
   });
 });
 

@@ -50,8 +50,18 @@ const cases: Array<{ name: string; versions: AtolVersion[]; breakIt: (b: Json) =
   { name: 'a buyer without contact', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).client = {}), expected: { field: 'receipt.client', message: 'нужен e-mail или телефон покупателя' } },
   { name: 'no payments', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).payments = []), expected: { field: 'receipt.payments', message: 'нужно не меньше 1' } },
   // Version differences: v4 names the subject by a string and has no `measure`; v5 wants numbers and `measure`.
-  { name: 'v4: a numeric payment_object', versions: ['v4'], breakIt: (b) => (receipt(b).items[0]!.payment_object = 4), expected: { field: 'receipt.items[0].payment_object', message: 'должно быть строкой' } },
-  { name: 'v4: a v5 `measure`', versions: ['v4'], breakIt: (b) => (receipt(b).items[0]!.measure = 0), expected: { field: 'receipt.items[0].measure', message: 'поле не предусмотрено протоколом этой версии' } },
+  { name: 'v4: a numeric payment_object', versions: ['v4'], breakIt: (b) => (receipt(b).items[0]!.payment_object = 4), expected: { field: 'receipt.items[0].payment_object', message: expect.stringMatching(/^недопустимое значение/) as unknown as string } },
+  // Lengths are UTF-16 code units, as ATOL counts them: 65 emoji are 130 units.
+  { name: 'a name of 65 emoji (130 UTF-16 units)', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).items[0]!.name = '🧘'.repeat(65)), expected: { field: 'receipt.items[0].name', message: 'длиннее 128 символов' } },
+  // sum = price × quantity (ATOL no longer corrects it).
+  { name: 'a sum that is not price × quantity', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).items[1]!.sum = 3001.01), expected: { field: 'receipt.items[1].sum', message: expect.stringMatching(/^не равна цене × количество \(1500\.50 × 2 = 3001\.00/) as unknown as string } },
+  { name: 'an amount over 10 000 000 000', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).total = 10_000_000_000.01), expected: { field: 'receipt.total', message: 'больше допустимого (10000000000)' } },
+  { name: 'a quantity with 7 decimals', versions: ['v4', 'v5'], breakIt: (b) => (receipt(b).items[0]!.quantity = 1.0000001), expected: { field: 'receipt.items[0].quantity', message: 'слишком много знаков после запятой' } },
+  // v5 only: the buyer's phone is «+» and digits, the tax system is required, no receipt-level agent data.
+  { name: 'v5: a phone without «+»', versions: ['v5'], breakIt: (b) => (receipt(b).client = { phone: '89161234567' }), expected: { field: 'receipt.client.phone', message: 'неверный формат' } },
+  { name: 'v5: no tax system', versions: ['v5'], breakIt: (b) => delete receipt(b).company.sno, expected: { field: 'receipt.company.sno', message: 'обязательное поле не заполнено' } },
+  { name: 'v5: receipt-level agent_info', versions: ['v5'], breakIt: (b) => ((receipt(b) as Json).agent_info = { type: 'another' }), expected: { field: 'receipt.agent_info', message: 'поле не предусмотрено протоколом этой версии' } },
+  { name: 'v5: receipt-level supplier_info', versions: ['v5'], breakIt: (b) => ((receipt(b) as Json).supplier_info = { inn: '5544332219' }), expected: { field: 'receipt.supplier_info', message: 'поле не предусмотрено протоколом этой версии' } },
   { name: 'v5: a string payment_object', versions: ['v5'], breakIt: (b) => (receipt(b).items[0]!.payment_object = 'service'), expected: { field: 'receipt.items[0].payment_object', message: 'должно быть целым числом' } },
   { name: 'v5: no measure', versions: ['v5'], breakIt: (b) => delete receipt(b).items[1]!.measure, expected: { field: 'receipt.items[1].measure', message: 'обязательное поле не заполнено' } },
   { name: 'v5: a v4 measurement_unit', versions: ['v5'], breakIt: (b) => (receipt(b).items[0]!.measurement_unit = 'шт'), expected: { field: 'receipt.items[0].measurement_unit', message: 'поле не предусмотрено протоколом этой версии' } },
@@ -89,5 +99,31 @@ describe('ATOL request schemas (validateAtolRequest)', () => {
   it('a body that is not an object at all is refused', () => {
     expect(validateAtolRequest('v5', 'sell', [])).toEqual([{ field: 'запрос', message: 'должно быть объектом' }]);
     expect(validateAtolRequest('v4', 'sell', null).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the schemas name the documents they follow', () => {
+  it('v4 is document 5.23 and v5 document 3.12, both of 09.12.2025, in every schema file', async () => {
+    const { ATOL_DOCUMENTS } = await import('../../src-main/engine/connectors/kassa/schema.js');
+    expect(ATOL_DOCUMENTS).toEqual({ v4: { ffd: '1.05', version: '5.23', date: '09.12.2025' }, v5: { ffd: '1.2', version: '3.12', date: '09.12.2025' } });
+    const files = {
+      'atol-v4-sell.json': '5.23',
+      'atol-v4-correction.json': '5.23',
+      'atol-v5-sell.json': '3.12',
+      'atol-v5-correction.json': '3.12',
+    };
+    for (const [file, version] of Object.entries(files)) {
+      const schema = (await import(`../../src-main/engine/connectors/kassa/schemas/${file}`, { with: { type: 'json' } })) as { default: { 'x-document': { version: string; date: string } } };
+      expect(schema.default['x-document']).toMatchObject({ version, date: '09.12.2025' });
+    }
+  });
+
+  it('the VAT lists of the schemas are the ones the receipt builder allows', async () => {
+    const { vatRatesByFfd } = await import('../../src-main/engine/connectors/kassa/types.js');
+    const v4 = (await import('../../src-main/engine/connectors/kassa/schemas/atol-v4-sell.json', { with: { type: 'json' } })).default;
+    const v5 = (await import('../../src-main/engine/connectors/kassa/schemas/atol-v5-sell.json', { with: { type: 'json' } })).default;
+    const enumOf = (s: unknown): string[] => (s as { properties: { receipt: { properties: { items: { items: { properties: { vat: { properties: { type: { enum: string[] } } } } } } } } } }).properties.receipt.properties.items.items.properties.vat.properties.type.enum;
+    expect([...enumOf(v4)].sort()).toEqual([...vatRatesByFfd['1.05']].sort());
+    expect([...enumOf(v5)].sort()).toEqual([...vatRatesByFfd['1.2']].sort());
   });
 });

@@ -119,6 +119,13 @@ describe('MeaSoft XML parsing', () => {
     expect(orderAnswers(node)).toEqual([{ orderno: '5', barcode: null, orderprice: null, error: null }]);
   });
 
+  it('a root with only error="1" is the bare credentials refusal; error="1" with text or children is not', () => {
+    expect(requestError(parseXml('<neworder error="1"/>').node)).toEqual({ code: '1', message: null, messageRu: null, bare: true });
+    expect(requestError(parseXml('<statusreq error="1" errormsg="Invalid XML"/>').node)).toEqual({ code: '1', message: 'Invalid XML', messageRu: null });
+    expect(requestError(parseXml('<neworder error="1"><createorder orderno="1"/></neworder>').node)).toMatchObject({ code: '1' });
+    expect(requestError(parseXml('<neworder error="1"><createorder orderno="1"/></neworder>').node)).not.toHaveProperty('bare');
+  });
+
   it('request-level errors in both forms, and XML syntax errors as text', () => {
     expect(requestError(parseXml('<statusreq error="25" errormsg="Authorization error" errormsgru="Ошибка авторизации"/>').node)).toEqual({
       code: '25',

@@ -36,7 +36,7 @@ function startRunner(opts: Partial<RunnerOptions> = {}): JobRunner {
 const sellPayload = z.object({ orderNumber: z.string(), sum: z.number().int() });
 
 function sellHandler(run: JobHandler<z.output<typeof sellPayload>>['run']): JobHandler<z.output<typeof sellPayload>> {
-  return { kind: 'kassa.sell', connector: 'kassa', title: 'Чек прихода', payload: sellPayload, run };
+  return { kind: 'kassa.sell', system: 'kassa', title: 'Чек прихода', payload: sellPayload, run };
 }
 
 function enqueueSale(n: number, orderId: number | null = null, maxAttempts?: number) {
@@ -86,7 +86,7 @@ describe('JobRunner', () => {
     const followUpRuns: number[] = [];
     runner.register({
       kind: 'retailcrm.markPaid',
-      connector: 'retailcrm',
+      system: 'retailcrm',
       title: 'Отметка оплаты в RetailCRM',
       payload: z.object({}),
       run: async ({ job }) => void followUpRuns.push(job.id),
@@ -302,7 +302,7 @@ describe('JobRunner', () => {
     };
     startRunner({ concurrency: { default: 1, kassa: 3 } });
     runner.register(sellHandler(busy('kassa')));
-    runner.register({ kind: 'retailcrm.markPaid', connector: 'retailcrm', title: 'Оплата', payload: z.object({}), run: busy('retailcrm') });
+    runner.register({ kind: 'retailcrm.markPaid', system: 'retailcrm', title: 'Оплата', payload: z.object({}), run: busy('retailcrm') });
     runner.start();
     const jobs = [
       ...Array.from({ length: 9 }, (_, i) => enqueueSale(i)),

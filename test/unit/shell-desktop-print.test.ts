@@ -5,7 +5,7 @@ import { choosePrinter, desktopMethods, type DesktopPrinter } from '../../src-sh
 import type { DesktopPrintDeps, RenderResponse } from '../../src-main/shell/desktop-print.js';
 
 /** The shell's printing with Electron replaced: no hidden windows here, only the decisions around them. */
-vi.mock('electron', () => ({ BrowserWindow: class {} }));
+vi.mock('electron', () => import('../mocks/electron.js'));
 vi.mock('electron-store', () => ({ default: class {} }));
 
 const { desktopPrintHandlers, runDesktopMethod } = await import('../../src-main/shell/desktop-print.js');

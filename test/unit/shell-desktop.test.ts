@@ -4,40 +4,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { UpdaterLike } from '../../src-main/shell/updater.js';
 
 /** Hidden print windows: what they loaded and what they were asked to print. */
-const windows: FakeWindow[] = [];
-class FakeWindow extends EventEmitter {
-  loaded: { file: string; html: string } | null = null;
-  destroyed = false;
-  printed: unknown[] = [];
-  requestFilter: ((d: { url: string }, cb: (r: { cancel: boolean }) => void) => void) | null = null;
-  static nextPrintResult: [boolean, string] = [true, ''];
-  printResult = FakeWindow.nextPrintResult;
-  constructor(readonly opts: { show: boolean; webPreferences: Record<string, unknown> }) {
-    super();
-    windows.push(this);
-  }
-  webContents = {
-    session: { webRequest: { onBeforeRequest: (fn: FakeWindow['requestFilter']) => (this.requestFilter = fn) } },
-    print: (options: unknown, cb: (ok: boolean, reason: string) => void) => {
-      this.printed.push(options);
-      cb(...this.printResult);
-    },
-    printToPDF: async (options: unknown) => {
-      this.printed.push(options);
-      return Buffer.from('%PDF-1.4');
-    },
-  };
-  async loadFile(file: string) {
-    this.loaded = { file, html: fs.readFileSync(file, 'utf8') };
-  }
-  isDestroyed() {
-    return this.destroyed;
-  }
-  destroy() {
-    this.destroyed = true;
-  }
-}
-vi.mock('electron', () => ({ BrowserWindow: FakeWindow }));
+vi.mock('electron', () => import('../mocks/electron.js'));
+const { windows, FakeWindow } = await import('../mocks/electron.js');
 vi.mock('electron-store', () => ({ default: class {} }));
 
 const { printOptions, printHtml, pdfFromHtml, pdfOptions } = await import('../../src-main/shell/printing.js');

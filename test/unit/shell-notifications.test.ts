@@ -1,19 +1,9 @@
-import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ErrorEntry } from '../../src-shared/api.js';
 import { parseNavigateRequest } from '../../src-shared/navigate.js';
 
-const shownNative: FakeNotification[] = [];
-class FakeNotification extends EventEmitter {
-  static isSupported = () => true;
-  constructor(readonly opts: { title: string; body: string }) {
-    super();
-  }
-  show() {
-    shownNative.push(this);
-  }
-}
-vi.mock('electron', () => ({ Notification: FakeNotification }));
+vi.mock('electron', () => import('../mocks/electron.js'));
+const { shownNotifications: shownNative } = await import('../mocks/electron.js');
 
 const { NotificationPolicy, showNotice } = await import('../../src-main/shell/notifications.js');
 type Notice = Parameters<typeof showNotice>[0];

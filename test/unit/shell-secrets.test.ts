@@ -1,34 +1,14 @@
-import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { FromEngine, ToEngine } from '../../src-main/engine/host-protocol.js';
+import type { FromEngine } from '../../src-main/engine/host-protocol.js';
 import { HostClient } from '../../src-main/engine/host-services.js';
 import { FileKeySecretBox } from '../../src-main/engine/settings/secret-box.js';
 import type { SafeStorageLike } from '../../src-main/shell/secrets.js';
 
-const forks: Array<FakeChild> = [];
-class FakeChild extends EventEmitter {
-  sent: ToEngine[] = [];
-  constructor(readonly env: Record<string, string | undefined>) {
-    super();
-  }
-  postMessage(msg: ToEngine) {
-    this.sent.push(msg);
-  }
-  kill() {}
-}
-vi.mock('electron', () => ({
-  safeStorage: {},
-  utilityProcess: {
-    fork: (_entry: string, _args: string[], opts: { env: Record<string, string | undefined> }) => {
-      const c = new FakeChild(opts.env);
-      forks.push(c);
-      return c;
-    },
-  },
-}));
+vi.mock('electron', () => import('../mocks/electron.js'));
+const { forks } = await import('../mocks/electron.js');
 
 const { createElectronSecretBox, secretsWarnings } = await import('../../src-main/shell/secrets.js');
 const { EngineHost } = await import('../../src-main/shell/engine-host.js');

@@ -6,35 +6,8 @@ import type { EngineStatus, ErrorEntry } from '../../src-shared/api.js';
 import type { TrayMenuItem, TrayState } from '../../src-main/shell/tray-state.js';
 
 /** A fake Tray and Menu: what the adapter asked Electron to show. */
-const trays: FakeTray[] = [];
-class FakeTray {
-  image = '';
-  tooltip = '';
-  menu: unknown = null;
-  listeners = new Map<string, () => void>();
-  constructor(img: { path: string }) {
-    this.image = img.path;
-    trays.push(this);
-  }
-  setImage(img: { path: string }) {
-    this.image = img.path;
-  }
-  setToolTip(t: string) {
-    this.tooltip = t;
-  }
-  setContextMenu(m: unknown) {
-    this.menu = m;
-  }
-  on(e: string, fn: () => void) {
-    this.listeners.set(e, fn);
-  }
-  destroy() {}
-}
-vi.mock('electron', () => ({
-  Tray: FakeTray,
-  Menu: { buildFromTemplate: (t: unknown) => ({ template: t }) },
-  nativeImage: { createFromPath: (p: string) => ({ path: p, setTemplateImage: vi.fn() }) },
-}));
+vi.mock('electron', () => import('../mocks/electron.js'));
+const { trays } = await import('../mocks/electron.js');
 
 const { TrayModel, trayState, errorsCount } = await import('../../src-main/shell/tray-state.js');
 const { TrayController, trayIconFile } = await import('../../src-main/shell/tray.js');

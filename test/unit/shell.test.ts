@@ -2,31 +2,8 @@ import { EventEmitter } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 /** The shell's Electron surface, replaced by small fakes: the binary cannot be downloaded on build machines. */
-const forks: FakeChild[] = [];
-class FakeChild extends EventEmitter {
-  sent: unknown[] = [];
-  killed = false;
-  postMessage(msg: unknown) {
-    this.sent.push(msg);
-  }
-  kill() {
-    this.killed = true;
-    this.emit('exit', 9);
-  }
-}
-const appEvents = new EventEmitter();
-const opened: string[] = [];
-vi.mock('electron', () => ({
-  utilityProcess: {
-    fork: vi.fn(() => {
-      const c = new FakeChild();
-      forks.push(c);
-      return c;
-    }),
-  },
-  app: { on: (event: string, fn: (...a: unknown[]) => void) => appEvents.on(event, fn) },
-  shell: { openExternal: (url: string) => (opened.push(url), Promise.resolve()) },
-}));
+vi.mock('electron', () => import('../mocks/electron.js'));
+const { forks, appEvents, opened } = await import('../mocks/electron.js');
 
 const { registerIpcGateway } = await import('../../src-main/shell/ipc-gateway.js');
 const { EngineHost } = await import('../../src-main/shell/engine-host.js');

@@ -12,9 +12,39 @@ import type { Logger } from '../log.js';
 import type { Redactor } from '../redact.js';
 import { describeIssues } from '../settings/store.js';
 
+export type ApiHandler<M extends MethodName> = (input: z.output<(typeof apiMethods)[M]['input']>) => Promise<MethodOutput<M>> | MethodOutput<M>;
+
 export type ApiHandlers = {
-  [M in MethodName]: (input: z.output<(typeof apiMethods)[M]['input']>) => Promise<MethodOutput<M>> | MethodOutput<M>;
+  [M in MethodName]: ApiHandler<M>;
 };
+
+/**
+ * Where the engine and each flow put the API methods they answer, as they install: a flow owns its methods
+ * (print forms, order actions, reference books) instead of one list in the engine. Every method of the
+ * contract must have exactly one owner; `assertComplete` checks it once everything is installed.
+ */
+export class ApiRegistry {
+  private readonly handlers = new Map<MethodName, ApiHandler<MethodName>>();
+
+  handle<M extends MethodName>(method: M, fn: ApiHandler<M>): void {
+    if (this.handlers.has(method)) throw new Error(`API method ${method} registered twice`);
+    this.handlers.set(method, fn as unknown as ApiHandler<MethodName>);
+  }
+
+  /** Several methods at once: `api.handleAll({ 'print.forms': () => …, 'print.render': (i) => … })`. */
+  handleAll(fns: Partial<ApiHandlers>): void {
+    for (const [m, fn] of Object.entries(fns) as Array<[MethodName, ApiHandler<MethodName>]>) this.handle(m, fn);
+  }
+
+  get(method: MethodName): ApiHandler<MethodName> | undefined {
+    return this.handlers.get(method);
+  }
+
+  assertComplete(): void {
+    const missing = (Object.keys(apiMethods) as MethodName[]).filter((m) => !this.handlers.has(m));
+    if (missing.length) throw new Error(`API methods without a handler: ${missing.join(', ')}`);
+  }
+}
 
 export type Dispatch = (method: string, input: unknown) => Promise<ApiResponse<unknown>>;
 
@@ -23,7 +53,7 @@ export type Dispatch = (method: string, input: unknown) => Promise<ApiResponse<u
  * input must match its schema, and the answer is checked against the contract before it leaves.
  * Failures come back as values with a Russian message; messages and details pass the redactor.
  */
-export function createDispatcher(handlers: ApiHandlers, log: Logger, redactor: Redactor): Dispatch {
+export function createDispatcher(handlers: ApiRegistry, log: Logger, redactor: Redactor): Dispatch {
   return async (method, input) => {
     if (!isMethodName(method)) {
       return fail({ kind: 'fatal', message: 'Неизвестная команда', detail: `unknown method ${method}` });
@@ -34,7 +64,8 @@ export function createDispatcher(handlers: ApiHandlers, log: Logger, redactor: R
       return fail({ kind: 'needsAttention', message: `Неверный запрос: ${describeIssues(parsed.error)}`, detail: null });
     }
     try {
-      const handler = handlers[method] as (i: unknown) => Promise<unknown> | unknown;
+      const handler = handlers.get(method) as ((i: unknown) => Promise<unknown> | unknown) | undefined;
+      if (!handler) throw new Error(`no handler for API method ${method}`);
       const result = await handler(parsed.data);
       const checked = spec.output.safeParse(result);
       if (!checked.success) {

@@ -86,6 +86,17 @@ export class Orders {
     return row?.id ?? null;
   }
 
+  /**
+   * One order known under a new ref from now on (a sale that became a RetailCRM order), unless an order with
+   * that ref exists already. Returns whether it moved.
+   */
+  adoptRef(fromRef: string, toRef: string): boolean {
+    const id = this.idByRef(fromRef);
+    if (id === null || this.idByRef(toRef) !== null) return false;
+    sql(this.db, 'UPDATE orders SET ref = ? WHERE id = ?').run(toRef, id);
+    return true;
+  }
+
   setChip(orderId: number, system: SystemId, chip: SystemChip): void {
     sql(this.db, 
         `UPDATE orders SET systems = json_set(systems, '$.' || ?, json(?)), updated_at = ? WHERE id = ?`,

@@ -259,5 +259,15 @@ CREATE TABLE receipts (
 CREATE INDEX receipts_order ON receipts (order_id);
 `,
   },
+  {
+    id: 7,
+    name: 'jobs: the external system apart from the concurrency lane',
+    sql: `
+-- \`connector\` stays the lane a job runs in (\`kassa-report\` polls never hold up new receipts); \`system\` is whose
+-- credentials it uses, so new credentials bring back every job that stopped on them, whatever its lane.
+ALTER TABLE jobs ADD COLUMN system TEXT NOT NULL DEFAULT '';
+UPDATE jobs SET system = CASE connector WHEN 'kassa-report' THEN 'kassa' ELSE connector END;
+CREATE INDEX jobs_system_state ON jobs (system, state);
+`,
+  },
 ];
-

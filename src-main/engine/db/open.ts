@@ -50,3 +50,13 @@ export function sql(db: Db, text: string): Database.Statement {
   }
   return stmt;
 }
+
+/** The first row of a query, or null. */
+export function one<T>(db: Db, text: string, ...params: unknown[]): T | null {
+  return (sql(db, text).get(...params) as T | undefined) ?? null;
+}
+
+/** `rowBy<Row>('orders')('ref')(db, 'retailcrm:42')`: one row by a column's value, or null (table and column are ours, never input). */
+export function rowBy<T>(table: string): (column: string) => (db: Db, value: string | number) => T | null {
+  return (column) => (db, value) => one<T>(db, `SELECT * FROM ${table} WHERE ${column} = ?`, value);
+}

@@ -1,53 +1,62 @@
 import type { Engine } from '../engine.js';
-import { toSyncError } from '../errors.js';
-import { Connections } from '../connectors/connections.js';
-import type { PdfRenderer } from '../printforms/pdf.js';
-import { CourierFlow } from './courier/flow.js';
-import { CrmSync } from './crm-sync.js';
-import { PosFlow } from './pos/flow.js';
-import { FiscalFlow } from './fiscal/flow.js';
-import { LeelooFlow } from './leeloo.js';
-import { PrintService } from './print.js';
-import { SetupService } from './setup.js';
-import { TunnelFlow } from './tunnel.js';
+import { connectors } from '../connectors/index.js';
+import type { Connector } from '../connectors/types.js';
+import { courierFlow } from './courier/index.js';
+import { crmFlow } from './crm/index.js';
+import { fiscalFlow } from './fiscal/index.js';
+import { leelooFlow } from './leeloo/index.js';
+import { posFlow } from './pos/index.js';
+import { printFlow } from './print/index.js';
+import { tunnelFlow } from './tunnel/index.js';
+import type { FlowContext } from './types.js';
 
-export interface Flows {
-  connections: Connections;
-  crm: CrmSync;
-  courier: CourierFlow;
-  print: PrintService;
-  setup: SetupService;
-  pos: PosFlow;
-  fiscal: FiscalFlow;
-  leeloo: LeelooFlow;
-  tunnel: TunnelFlow;
-}
+/**
+ * Every flow, installed in this order (a RetailCRM order reaches the courier, POS and fiscal flows in it).
+ * A new flow is its folder and one line here.
+ */
+export const flowModules = {
+  retailcrm: crmFlow,
+  courier: courierFlow,
+  pos: posFlow,
+  fiscal: fiscalFlow,
+  leeloo: leelooFlow,
+  tunnel: tunnelFlow,
+  print: printFlow,
+} as const;
 
-/** Connectors and flows on top of the engine core: every route, job kind, poller and connection test. */
-export async function installFlows(engine: Engine, opts: { pdfRenderer?: PdfRenderer | null } = {}): Promise<Flows> {
-  const connections = new Connections(engine);
-  const crm = new CrmSync(engine, connections);
-  await crm.install();
-  const courier = new CourierFlow(engine, connections);
-  courier.install(crm);
-  const pos = new PosFlow(engine, connections);
-  await pos.install(crm);
-  const fiscal = new FiscalFlow(engine, connections);
-  await fiscal.install(crm);
-  courier.onDelivered = (db, o) => {
-    try {
-      fiscal.requestCod(db, o);
-    } catch (err) {
-      // A receipt that cannot be built must not hold up the delivery status: it is the merchant's to fix.
-      engine.errors.record(toSyncError(err, 'kassa'), { orderId: o.orderId });
-      engine.orders.setChip(o.orderId, 'kassa', { state: 'invalid', label: 'Чек не сформирован', attention: true });
-    }
+/** What each installed flow offers the window's helpers and tests. */
+export type Flows = { [K in keyof typeof flowModules]: Awaited<ReturnType<(typeof flowModules)[K]['install']>> };
+
+/** Connectors' own connection checks, then every flow: its routes, jobs, pollers, API methods and event links. */
+export async function installFlows(engine: Engine): Promise<Flows> {
+  for (const c of Object.values(connectors) as Array<Connector<unknown, unknown, never>>) {
+    if (c.testConnection) engine.connectionTests.set(c.id, () => engine.connectors.test(c as Connector<unknown, unknown, void>));
+  }
+  const ctx: FlowContext = {
+    engine,
+    connectors: engine.connectors,
+    api: engine.apiRegistry,
+    jobs: (defs) => Object.values(defs).forEach((d) => engine.runner.register(d)),
+    connectionTest: (target, test) => engine.connectionTests.set(target, test),
+    poll: ({ id, title, of, everySec, enabled = () => true, progress, run }) =>
+      engine.scheduler.register({
+        id,
+        title,
+        system: of.id,
+        get intervalMs() {
+          return everySec() * 1000;
+        },
+        active: () => enabled() && engine.connectors.isConfigured(of),
+        ...(progress ? { progress } : {}),
+        run,
+      }),
+    orderAction: (action, run) => {
+      if (engine.orderActions.has(action)) throw new Error(`order action ${action} registered twice`);
+      engine.orderActions.set(action, run);
+    },
   };
-  const print = new PrintService(engine, connections, courier, opts.pdfRenderer ?? null);
-  const setup = new SetupService(engine, connections, courier);
-  const leeloo = new LeelooFlow(engine, connections, fiscal);
-  await leeloo.install();
-  const tunnel = new TunnelFlow(engine, connections, pos);
-  tunnel.install();
-  return { connections, crm, courier, print, setup, pos, fiscal, leeloo, tunnel };
+  const installed: Record<string, unknown> = {};
+  for (const [id, flow] of Object.entries(flowModules)) installed[id] = await flow.install(ctx);
+  engine.apiRegistry.assertComplete();
+  return installed as Flows;
 }

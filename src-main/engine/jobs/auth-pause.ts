@@ -75,7 +75,7 @@ export class AuthPause {
     return [...this.paused].map(([system, p]) => ({ system, since: p.since }));
   }
 
-  /** An access error on a lane: pauses its system. True when this paused it, false when it already was. */
+  /** An access error of a system (or on a lane of it): pauses it. True when this paused it, false when it already was. */
   pause(connector: string): boolean {
     const system = laneSystem(connector);
     if (this.paused.has(system)) return false;

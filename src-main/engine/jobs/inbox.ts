@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import type { z } from 'zod';
 import type { SystemId } from '../../../src-shared/systems.js';
 import type { ErrorLog } from '../core/error-log.js';
 import { type Db, sql } from '../db/open.js';
-import { SyncError, toSyncError } from '../errors.js';
+import { SyncError, parseOrFail, toSyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Logger } from '../log.js';
 
@@ -38,7 +39,13 @@ export interface InboxItem {
  * Turns one inbox item into effects. It runs inside the transaction that marks the item processed, so it
  * must be synchronous and touch only the database (enqueue jobs, upsert orders) — never the network.
  */
-export type InboxHandler = (item: InboxItem, db: Db) => void;
+export type InboxHandler<P = unknown> = (item: InboxItem & { payload: P }, db: Db) => void;
+
+/** Where items come from and whose they are: a webhook route and its inbox handler share one. */
+export interface InboxSource {
+  source: string;
+  system: SystemId;
+}
 
 /** Hash of a body, for senders that give no event id: the same body twice is the same event. */
 export function contentId(body: string | Buffer): string {
@@ -50,7 +57,7 @@ export function contentId(body: string | Buffer): string {
  * acknowledged after; `processPending` hands each row to its flow exactly once.
  */
 export class Inbox {
-  private readonly handlers = new Map<string, { system: SystemId; handle: InboxHandler }>();
+  private readonly handlers = new Map<string, { system: SystemId; schema: z.ZodType; handle: InboxHandler }>();
   private readonly group: Array<{
     items: InboxInput[];
     resolve: (r: { ids: number[]; duplicates: number }) => void;
@@ -75,9 +82,10 @@ export class Inbox {
     this.stmtFile = sql(db, 'INSERT INTO inbox_files (inbox_id, field, filename, mime, size, content) VALUES (?, ?, ?, ?, ?, ?)');
   }
 
-  handle(source: string, system: SystemId, handle: InboxHandler): void {
-    if (this.handlers.has(source)) throw new Error(`inbox handler for ${source} registered twice`);
-    this.handlers.set(source, { system, handle });
+  /** The handler of one source; each item's payload must match `schema` before the handler sees it. */
+  handle<S extends z.ZodType>(from: InboxSource, schema: S, handle: InboxHandler<z.output<S>>): void {
+    if (this.handlers.has(from.source)) throw new Error(`inbox handler for ${from.source} registered twice`);
+    this.handlers.set(from.source, { system: from.system, schema, handle: handle as InboxHandler });
   }
 
   /** Stores all items in one transaction. Duplicates (same source and external id) are skipped, not errors. */
@@ -169,7 +177,13 @@ export class Inbox {
                 detail: `no inbox handler for source ${item.source}`,
               });
             }
-            h.handle(item, this.db);
+            const payload = parseOrFail(h.schema, item.payload, {
+              kind: 'needsAttention',
+              system: h.system,
+              message: 'Получено событие неверного вида: обработать его нельзя, оно сохранено в журнале.',
+              detail: `inbox ${item.source} #${item.id} (${item.kind}) failed validation`,
+            });
+            h.handle({ ...item, payload }, this.db);
             sql(this.db, `UPDATE inbox SET state = 'processed', processed_at = ? WHERE id = ?`).run(Date.now(), id);
           })();
           n++;

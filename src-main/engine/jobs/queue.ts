@@ -8,8 +8,10 @@ import { backoffDelay, defaultBackoff, type BackoffPolicy } from './backoff.js';
 export interface EnqueueInput {
   /** Which handler runs it: `measoft.createOrder`. */
   kind: string;
-  /** Concurrency group, usually the external system: `measoft`. */
+  /** The lane it runs in (its concurrency group): usually the system, `kassa-report` for receipt checks. */
   connector: string;
+  /** Whose credentials it uses (defaults to the lane): new credentials of that system bring it back. */
+  system?: string;
   /** Derived from the business operation (`receipt:sell:<order>:<payment>`); a second enqueue returns the first job. */
   key: string;
   payload: unknown;
@@ -21,7 +23,9 @@ export interface EnqueueInput {
 export interface Job {
   id: number;
   kind: string;
+  /** The lane (concurrency group). */
   connector: string;
+  system: string;
   key: string;
   payload: unknown;
   orderId: number | null;
@@ -48,6 +52,7 @@ interface Row {
   id: number;
   kind: string;
   connector: string;
+  system: string;
   idempotency_key: string;
   payload: string;
   order_id: number | null;
@@ -89,14 +94,15 @@ export class JobQueue {
   enqueue(input: EnqueueInput): { job: Job; created: boolean } {
     const now = this.now();
     const inserted = sql(this.db, 
-        `INSERT INTO jobs (kind, connector, idempotency_key, payload, order_id, state, max_attempts, run_after, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
+        `INSERT INTO jobs (kind, connector, system, idempotency_key, payload, order_id, state, max_attempts, run_after, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?, ?)
          ON CONFLICT (idempotency_key) DO NOTHING
          RETURNING *`,
       )
       .get(
         input.kind,
         input.connector,
+        input.system ?? input.connector,
         input.key,
         JSON.stringify(input.payload ?? null),
         input.orderId ?? null,
@@ -232,10 +238,27 @@ export class JobQueue {
     return changed === 1;
   }
 
-  /** After the merchant fixes credentials, everything that stopped on them goes again. */
-  retryAuthFailures(connector: string): number {
-    const ids = sql(this.db, `SELECT id FROM jobs WHERE connector = ? AND state = 'attention' AND last_error_kind = 'auth'`)
-      .all(connector) as Array<{ id: number }>;
+  /** A waiting retry runs now (its result is known to be there). */
+  runNow(jobId: number): void {
+    const changed = sql(this.db, `UPDATE jobs SET run_after = ? WHERE id = ? AND state = 'retrying'`).run(this.now(), jobId).changes;
+    if (changed) this.events.emit('queue.changed', undefined);
+  }
+
+  /** Replaces a stopped job's payload before it is retried (it travels with newer data). */
+  replacePayload(jobId: number, payload: unknown): void {
+    sql(this.db, `UPDATE jobs SET payload = ? WHERE id = ?`).run(JSON.stringify(payload ?? null), jobId);
+  }
+
+  /** Idempotency keys of one kind starting with `prefix`, newest first. */
+  keysLike(kind: string, prefix: string): string[] {
+    const pattern = `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return (sql(this.db, `SELECT idempotency_key AS k FROM jobs WHERE kind = ? AND idempotency_key LIKE ? ESCAPE '\\' ORDER BY id DESC`).all(kind, pattern) as Array<{ k: string }>).map((r) => r.k);
+  }
+
+  /** After the merchant fixes a system's credentials, everything that stopped on them goes again, in every lane. */
+  retryAuthFailures(system: string): number {
+    const ids = sql(this.db, `SELECT id FROM jobs WHERE system = ? AND state = 'attention' AND last_error_kind = 'auth'`)
+      .all(system) as Array<{ id: number }>;
     return ids.filter((r) => this.retry(r.id)).length;
   }
 
@@ -300,6 +323,7 @@ function toJob(r: Row): Job {
     id: r.id,
     kind: r.kind,
     connector: r.connector,
+    system: r.system,
     key: r.idempotency_key,
     payload: JSON.parse(r.payload) as unknown,
     orderId: r.order_id,

@@ -4,7 +4,7 @@ import type { ErrorLog } from '../core/error-log.js';
 import type { Orders } from '../core/orders.js';
 import type { Timeline } from '../core/timeline.js';
 import type { Db } from '../db/open.js';
-import { SyncError, toSyncError } from '../errors.js';
+import { SyncError, parseOrFail, toSyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { Redactor } from '../redact.js';
@@ -30,7 +30,8 @@ export interface JobSuccess {
 
 export interface JobHandler<P = unknown> {
   kind: string;
-  connector: SystemId;
+  /** Whose API it calls: failures are that system's, and its new credentials bring the job back. */
+  system: SystemId;
   /** The timeline's words for this step: «Создание заказа в MeaSoft». */
   title: string;
   payload: z.ZodType<P>;
@@ -99,7 +100,7 @@ export class JobRunner {
   /** Lanes held back (their system is paused after an access error): nothing is claimed from them. */
   holdLane: (connector: string) => boolean = () => false;
   /** An access error on a lane; false when its system was paused already (the merchant has been told). */
-  onAuthFailure: (connector: string) => boolean = () => true;
+  onAuthFailure: (system: string) => boolean = () => true;
 
   setPaused(paused: boolean): void {
     this.paused = paused;
@@ -201,18 +202,15 @@ export class JobRunner {
           detail: `no handler for job kind ${job.kind}`,
         });
       }
-      const parsed = handler.payload.safeParse(job.payload);
-      if (!parsed.success) {
-        throw new SyncError({
-          kind: 'fatal',
-          system: handler.connector,
-          message: 'Данные операции повреждены, выполнить её нельзя.',
-          detail: `payload of ${job.kind} #${job.id} failed validation: ${parsed.error.message}`,
-        });
-      }
+      const payload = parseOrFail(handler.payload, job.payload, {
+        kind: 'fatal',
+        system: handler.system,
+        message: 'Данные операции повреждены, выполнить её нельзя.',
+        detail: `payload of ${job.kind} #${job.id} failed validation`,
+      });
       outcome = await handler.run({
         job,
-        payload: parsed.data,
+        payload,
         signal: abort.signal,
         log,
         note: (e) => Object.assign(exchange, e),
@@ -224,12 +222,12 @@ export class JobRunner {
         interrupted
           ? new SyncError({
               kind: 'retryable',
-              system: handler?.connector ?? 'engine',
+              system: handler?.system ?? 'engine',
               code: 'ABORTED',
               message: 'Операция прервана: Прилавок останавливается. Повторим после запуска.',
               detail: String(err),
             })
-          : toSyncError(err, handler?.connector ?? 'engine'),
+          : toSyncError(err, handler?.system ?? 'engine'),
       );
     } finally {
       clearInterval(heartbeat);
@@ -262,7 +260,7 @@ export class JobRunner {
       if (job.orderId !== null) {
         timeline.record({
           orderId: job.orderId,
-          system: handler?.connector ?? 'engine',
+          system: handler?.system ?? 'engine',
           action: handler?.title ?? job.kind,
           outcome: 'ok',
           ...exchange,
@@ -304,14 +302,14 @@ export class JobRunner {
     })();
     log.warn('job attempt failed', { jobId: job.id, kind: job.kind, attempt: job.attempt, state, errKind: err.kind, err: err.message, detail: err.detail });
     // An access error pauses the system's lanes: the one entry below is all the merchant hears of it.
-    const firstAuth = err.kind === 'auth' ? this.onAuthFailure(job.connector) : true;
+    const firstAuth = err.kind === 'auth' ? this.onAuthFailure(job.system) : true;
     // Retries are quiet; the merchant hears about a job once it needs them or has given up.
     if ((state === 'attention' || state === 'dead') && firstAuth) {
       const message =
         state === 'dead' && err.kind === 'retryable'
           ? `${err.message} Попытки исчерпаны (${job.attempts}); нажмите «Повторить», когда сервис заработает.`
           : err.kind === 'auth'
-            ? `${err.message} ${pausedSentence(job.connector)}`
+            ? `${err.message} ${pausedSentence(job.system)}`
             : err.message;
       errors.record(new SyncError({ kind: err.kind, system: err.system, message, detail: err.detail }), {
         orderId: job.orderId,
@@ -331,7 +329,7 @@ export class JobRunner {
     errors.record(
       new SyncError({
         kind: 'retryable',
-        system: handler?.connector ?? 'engine',
+        system: handler?.system ?? 'engine',
         message: `«${handler?.title ?? job.kind}»: каждая попытка прерывалась (программа закрывалась или зависала). Попытки исчерпаны (${job.attempts}); нажмите «Повторить».`,
         detail: `job ${job.id} (${job.kind}) lost its lease on its last attempt`,
       }),

@@ -12,7 +12,9 @@ import {
 /**
  * A local ATOL Online (contracts/atol-online.md), both `/possystem/v4/…` and `/possystem/v5/…`:
  * getToken (POST JSON or legacy GET) with a configurable lifetime and a new token per call; registration
- * validated by the same request schemas the connector uses (32 «Ошибочные поля»), 41 on a wrong Content-Type,
+ * validated by the same current request schemas and arithmetic the connector uses — v4 document 5.23, v5
+ * document 3.12: the VAT list with 5/7/22 %, amounts up to 10 000 000 000, quantities with six decimals,
+ * sum = price × quantity, lengths in UTF-16 units, v5's phone/sno rules (32 «Ошибочные поля»), 41 on a wrong Content-Type,
  * 10/11 on a missing/expired token, 20 for a foreign group, 21 for a group of the other protocol version,
  * 31 for an unsupported operation; (group, external_id) → uuid with 33 and the first uuid; reports `wait` →
  * `done`/`fail` after a configurable delay, 34 with HTTP 200 while a document is unknown (or older than 32
@@ -210,6 +212,12 @@ export async function startAtolEmulator(o: AtolEmulatorOptions = {}): Promise<At
     ...(d.version === 'v5' ? { warnings: null } : {}),
   });
 
+  const marks = (r: Json): Array<{ position: number; mark_code: string; result: number }> =>
+    (Array.isArray(r.items) ? (r.items as Json[]) : []).flatMap((it, position) => {
+      const code = it.mark_code && typeof it.mark_code === 'object' ? Object.values(it.mark_code as Json)[0] : undefined;
+      return typeof code === 'string' ? [{ position, mark_code: code, result: 15 }] : [];
+    });
+
   /** What the KKT does with a receipt: the injected error, the registration checks, or the fiscal data. */
   function fiscalise(d: AtolDocument, group: AtolGroup): void {
     if (d.status !== 'wait') return;
@@ -243,7 +251,11 @@ export async function startAtolEmulator(o: AtolEmulatorOptions = {}): Promise<At
         fiscal_document_number: 1000 + fiscalSeq,
         fiscal_document_attribute: 1_000_000_000 + (randomBytes(4).readUInt32BE(0) % 3_000_000_000),
         fns_site: 'www.nalog.gov.ru',
-        ...(d.version === 'v5' ? { ofd_inn: '7704211201', ofd_receipt_url: `https://consumer.1-ofd.ru/v1?fn=9999078900004792&i=${1000 + fiscalSeq}` } : {}),
+        // Both documents' report examples carry the OFD (5.23 §6.3, 3.12 §5.3).
+        ofd_inn: '7704211201',
+        ofd_receipt_url: `https://consumer.1-ofd.ru/v1?fn=9999078900004792&i=${1000 + fiscalSeq}`,
+        // v5 reports the check of every marked item (3.12 §5.3); 15 is the value of the document's example.
+        ...(d.version === 'v5' && marks(r).length ? { marks_result: marks(r) } : {}),
       };
     }
     if (callbacksOn && d.callbackUrl) {
@@ -341,7 +353,7 @@ export async function startAtolEmulator(o: AtolEmulatorOptions = {}): Promise<At
       }
       const d = docs.get(uuid);
       if (!d || d.groupCode !== groupCode || now() - d.createdAt < invisibleMs || now() - d.createdAt > 32 * DAY) {
-        return { status: 200, body: { ...errorBody(34).body, status: 'wait', uuid } };
+        return { status: 200, body: { ...errorBody(34).body, status: 'wait', uuid, callback_url: '' } };
       }
       if (d.status === 'wait' && now() >= d.readyAt) fiscalise(d, group);
       return { status: 200, body: reportOf(d) };

@@ -5,8 +5,10 @@ import { XMLBuilder, XMLParser, XMLValidator } from 'fast-xml-parser';
 
 /**
  * A local MeaSoft: the XML API at `/api/` (the root element selects the operation), the client cabinet's
- * login form with a CSRF token and cookies, and the `/print/` page. Behaviour follows contracts/measoft.md;
- * where the contract is uncertain (the error form) the emulator can be switched between the variants.
+ * login form with a CSRF token and cookies, and the `/print/` page. Behaviour follows contracts/measoft.md and
+ * the real shapes in test/fixtures/real/measoft: wrong credentials are a bare `error="1"` on the root, `townlist`
+ * puts the region in `<town><city>…</city>`, `<waybill>` answers `<content>` with a base64 PDF (real PDF bytes,
+ * one page per order). Where the shape is uncertain (the form of other errors) the emulator can be switched.
  */
 
 type Paytype = 'CASH' | 'CARD' | 'NO' | 'OTHER';
@@ -62,6 +64,8 @@ export interface MeasoftEmulatorOptions {
   syncAfterMs?: number;
   /** How request-level errors are written: the root's `error` attribute or `<error>` children (default element). */
   errorForm?: 'attribute' | 'element';
+  /** Wrong credentials: a bare `error="1"` root as MeaSoft answers (default), or a coded error 25 in `errorForm`. */
+  authErrorForm?: 'bare' | 'coded';
   /** Lifetime of the cabinet's auth cookie (default 30 minutes). */
   webSessionTtlMs?: number;
   /** Seed of the courier's outcomes (which orders are refused or returned). */
@@ -83,6 +87,8 @@ export interface MeasoftEmulator {
   expireWebSessions(): void;
   /** Cabinet logins that succeeded. */
   webLogins(): number;
+  /** Every `<waybill>` print request answered: the orders asked for and the form. */
+  waybills(): Array<{ ordernos: string[]; form: string }>;
 }
 
 export const STATUS_TITLES: Record<string, string> = {
@@ -219,6 +225,32 @@ interface WebLogin {
   expiresAt: number;
 }
 
+/** A small but complete PDF 1.4: one page per entry, each line in Helvetica; offsets and xref exact. */
+export function pdfOf(pages: string[][]): Buffer {
+  const esc = (t: string) => t.replace(/[^\x20-\x7e]/g, '?').replace(/([\\()])/g, '\\$1');
+  const objects: string[] = [];
+  const pageIds = pages.map((_, i) => 4 + i * 2);
+  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
+  objects[2] = `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(' ')}] /Count ${pages.length} >>`;
+  objects[3] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+  pages.forEach((lines, i) => {
+    const stream = `BT /F1 12 Tf 40 800 Td 16 TL ${lines.map((l) => `(${esc(l)}) '`).join(' ')} ET`;
+    objects[pageIds[i]!] = `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents ${pageIds[i]! + 1} 0 R >>`;
+    objects[pageIds[i]! + 1] = `<< /Length ${Buffer.byteLength(stream, 'latin1')} >>\nstream\n${stream}\nendstream`;
+  });
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  for (let id = 1; id < objects.length; id++) {
+    offsets[id] = Buffer.byteLength(out, 'latin1');
+    out += `${id} 0 obj\n${objects[id]}\nendobj\n`;
+  }
+  const xref = Buffer.byteLength(out, 'latin1');
+  out += `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
+  for (let id = 1; id < objects.length; id++) out += `${String(offsets[id]).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
 export async function startMeasoftEmulator(o: MeasoftEmulatorOptions = {}): Promise<MeasoftEmulator> {
   const accounts: MeasoftAccount[] = o.accounts ?? [{ extra: '8', login: 'test', pass: 'testm', allowCancelEdit: true }];
   const syncAfterMs = o.syncAfterMs ?? 0;
@@ -238,6 +270,7 @@ export async function startMeasoftEmulator(o: MeasoftEmulatorOptions = {}): Prom
   let awbSeq = 100000;
 
   const requests: MeasoftEmulator['requests'] = [];
+  const waybillRequests: Array<{ ordernos: string[]; form: string }> = [];
   let failQueue: number[] = [];
   let drop = 0;
   let malformed = 0;
@@ -332,7 +365,8 @@ export async function startMeasoftEmulator(o: MeasoftEmulatorOptions = {}): Prom
       ? xml(root, { '@_error': code, '@_errormsg': msg, '@_errormsgru': ru })
       : xml(root, { error: [{ '@_error': code, '@_errormsg': msg, '@_errormsgru': ru }] });
 
-  const authError = (root: string) => requestError(root, '25', 'Authorization error', 'Ошибка авторизации');
+  const authError = (root: string) =>
+    (o.authErrorForm ?? 'bare') === 'bare' ? xml(root, { '@_error': '1' }) : requestError(root, '25', 'Authorization error', 'Ошибка авторизации');
 
   const orderXml = (ord: EmulatedOrder): Node => {
     const town = findTown(ord.receiver['town'] ?? '');
@@ -436,7 +470,7 @@ export async function startMeasoftEmulator(o: MeasoftEmulatorOptions = {}): Prom
     const account = accountFor(auth);
     switch (rootName) {
       case 'client': {
-        if (!account) return xml('client', { error: [{ '@_error': '25', '@_errormsg': 'Authorization error', '@_errormsgru': 'Ошибка авторизации' }] });
+        if (!account) return authError('client');
         return xml('client', { code: `${account.extra}${String(hash(account.login) % 10000).padStart(4, '0')}`, name: `Клиент ${account.login}` });
       }
       case 'neworder': {
@@ -614,13 +648,15 @@ export async function startMeasoftEmulator(o: MeasoftEmulatorOptions = {}): Prom
           '@_count': String(page.length),
           '@_page': '1',
           '@_totalcount': String(found.length),
+          // `<city>` is the region, as MeaSoft answers it.
           town: page.map((t) => ({
             code: t.code,
-            city: { code: t.code, name: t.name },
             name: t.name,
-            region: { code: t.regionCode, name: t.region },
+            fiascode: '',
+            kladrcode: '',
             shortname: 'г',
             typename: 'город',
+            city: { code: t.regionCode, name: t.region },
           })),
         });
       }
@@ -650,6 +686,16 @@ export async function startMeasoftEmulator(o: MeasoftEmulatorOptions = {}): Prom
             },
           ],
         });
+      }
+      case 'waybill': {
+        if (!account) return authError('waybill');
+        const wanted = list(node(root['orders'])['order']).map((x) => at(x, 'orderno'));
+        const found = wanted.map((n) => orders.get(keyOf(account.extra, n))).filter((x): x is EmulatedOrder => !!x);
+        if (wanted.length === 0 || found.length === 0) return requestError('waybill', '11', 'Orders not found', 'Заказы не найдены');
+        const form = txt(root['form']) || 'default';
+        waybillRequests.push({ ordernos: wanted, form });
+        const pages = found.map((ord) => [`MeaSoft waybill (${form})`, `Order ${ord.orderno}`, `AWB ${ord.awb}`, `Barcode ${ord.barcode}`, `COD ${roubles(ord.priceKopecks)} RUB`]);
+        return xml('waybill', { content: pdfOf(pages).toString('base64') });
       }
       case 'services': {
         if (!account) return authError('services');
@@ -858,6 +904,7 @@ export async function startMeasoftEmulator(o: MeasoftEmulatorOptions = {}): Prom
       for (const l of logins.values()) l.expiresAt = 0;
     },
     webLogins: () => webLoginCount,
+    waybills: () => waybillRequests.map((w) => ({ ...w, ordernos: [...w.ordernos] })),
   };
   if (o.courier) emulator.startCourier(o.courier.intervalMs);
   return emulator;

@@ -110,7 +110,7 @@ export function atolRequest(
   const items = d.items.map((it) => {
     const vat: Record<string, unknown> = { type: it.vat };
     if (it.vatSumKop !== undefined) vat.sum = kopToRub(it.vatSumKop);
-    const common = { name: it.name, price: kopToRub(it.priceKop), quantity: Math.round(it.qty * 1000) / 1000, sum: kopToRub(it.sumKop) };
+    const common = { name: it.name, price: kopToRub(it.priceKop), quantity: Math.round(it.qty * 1_000_000) / 1_000_000, sum: kopToRub(it.sumKop) };
     return version === 'v4'
       ? {
           ...common,
@@ -148,12 +148,8 @@ export function atolRequest(
         ...head,
         correction: {
           company: { sno: d.company.sno, inn: d.company.inn, payment_address: d.company.paymentAddress },
-          correction_info: {
-            type: c?.type ?? 'self',
-            base_date: baseDate,
-            base_number: c?.baseNumber ?? '',
-            base_name: c?.baseName ?? (c?.type === 'instruction' ? 'Предписание налогового органа' : 'Самостоятельная коррекция'),
-          },
+          // Document 5.23 knows type, base_date and base_number only (base_name is gone from the protocol).
+          correction_info: { type: c?.type ?? 'self', base_date: baseDate, base_number: c?.baseNumber ?? '' },
           payments,
           vats,
         },

@@ -1,4 +1,5 @@
 import { SyncError } from '../../errors.js';
+import { itemSumKop } from './schema.js';
 import {
   taxSystems,
   vatRatesByFfd,
@@ -18,18 +19,22 @@ import {
 
 /**
  * Receipt building for 54-FZ, pure: a neutral order description in, a draft every provider can send out.
- * Money is integer kopecks; quantities are kept exact in thousandths.
+ * Money is integer kopecks; quantities are kept exact in millionths.
  */
 
-/** Limits of the protocol (ATOL v4 doc §7, the same in v5). */
+/**
+ * Limits of the protocol: ATOL v4 document 5.23 and v5 document 3.12 (both 09.12.2025) — amounts up to
+ * 10 000 000 000 ₽, quantity 0.000001 … 99 999 999 with up to six decimals, names of 128 characters.
+ */
 export const RECEIPT_LIMITS = {
+  /** In UTF-16 code units, as ATOL counts them (an emoji is two). */
   nameMax: 128,
   itemsMax: 100,
   paymentsMax: 10,
-  /** 42 949 672.95 ₽ — price and price × quantity. */
-  amountMaxKop: 4_294_967_295,
-  /** 99 999.999 */
-  qtyMaxMilli: 99_999_999,
+  /** 10 000 000 000 ₽ — price, price × quantity, sum, total. */
+  amountMaxKop: 1_000_000_000_000,
+  /** 99 999 999 in millionths. */
+  qtyMaxMicro: 99_999_999_000_000,
   externalIdMax: 128,
   contactMax: 64,
   companyEmailMax: 64,
@@ -70,6 +75,8 @@ export interface ReceiptInput {
 }
 
 const rub = (kop: number): string => `${(kop / 100).toFixed(2).replace('.', ',')} ₽`;
+const MAX_RUB = '10 000 000 000 ₽';
+const qtyText = (micro: number): string => String(micro / 1_000_000).replace('.', ',');
 
 function refuse(field: string, message: string): never {
   throw new SyncError({ kind: 'needsAttention', system: 'kassa', code: 'receipt_invalid', message, detail: `receipt field: ${field}` });
@@ -91,12 +98,43 @@ export function normalisePhone(raw: string | null | undefined): string | null {
 const EMAIL_RE = /^[^\s@"\\]+@[^\s@"\\]+\.[^\s@"\\]+$/;
 export const isEmail = (v: string): boolean => EMAIL_RE.test(v) && v.length <= RECEIPT_LIMITS.contactMax;
 
-/** Trims, folds whitespace, truncates to 128 characters with «…». */
+/**
+ * Trims, folds whitespace, truncates to 128 UTF-16 code units with «…» (ATOL counts an emoji as two), never
+ * splitting a surrogate pair.
+ */
 export function receiptName(raw: string): string {
   const name = raw.replace(/\s+/g, ' ').trim();
-  const chars = [...name];
-  if (chars.length <= RECEIPT_LIMITS.nameMax) return name;
-  return `${chars.slice(0, RECEIPT_LIMITS.nameMax - 1).join('').trimEnd()}…`;
+  if (name.length <= RECEIPT_LIMITS.nameMax) return name;
+  let out = '';
+  for (const ch of name) {
+    if (out.length + ch.length > RECEIPT_LIMITS.nameMax - 1) break;
+    out += ch;
+  }
+  return `${out.trimEnd()}…`;
+}
+
+/**
+ * RetailCRM's VAT rate of a line («22», «22.00», 22, «none», «0», «10/110»…) → the ATOL rate; a prepayment or an
+ * advance takes the calculated rate (22 % → 22/122). Null for a rate ATOL does not know.
+ */
+export function vatFromRetailcrm(raw: string | number | null | undefined, prepayment = false): VatRate | null {
+  if (raw === null || raw === undefined) return null;
+  const t = String(raw).trim().toLowerCase().replace(',', '.');
+  if (t === '') return null;
+  if (t === 'none' || t === 'без ндс' || t === '-1') return 'none';
+  const calc = /^(\d+)\/(1\d\d)$/.exec(t);
+  let rate: VatRate | null = null;
+  if (calc) {
+    const r = `vat${calc[2]}`;
+    rate = Number(calc[2]) - 100 === Number(calc[1]) && r in CALCULATED_BASE ? (r as VatRate) : null;
+  } else if (/^\d+(\.0+)?$/.test(t)) {
+    const n = Number(t);
+    const r = `vat${n}` as VatRate;
+    if (n >= 100) rate = r in CALCULATED_BASE ? r : null;
+    else rate = r in CALCULATED || r === 'vat0' ? r : null;
+  }
+  if (!rate) return null;
+  return prepayment ? calculatedRate(rate) : rate;
 }
 
 /** Percent of a VAT rate (the calculated 20/120 is 20); null for «без НДС». */
@@ -122,6 +160,7 @@ const CALCULATED: Partial<Record<VatRate, VatRate>> = {
   vat20: 'vat120',
   vat22: 'vat122',
 };
+const CALCULATED_BASE: Partial<Record<VatRate, VatRate>> = Object.fromEntries(Object.entries(CALCULATED).map(([a, b]) => [b, a]));
 
 /** Prepayments and advances carry the calculated rate (20 % → 20/120). */
 export function calculatedRate(rate: VatRate): VatRate {
@@ -135,24 +174,29 @@ const METHOD: Record<Settlement, PaymentMethod> = {
   advance: 'advance',
 };
 
-/** round(price × qty) in kopecks, half up, exact for any amount the protocol allows. */
-export function lineSum(priceKop: number, qtyMilli: number): number {
-  const p = BigInt(priceKop) * BigInt(qtyMilli);
-  return Number((p * 2n + 1000n) / 2000n);
+/** round(price × qty) in kopecks, half up, the quantity in millionths; exact for any amount the protocol allows. */
+export const lineSum = itemSumKop;
+
+/** A quantity in millionths, or null when it has more than six decimals or is not positive and finite. */
+export function qtyMicroOf(qty: number): number | null {
+  if (!Number.isFinite(qty) || qty <= 0) return null;
+  const micro = Math.round(qty * 1_000_000);
+  if (micro < 1 || Math.abs(micro - qty * 1_000_000) > 1e-3) return null;
+  return micro;
 }
 
-function qtyToMilli(qty: number, field: string): number {
+function qtyToMicro(qty: number, field: string): number {
   if (!Number.isFinite(qty) || qty <= 0) refuse(field, `Количество товара должно быть больше нуля (${field}: ${qty}).`);
-  const milli = Math.round(qty * 1000);
-  if (Math.abs(milli - qty * 1000) > 1e-6) refuse(field, `Количество товара — не больше трёх знаков после запятой (${qty}).`);
-  if (milli > RECEIPT_LIMITS.qtyMaxMilli) refuse(field, `Количество товара больше 99 999,999 (${qty}).`);
-  return milli;
+  const micro = qtyMicroOf(qty);
+  if (micro === null) refuse(field, `Количество товара — не больше шести знаков после запятой и не меньше 0,000001 (${qty}).`);
+  if (micro > RECEIPT_LIMITS.qtyMaxMicro) refuse(field, `Количество товара больше 99 999 999 (${qty}).`);
+  return micro;
 }
 
 interface Line {
   name: string;
   priceKop: number;
-  qtyMilli: number;
+  qtyMicro: number;
   sumKop: number;
   vat: VatRate;
   object: PaymentObject;
@@ -160,7 +204,7 @@ interface Line {
 }
 
 /** The smallest sum a line can have with a price of at least one kopeck. */
-const minSum = (qtyMilli: number): number => Math.max(1, lineSum(1, qtyMilli));
+const minSum = (qtyMicro: number): number => Math.max(1, lineSum(1, qtyMicro));
 
 /**
  * Lines that carry exactly `target` kopecks for the given quantity. A whole quantity whose target does not
@@ -168,27 +212,27 @@ const minSum = (qtyMilli: number): number => Math.max(1, lineSum(1, qtyMilli));
  * A fractional quantity gets the price whose rounded product is the target, or null when none exists.
  */
 function realise(base: Omit<Line, 'priceKop' | 'sumKop'>, target: number): Line[] | null {
-  if (base.qtyMilli % 1000 === 0) {
-    const q = base.qtyMilli / 1000;
+  if (base.qtyMicro % 1_000_000 === 0) {
+    const q = base.qtyMicro / 1_000_000;
     const p = Math.floor(target / q);
     const r = target - p * q;
     if (r === 0) return [{ ...base, priceKop: p, sumKop: target }];
     return [
-      { ...base, priceKop: p, qtyMilli: (q - r) * 1000, sumKop: p * (q - r) },
-      { ...base, priceKop: p + 1, qtyMilli: r * 1000, sumKop: (p + 1) * r },
+      { ...base, priceKop: p, qtyMicro: (q - r) * 1_000_000, sumKop: p * (q - r) },
+      { ...base, priceKop: p + 1, qtyMicro: r * 1_000_000, sumKop: (p + 1) * r },
     ];
   }
-  const guess = Math.round((target * 1000) / base.qtyMilli);
+  const guess = Math.round((target * 1_000_000) / base.qtyMicro);
   for (const p of [guess, guess - 1, guess + 1, guess - 2, guess + 2]) {
-    if (p >= 1 && lineSum(p, base.qtyMilli) === target) return [{ ...base, priceKop: p, sumKop: target }];
+    if (p >= 1 && lineSum(p, base.qtyMicro) === target) return [{ ...base, priceKop: p, sumKop: target }];
   }
   return null;
 }
 
 /** The nearest achievable line for a fractional quantity (its sum may differ from the target by a few kopecks). */
 function nearest(base: Omit<Line, 'priceKop' | 'sumKop'>, target: number): Line {
-  const p = Math.max(1, Math.round((target * 1000) / base.qtyMilli));
-  return { ...base, priceKop: p, sumKop: lineSum(p, base.qtyMilli) };
+  const p = Math.max(1, Math.round((target * 1_000_000) / base.qtyMicro));
+  return { ...base, priceKop: p, sumKop: lineSum(p, base.qtyMicro) };
 }
 
 /**
@@ -249,19 +293,19 @@ export function buildReceipt(input: ReceiptInput): ReceiptDraft {
     if (!name) refuse(`${field}.name`, `У товара № ${i + 1} нет названия.`);
     if (!isKop(it.priceKopecks) || it.priceKopecks <= 0)
       refuse(`${field}.price`, `Цена товара «${name}» должна быть больше нуля (сейчас ${rub(it.priceKopecks)}): касса не принимает нулевые и отрицательные цены.`);
-    if (it.priceKopecks > RECEIPT_LIMITS.amountMaxKop) refuse(`${field}.price`, `Цена товара «${name}» больше 42 949 672,95 ₽.`);
-    const qtyMilli = qtyToMilli(it.quantity, `${field}.quantity`);
-    const sum = lineSum(it.priceKopecks, qtyMilli);
-    if (sum > RECEIPT_LIMITS.amountMaxKop) refuse(`${field}.sum`, `Стоимость позиции «${name}» больше 42 949 672,95 ₽.`);
+    if (it.priceKopecks > RECEIPT_LIMITS.amountMaxKop) refuse(`${field}.price`, `Цена товара «${name}» больше ${MAX_RUB}.`);
+    const qtyMicro = qtyToMicro(it.quantity, `${field}.quantity`);
+    const sum = lineSum(it.priceKopecks, qtyMicro);
+    if (sum > RECEIPT_LIMITS.amountMaxKop) refuse(`${field}.sum`, `Стоимость позиции «${name}» больше ${MAX_RUB}.`);
     const object: PaymentObject = input.settlement === 'advance' ? 'payment' : (it.paymentObject ?? 'commodity');
-    return { name, qtyMilli, sum, vat: rateFor(it.vat, `${field}.vat`), object, measure: it.measure };
+    return { name, qtyMicro, sum, vat: rateFor(it.vat, `${field}.vat`), object, measure: it.measure };
   });
 
   // ---- the order discount, proportional to line sums, the remainder on the last line
   const discount = input.discountKopecks ?? 0;
   if (!isKop(discount) || discount < 0) refuse('discount', `Скидка на заказ должна быть целым неотрицательным числом копеек (${discount}).`);
   const goodsTotal = goods.reduce((a, g) => a + g.sum, 0);
-  const floorTotal = goods.reduce((a, g) => a + minSum(g.qtyMilli), 0);
+  const floorTotal = goods.reduce((a, g) => a + minSum(g.qtyMicro), 0);
   if (discount > goodsTotal - floorTotal)
     refuse('discount', `Скидка ${rub(discount)} не меньше стоимости товаров ${rub(goodsTotal)}: в чеке не может быть бесплатных товаров. Проверьте скидку в заказе.`);
   const targets = goods.map((g) => g.sum);
@@ -275,13 +319,13 @@ export function buildReceipt(input: ReceiptInput): ReceiptDraft {
     targets[goods.length - 1] = goods[goods.length - 1]!.sum - (discount - given);
     // A line pushed below one kopeck per unit hands its excess to the lines before it, last first.
     for (let i = goods.length - 1; i >= 0; i--) {
-      const lack = minSum(goods[i]!.qtyMilli) - targets[i]!;
+      const lack = minSum(goods[i]!.qtyMicro) - targets[i]!;
       if (lack <= 0) continue;
       targets[i] = targets[i]! + lack;
       let rest = lack;
       for (let j = goods.length - 1; j >= 0 && rest > 0; j--) {
         if (j === i) continue;
-        const room = targets[j]! - minSum(goods[j]!.qtyMilli);
+        const room = targets[j]! - minSum(goods[j]!.qtyMicro);
         const take = Math.min(room, rest);
         if (take > 0) {
           targets[j] = targets[j]! - take;
@@ -296,8 +340,8 @@ export function buildReceipt(input: ReceiptInput): ReceiptDraft {
   let drift = 0;
   const whole: number[] = [];
   goods.forEach((g, i) => {
-    const base = { name: g.name, qtyMilli: g.qtyMilli, vat: g.vat, object: g.object, measure: g.measure };
-    if (g.qtyMilli % 1000 === 0) {
+    const base = { name: g.name, qtyMicro: g.qtyMicro, vat: g.vat, object: g.object, measure: g.measure };
+    if (g.qtyMicro % 1_000_000 === 0) {
       whole.push(i);
       return;
     }
@@ -312,19 +356,19 @@ export function buildReceipt(input: ReceiptInput): ReceiptDraft {
   if (drift !== 0 && whole.length > 0) {
     const last = whole[whole.length - 1]!;
     targets[last] = targets[last]! + drift;
-    if (targets[last]! < minSum(goods[last]!.qtyMilli)) refuse('discount', 'Скидку нельзя распределить по товарам без нулевых цен. Проверьте скидку в заказе.');
+    if (targets[last]! < minSum(goods[last]!.qtyMicro)) refuse('discount', 'Скидку нельзя распределить по товарам без нулевых цен. Проверьте скидку в заказе.');
     drift = 0;
   }
   for (const i of whole) {
     const g = goods[i]!;
-    lines[i] = realise({ name: g.name, qtyMilli: g.qtyMilli, vat: g.vat, object: g.object, measure: g.measure }, targets[i]!)!;
+    lines[i] = realise({ name: g.name, qtyMicro: g.qtyMicro, vat: g.vat, object: g.object, measure: g.measure }, targets[i]!)!;
   }
   const flat = lines.flat();
 
   // ---- delivery
   const delivery = input.deliveryKopecks ?? 0;
   if (!isKop(delivery) || delivery < 0) refuse('delivery', `Стоимость доставки должна быть целым неотрицательным числом копеек (${delivery}).`);
-  if (delivery > RECEIPT_LIMITS.amountMaxKop) refuse('delivery', 'Стоимость доставки больше 42 949 672,95 ₽.');
+  if (delivery > RECEIPT_LIMITS.amountMaxKop) refuse('delivery', `Стоимость доставки больше ${MAX_RUB}.`);
   if (delivery > 0) {
     let vat = input.deliveryVat;
     if (!vat) {
@@ -335,7 +379,7 @@ export function buildReceipt(input: ReceiptInput): ReceiptDraft {
     flat.push({
       name: receiptName(input.deliveryName ?? 'Доставка'),
       priceKop: delivery,
-      qtyMilli: 1000,
+      qtyMicro: 1_000_000,
       sumKop: delivery,
       vat: rateFor(vat, 'deliveryVat'),
       object: input.settlement === 'advance' ? 'payment' : 'service',
@@ -349,7 +393,7 @@ export function buildReceipt(input: ReceiptInput): ReceiptDraft {
     return {
       name: l.name,
       priceKop: l.priceKop,
-      qty: l.qtyMilli / 1000,
+      qty: l.qtyMicro / 1_000_000,
       sumKop: l.sumKop,
       vat: l.vat,
       ...(vatSumKop !== undefined ? { vatSumKop } : {}),
@@ -359,7 +403,7 @@ export function buildReceipt(input: ReceiptInput): ReceiptDraft {
     };
   });
   const totalKop = items.reduce((a, it) => a + it.sumKop, 0);
-  if (totalKop > RECEIPT_LIMITS.amountMaxKop) refuse('total', 'Сумма чека больше 42 949 672,95 ₽. Разделите заказ.');
+  if (totalKop > RECEIPT_LIMITS.amountMaxKop) refuse('total', `Сумма чека больше ${MAX_RUB}. Разделите заказ.`);
 
   // ---- payments: one line per kind, Σ = total
   const byKind = new Map<PaymentKind, number>();
@@ -413,18 +457,29 @@ export function draftIssues(d: ReceiptDraft): Issue[] {
   if (email !== undefined && !isEmail(email)) add('receipt.client.email', `E-mail покупателя «${email}» указан неверно.`);
   if (phone !== undefined && (phone.length > RECEIPT_LIMITS.contactMax || !/^\+?\d{10,15}$/.test(phone)))
     add('receipt.client.phone', `Телефон покупателя «${phone}» указан неверно.`);
+  // v5 (FFD 1.2) takes only «+» and up to 18 digits (or «none»).
+  else if (phone !== undefined && d.ffd === '1.2' && !/^\+[0-9]{1,18}$/.test(phone))
+    add('receipt.client.phone', `Телефон покупателя «${phone}» нужно указать с «+» и кодом страны (например, +79161234567).`);
   if (!/^(\d{10}|\d{12})$/.test(d.company.inn)) add('receipt.company.inn', 'ИНН организации должен состоять из 10 или 12 цифр.');
   if (d.items.length < 1 || d.items.length > RECEIPT_LIMITS.itemsMax) add('receipt.items', 'В чеке должно быть от 1 до 100 позиций.');
   if (d.payments.length < 1 || d.payments.length > RECEIPT_LIMITS.paymentsMax) add('receipt.payments', 'В чеке должно быть от 1 до 10 оплат.');
   const allowed = vatRatesByFfd[d.ffd] ?? [];
   d.items.forEach((it, i) => {
     const f = `receipt.items[${i}]`;
-    if ([...it.name].length > RECEIPT_LIMITS.nameMax || !it.name) add(`${f}.name`, `Название позиции № ${i + 1} пустое или длиннее 128 символов.`);
-    if (!isKop(it.priceKop) || it.priceKop <= 0 || it.priceKop > RECEIPT_LIMITS.amountMaxKop) add(`${f}.price`, `Цена позиции «${it.name}» должна быть от 0,01 до 42 949 672,95 ₽.`);
-    const milli = Math.round(it.qty * 1000);
-    if (!(it.qty > 0) || milli > RECEIPT_LIMITS.qtyMaxMilli || Math.abs(milli - it.qty * 1000) > 1e-6)
-      add(`${f}.quantity`, `Количество позиции «${it.name}» должно быть больше нуля, не больше 99 999,999 и не точнее тысячных.`);
+    if (it.name.length > RECEIPT_LIMITS.nameMax || !it.name) add(`${f}.name`, `Название позиции № ${i + 1} пустое или длиннее 128 символов.`);
+    const priceOk = isKop(it.priceKop) && it.priceKop > 0 && it.priceKop <= RECEIPT_LIMITS.amountMaxKop;
+    if (!priceOk) add(`${f}.price`, `Цена позиции «${it.name}» должна быть от 0,01 до ${MAX_RUB}.`);
+    const micro = qtyMicroOf(it.qty);
+    const qtyOk = micro !== null && micro <= RECEIPT_LIMITS.qtyMaxMicro;
+    if (!qtyOk) add(`${f}.quantity`, `Количество позиции «${it.name}» должно быть от 0,000001 до 99 999 999, не точнее шести знаков после запятой.`);
     if (!isKop(it.sumKop) || it.sumKop <= 0 || it.sumKop > RECEIPT_LIMITS.amountMaxKop) add(`${f}.sum`, `Сумма позиции «${it.name}» вне допустимых пределов.`);
+    else if (priceOk && qtyOk && lineSum(it.priceKop, micro) !== it.sumKop) {
+      // ATOL no longer corrects a sum that differs from price × quantity: the receipt would be refused.
+      add(
+        `${f}.sum`,
+        `Сумма позиции «${it.name}» ${rub(it.sumKop)} не равна цене × количество (${rub(it.priceKop)} × ${qtyText(micro)} = ${rub(lineSum(it.priceKop, micro))}). Проверьте цену, количество и скидку позиции в заказе.`,
+      );
+    }
     if (!allowed.includes(it.vat)) add(`${f}.vat.type`, `Ставка НДС «${it.vat}» недоступна в ФФД ${d.ffd}.`);
   });
   const items = d.items.reduce((a, it) => a + it.sumKop, 0);

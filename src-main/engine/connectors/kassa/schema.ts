@@ -1,11 +1,21 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import v4Correction from './schemas/atol-v4-correction.json' with { type: 'json' };
 import v4Schema from './schemas/atol-v4-sell.json' with { type: 'json' };
+import v5Correction from './schemas/atol-v5-correction.json' with { type: 'json' };
 import v5Schema from './schemas/atol-v5-sell.json' with { type: 'json' };
 
 /**
- * The request JSON Schemas of ATOL Online v4 and v5 (transcribed from the protocol description), compiled once.
- * The connector validates every outgoing request with them; the emulator validates every incoming one.
+ * The request JSON Schemas of ATOL Online v4 (document 5.23) and v5 (document 3.12), transcribed from the
+ * vendor's protocol descriptions and compiled once, plus the one rule the schemas cannot express
+ * (items[].sum = price × quantity). The connector validates every outgoing request with them; the emulator
+ * validates every incoming one with the very same code.
  */
+
+/** The protocol documents the schemas follow (written in each schema file too). */
+export const ATOL_DOCUMENTS = {
+  v4: { ffd: '1.05', version: v4Schema['x-document'].version, date: v4Schema['x-document'].date },
+  v5: { ffd: '1.2', version: v5Schema['x-document'].version, date: v5Schema['x-document'].date },
+} as const;
 
 export type AtolVersion = 'v4' | 'v5';
 
@@ -41,11 +51,25 @@ const ajv = new Ajv({
   strict: false,
   // ATOL's callback_url pattern uses escapes (`\:`, `\,`) that are only valid without the `u` flag.
   unicodeRegExp: false,
-  // Roubles as binary floats: 0.1 + 0.2 must still count as a multiple of 0.01.
-  multipleOfPrecision: 6,
+  // ATOL counts string lengths in UTF-16 code units (an emoji is two), not in code points. Ajv marks the
+  // option deprecated but keeps honouring it; its one-line notice is dropped below.
+  unicode: false,
+  logger: {
+    log: () => undefined,
+    warn: (...args: unknown[]) => {
+      if (!String(args[0]).startsWith('DEPRECATED: option unicode')) console.warn(...args);
+    },
+    error: (...args: unknown[]) => console.error(...args),
+  },
+  // Roubles and quantities as binary floats: 0.1 + 0.2 must still count as a multiple of 0.01.
+  multipleOfPrecision: 9,
 });
+// v5 marks gs1m as base64; ajv knows no formats by itself.
+ajv.addFormat('base64', /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
 ajv.addSchema(v4Schema);
+ajv.addSchema(v4Correction);
 ajv.addSchema(v5Schema);
+ajv.addSchema(v5Correction);
 
 const compiled = new Map<string, ValidateFunction>();
 
@@ -53,8 +77,8 @@ function validator(version: AtolVersion, op: AtolOperation): ValidateFunction {
   const key = `${version}:${isCorrection(op) ? 'correction' : 'receipt'}`;
   let v = compiled.get(key);
   if (!v) {
-    const id = (version === 'v4' ? v4Schema : v5Schema).$id;
-    v = ajv.compile({ $ref: isCorrection(op) ? `${id}#/definitions/correction_request` : id });
+    const schema = isCorrection(op) ? (version === 'v4' ? v4Correction : v5Correction) : version === 'v4' ? v4Schema : v5Schema;
+    v = ajv.compile({ $ref: schema.$id });
     compiled.set(key, v);
   }
   return v;
@@ -107,6 +131,8 @@ function describe(e: ErrorObject): SchemaIssue | null {
       return { field: fieldOf(e.instancePath), message: `нужно не меньше ${String(p.limit)}` };
     case 'maxItems':
       return { field: fieldOf(e.instancePath), message: `не больше ${String(p.limit)}` };
+    case 'oneOf':
+      return { field: fieldOf(e.instancePath), message: 'нужно ровно одно из полей' };
     case 'anyOf':
       return e.instancePath.endsWith('/client')
         ? { field: fieldOf(e.instancePath), message: 'нужен e-mail или телефон покупателя' }
@@ -114,21 +140,60 @@ function describe(e: ErrorObject): SchemaIssue | null {
     case 'dependencies':
       return { field: fieldOf(e.instancePath, String(p.missingProperty)), message: `обязательно вместе с ${String(p.property)}` };
     case '$ref':
+    case 'if':
       return null;
     default:
       return { field: fieldOf(e.instancePath), message: e.message ?? e.keyword };
   }
 }
 
-/** Problems of a request body by the protocol's schema; an empty list means it is valid. */
+const kopOf = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v * 100) : null);
+const microOf = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? Math.round(v * 1_000_000) : null);
+const rubText = (kop: number): string => (kop / 100).toFixed(2);
+
+/** round(price × quantity) in kopecks, half up; the quantity in millionths. Exact for every amount the protocol allows. */
+export function itemSumKop(priceKop: number, qtyMicro: number): number {
+  return Number((BigInt(priceKop) * BigInt(qtyMicro) * 2n + 1_000_000n) / 2_000_000n);
+}
+
+/**
+ * The arithmetic the protocol requires and the schema cannot say: every item's `sum` equals `price × quantity`
+ * rounded to the kopeck (tag 1043 = 1079 × 1023; ATOL no longer corrects it), and that product stays within the
+ * price limit.
+ */
+export function atolArithmeticIssues(body: unknown): SchemaIssue[] {
+  if (!body || typeof body !== 'object') return [];
+  const b = body as Record<string, unknown>;
+  const docKey = b.receipt && typeof b.receipt === 'object' ? 'receipt' : b.correction && typeof b.correction === 'object' ? 'correction' : null;
+  if (!docKey) return [];
+  const items = (b[docKey] as Record<string, unknown>).items;
+  if (!Array.isArray(items)) return [];
+  const out: SchemaIssue[] = [];
+  items.forEach((raw, i) => {
+    if (!raw || typeof raw !== 'object') return;
+    const it = raw as Record<string, unknown>;
+    const price = kopOf(it.price);
+    const qty = microOf(it.quantity);
+    const sum = kopOf(it.sum);
+    if (price === null || qty === null || sum === null || price < 0 || qty <= 0) return;
+    const expected = itemSumKop(price, qty);
+    const field = `${docKey}.items[${i}].sum`;
+    if (expected > 1_000_000_000_000) out.push({ field, message: 'цена × количество больше 10 000 000 000' });
+    else if (expected !== sum) out.push({ field, message: `не равна цене × количество (${rubText(price)} × ${qty / 1_000_000} = ${rubText(expected)}, а передано ${rubText(sum)})` });
+  });
+  return out;
+}
+
+/** Problems of a request body by the protocol's schema and arithmetic; an empty list means it is valid. */
 export function validateAtolRequest(version: AtolVersion, op: AtolOperation, body: unknown): SchemaIssue[] {
   const v = validator(version, op);
-  if (v(body)) return [];
+  const arithmetic = atolArithmeticIssues(body);
+  if (v(body)) return arithmetic;
   const out: SchemaIssue[] = [];
   const seen = new Set<string>();
   for (const e of v.errors ?? []) {
-    // `anyOf` lists each branch's `required` too; the summary line says it better.
-    if (e.keyword === 'required' && e.schemaPath.includes('/anyOf/')) continue;
+    // `anyOf`/`oneOf` list each branch's `required` too; the summary line says it better.
+    if (e.keyword === 'required' && (e.schemaPath.includes('/anyOf/') || e.schemaPath.includes('/oneOf/'))) continue;
     const d = describe(e);
     if (!d) continue;
     const k = `${d.field}:${d.message}`;
@@ -137,7 +202,7 @@ export function validateAtolRequest(version: AtolVersion, op: AtolOperation, bod
       out.push(d);
     }
   }
-  return out;
+  return [...out, ...arithmetic];
 }
 
 /** «Ошибочные поля: receipt.items[0].name (длиннее 128 символов); …» — the shape of ATOL's error 32 text. */

@@ -14,7 +14,9 @@ export const taxSystems: readonly TaxSystem[] = ['osn', 'usn_income', 'usn_incom
 
 /**
  * VAT rate (tag 1199). `vat1xx` are the calculated rates (20/120…) used for prepayments and advances.
- * FFD 1.05: none, vat0, vat10, vat18, vat20, vat110, vat118, vat120. FFD 1.2 adds 5/7/22 and drops 18.
+ * ATOL v4 (FFD 1.05, document 5.23): none, vat0, vat10, vat18, vat20, vat110, vat118, vat120, plus vat5, vat7,
+ * vat105, vat107 (since 5.17) and vat22, vat122 (since 5.22). v5 (FFD 1.2, document 3.12): the same without 18/118.
+ * 22 % is Russia's standard rate from 1 January 2026.
  */
 export type VatRate =
   | 'none'
@@ -33,7 +35,7 @@ export type VatRate =
   | 'vat122';
 
 export const vatRatesByFfd: Record<Ffd, readonly VatRate[]> = {
-  '1.05': ['none', 'vat0', 'vat10', 'vat18', 'vat20', 'vat110', 'vat118', 'vat120'],
+  '1.05': ['none', 'vat0', 'vat5', 'vat7', 'vat10', 'vat18', 'vat20', 'vat22', 'vat105', 'vat107', 'vat110', 'vat118', 'vat120', 'vat122'],
   '1.2': ['none', 'vat0', 'vat5', 'vat7', 'vat10', 'vat20', 'vat22', 'vat105', 'vat107', 'vat110', 'vat120', 'vat122'],
 };
 
@@ -146,10 +148,10 @@ export type PaymentKind = 'cash' | 'cashless' | 'prepayment' | 'credit' | 'other
 export const paymentKindCodes: Record<PaymentKind, number> = { cash: 0, cashless: 1, prepayment: 2, credit: 3, other: 4 };
 
 export interface ReceiptItem {
-  /** ≤ 128 characters. */
+  /** ≤ 128 UTF-16 code units (an emoji counts twice). */
   name: string;
   priceKop: number;
-  /** Up to 3 decimals, > 0, ≤ 99 999.999. */
+  /** Up to 6 decimals, 0.000001 … 99 999 999. */
   qty: number;
   /** round(price × qty), after discounts. */
   sumKop: number;

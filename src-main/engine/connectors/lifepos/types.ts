@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { num, strOrNull as str } from '../wire.js';
 
 /*
  * LIFE POS API v6 wire shapes and the normalised types the flows use.
@@ -25,12 +26,9 @@ import { z } from 'zod';
 
 export type MoneyUnit = 'minor' | 'major';
 
-/** Roubles → integer kopecks, rounding half away from zero (12 significant digits drop the binary noise). */
-export function roublesToKopecks(rub: number): number {
-  if (!Number.isFinite(rub)) throw new RangeError(`not a sum of money: ${rub}`);
-  const k = Math.round(Number((Math.abs(rub) * 100).toPrecision(12)));
-  return rub < 0 ? -k : k;
-}
+/** Roubles → integer kopecks (the engine's one conversion). */
+export { toKopecks as roublesToKopecks } from '../../core/money.js';
+import { toKopecks as roublesToKopecks } from '../../core/money.js';
 
 /** A wire amount in the configured unit → integer kopecks. */
 export function wireToKopecks(value: number, unit: MoneyUnit): number {
@@ -55,22 +53,6 @@ export function detectMoneyUnit(wireValue: number, expectedKopecks: number): Mon
 }
 
 // ------------------------------------------------------------------------------------ tolerant atoms
-
-/** A string, or null when absent or empty; numbers accepted. */
-const str = z
-  .union([z.string(), z.number(), z.null()])
-  .optional()
-  .transform((v) => (v === null || v === undefined || v === '' ? null : String(v)));
-
-/** A number, or null when absent or not numeric; numeric strings accepted. */
-const num = z
-  .unknown()
-  .optional()
-  .transform((v): number | null => {
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
-    if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-    return null;
-  });
 
 /** A reference: `{guid, type_of}`, `{id}` or a bare GUID string → the GUID, or null. */
 const ref = z

@@ -14,6 +14,8 @@ import {
   parseStatusReq,
   parseTownList,
   parseTracking,
+  parseWaybill,
+  buildWaybillRequest,
   parseXml,
   requestError,
   type WireError,
@@ -29,7 +31,7 @@ const AUTH_CODES = new Set(['25', '24']);
 const RETRYABLE_CODES = new Set(['33', '13']);
 
 function isAuthError(e: WireError): boolean {
-  return AUTH_CODES.has(e.code) || /авториз|authoriz|authentic|auth error/i.test(`${e.message ?? ''} ${e.messageRu ?? ''}`);
+  return e.bare === true || AUTH_CODES.has(e.code) || /авториз|authoriz|authentic|auth error/i.test(`${e.message ?? ''} ${e.messageRu ?? ''}`);
 }
 
 function reason(e: WireError): string {
@@ -67,6 +69,16 @@ export function createMeasoftClient(o: { config: MeasoftConfig; redactor: Redact
 
   const failure = (e: WireError, op: string, detail: string, orderno?: string): SyncError => {
     const code = Number.isFinite(Number(e.code)) ? Number(e.code) : e.code;
+    if (e.bare) {
+      // A root with only error="1" is how MeaSoft refuses the credentials.
+      return new SyncError({
+        kind: 'auth',
+        system: 'measoft',
+        code,
+        detail,
+        message: 'MeaSoft: неверный логин, пароль или код службы. Проверьте их в настройках курьерской службы.',
+      });
+    }
     if (isAuthError(e)) {
       return new SyncError({
         kind: 'auth',
@@ -237,6 +249,32 @@ export function createMeasoftClient(o: { config: MeasoftConfig; redactor: Redact
         if (err instanceof SyncError && err.code === 11) return null;
         throw err;
       }
+    },
+
+    async waybill(ordernos, opts) {
+      if (ordernos.length === 0) throw new SyncError({ kind: 'fatal', system: 'measoft', message: 'MeaSoft: не выбраны заказы для печати.' });
+      const form = opts?.form ?? config.printForm;
+      const { node, res } = await call('waybill', buildWaybillRequest(auth, ordernos, form), opts);
+      const pdf = parseWaybill(node);
+      if (!pdf || pdf.length === 0) {
+        throw new SyncError({
+          kind: 'needsAttention',
+          system: 'measoft',
+          code: 'NO_CONTENT',
+          message: `MeaSoft не вернул печатную форму для заказов ${ordernos.join(', ')}. Проверьте, что заказы есть в MeaSoft, или выберите форму Прилавка.`,
+          detail: redactor.summarize(`waybill → ${res.body}`, 2000),
+        });
+      }
+      if (pdf.subarray(0, 5).toString('latin1') !== '%PDF-') {
+        throw new SyncError({
+          kind: 'needsAttention',
+          system: 'measoft',
+          code: 'NOT_PDF',
+          message: 'MeaSoft прислал печатную форму не в формате PDF. Выберите форму Прилавка или обратитесь в курьерскую службу.',
+          detail: `waybill content starts with ${JSON.stringify(pdf.subarray(0, 16).toString('latin1'))}, ${pdf.length} bytes`,
+        });
+      }
+      return pdf;
     },
 
     async printPage(ordernos, opts) {

@@ -9,6 +9,8 @@ export interface MeasoftConfig {
   password: string;
   /** Where the client cabinet with print forms lives, e.g. https://home.courierexe.ru (default: origin of `url`). */
   printBaseUrl?: string;
+  /** MeaSoft's print form for `<waybill>` (`<form>`); absent = the service's default form. */
+  printForm?: string;
 }
 
 export interface CallOptions {
@@ -42,6 +44,8 @@ export interface MeasoftReceiver {
 
 export interface MeasoftItemInput {
   name: string;
+  /** The line's code; `editorder` sends it on every line (falling back to `extcode`, then `article`). */
+  code?: string;
   extcode?: string;
   article?: string;
   quantity: number;
@@ -143,7 +147,12 @@ export interface MeasoftClient {
   calculator(q: MeasoftCalcQuery, opts?: CallOptions): Promise<MeasoftTariff[]>;
   townList(q: { nameStarts?: string; name?: string; limit?: number }, opts?: CallOptions): Promise<MeasoftTown[]>;
   tracking(orderno: string, opts?: CallOptions): Promise<{ status: string | null; title: string | null } | null>;
-  /** MeaSoft's own print form (HTML) for the orders, fetched through the cabinet's web session. */
+  /** MeaSoft's own print form as a PDF: the documented `<waybill>` request, its base64 `<content>` decoded. */
+  waybill(ordernos: string[], opts?: CallOptions & { form?: string }): Promise<Buffer>;
+  /**
+   * Fallback: the cabinet's print page (HTML) through a web session. Kept for services whose API account cannot
+   * use `<waybill>`; it needs the cabinet login to equal the API login.
+   */
   printPage(ordernos: string[], opts?: CallOptions): Promise<string>;
 }
 

@@ -84,9 +84,11 @@ function num(n: number | undefined): string | undefined {
   return n === undefined ? undefined : String(Number(n.toFixed(3)));
 }
 
-function itemNode(i: MeasoftItemInput): XmlNode {
+function itemNode(i: MeasoftItemInput, withCode: boolean): XmlNode {
   return {
     '#text': i.name,
+    // MeaSoft matches the lines of an edited order by their code; a new order does not need it.
+    '@_code': withCode ? (i.code ?? i.extcode ?? i.article) : i.code,
     '@_extcode': i.extcode,
     '@_article': i.article,
     '@_quantity': String(i.quantity),
@@ -97,7 +99,7 @@ function itemNode(i: MeasoftItemInput): XmlNode {
   };
 }
 
-export function orderNode(o: MeasoftOrderInput): XmlNode {
+export function orderNode(o: MeasoftOrderInput, edit = false): XmlNode {
   const r = o.receiver;
   return {
     '@_orderno': o.orderno,
@@ -124,13 +126,13 @@ export function orderNode(o: MeasoftOrderInput): XmlNode {
     deliveryprice: o.deliverypriceKopecks === undefined ? undefined : kopecksToRoubles(o.deliverypriceKopecks),
     inshprice: kopecksToRoubles(o.inshpriceKopecks),
     instruction: o.instruction,
-    items: o.items.length ? { item: o.items.map(itemNode) } : undefined,
+    items: o.items.length ? { item: o.items.map((i) => itemNode(i, edit)) } : undefined,
   };
 }
 
 /** `<neworder>` / `<editorder>` request for one order. */
 export function buildOrderRequest(root: string, auth: Auth, o: MeasoftOrderInput): string {
-  return buildXml(root, { ...(root === 'neworder' ? { '@_newfolder': 'NO' } : {}), auth: authNode(auth), order: [orderNode(o)] });
+  return buildXml(root, { ...(root === 'neworder' ? { '@_newfolder': 'NO' } : {}), auth: authNode(auth), order: [orderNode(o, root === EDIT_ORDER_ROOT)] });
 }
 
 // ---- parsing ----
@@ -180,6 +182,8 @@ export interface WireError {
   code: string;
   message: string | null;
   messageRu: string | null;
+  /** The root carried `error="1"` and nothing else: MeaSoft's answer to a wrong login, password or service code. */
+  bare?: boolean;
 }
 
 function errorOf(n: XmlNode): WireError | null {
@@ -194,7 +198,12 @@ function errorOf(n: XmlNode): WireError | null {
  */
 export function requestError(root: XmlNode): WireError | null {
   const own = errorOf(root);
-  if (own) return own;
+  if (own) {
+    const children = Object.keys(root).filter((k) => !k.startsWith('@_') && k !== '#text');
+    const attrs = Object.keys(root).filter((k) => k.startsWith('@_') && k !== '@_error');
+    if (own.code === '1' && children.length === 0 && attrs.length === 0 && !text(root['#text'])) return { ...own, bare: true };
+    return own;
+  }
   for (const e of asList(root['error'])) {
     const code = attr(e, 'error') ?? attr(e, 'code') ?? '1';
     if (code === '0') continue;
@@ -274,12 +283,30 @@ export function parseCalc(root: XmlNode): Array<{ service: number; serviceName: 
   });
 }
 
+/**
+ * `townlist` answers: `<town><code/><name/>…<city><code/><name/></city></town>`, where `<city>` is the town's
+ * region (MeaSoft's own integration class reads the region from there). A `<region>` element is read only as a
+ * fallback.
+ */
 export function parseTownList(root: XmlNode): Array<{ code: string; name: string; region: string | null }> {
   return asList(root['town']).map((t) => {
-    const region = t['region'];
-    const regionName = region === undefined ? null : (text(asNode(region)['name']) ?? text(region));
-    return { code: text(t['code']) ?? attr(t, 'code') ?? '', name: text(t['name']) ?? '', region: regionName };
+    const of = (v: XmlValue | undefined) => (v === undefined ? null : (text(asNode(v)['name']) ?? text(v)));
+    return { code: text(t['code']) ?? attr(t, 'code') ?? '', name: text(t['name']) ?? '', region: of(t['city']) ?? of(t['region']) };
   });
+}
+
+/** `<waybill>` print request: the orders and, when chosen, MeaSoft's form. */
+export function buildWaybillRequest(auth: Auth, ordernos: string[], form?: string): string {
+  return buildXml('waybill', { auth: authNode(auth), orders: { order: ordernos.map((n) => ({ '@_orderno': n })) }, form });
+}
+
+/** The base64 `<content>` of a `<waybill>` answer, decoded; null when there is none. */
+export function parseWaybill(root: XmlNode): Buffer | null {
+  const b64 = text(root['content']);
+  if (!b64) return null;
+  const clean = b64.replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return null;
+  return Buffer.from(clean, 'base64');
 }
 
 /** `tracking` answers: the status of the first order (or of the root), or null when nothing was found. */

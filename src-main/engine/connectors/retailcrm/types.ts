@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { num, str } from '../wire.js';
 
 /*
  * RetailCRM API v5 wire shapes and the normalised types the flows use.
@@ -10,35 +11,9 @@ import { z } from 'zod';
 
 // ---------------------------------------------------------------------------------------------- money
 
-/** Roubles (the API's numbers) → integer kopecks, rounding half away from zero. */
-export function toKopecks(rub: number): number {
-  if (!Number.isFinite(rub)) throw new RangeError(`not a sum of money: ${rub}`);
-  const abs = Math.abs(rub) * 100;
-  // 1.005 * 100 is 100.49999…; 12 significant digits drop the binary noise before rounding.
-  const k = Math.round(Number(abs.toPrecision(12)));
-  return rub < 0 ? -k : k;
-}
-
-/** Integer kopecks → roubles for the wire. */
-export function fromKopecks(k: number): number {
-  if (!Number.isInteger(k)) throw new RangeError(`kopecks must be an integer: ${k}`);
-  return k / 100;
-}
+export { fromKopecks, toKopecks } from '../../core/money.js';
 
 // ------------------------------------------------------------------------------------ tolerant atoms
-
-/** A string, or null when absent; numbers are accepted (ids and codes sometimes travel as numbers). */
-const str = z
-  .union([z.string(), z.number(), z.null()])
-  .optional()
-  .transform((v) => (v === null || v === undefined ? null : String(v)));
-
-/** A number, or null when absent or not numeric; numeric strings are accepted. */
-const num = z.unknown().optional().transform((v): number | null => {
-  if (typeof v === 'number' && Number.isFinite(v)) return v;
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v);
-  return null;
-});
 
 const num0 = num.transform((v) => v ?? 0);
 

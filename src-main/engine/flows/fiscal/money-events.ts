@@ -1,4 +1,5 @@
-import { toKopecks, type CrmOrder, type HistoryRecord } from '../../connectors/retailcrm/index.js';
+import type { CrmOrder, HistoryRecord } from '../../connectors/retailcrm/index.js';
+import { toKopecks } from '../../core/money.js';
 
 /*
  * 54-FZ wants a receipt for every movement of money, not for the state a payment is in when Prilavok looks.
