@@ -7,6 +7,7 @@ import { benchReceiptLatency, benchSales } from './fiscal.js';
 import { benchPos } from './pos.js';
 import { benchQueue } from './queue.js';
 import { benchQueueUi } from './queue-ui.js';
+import { benchStatuscheck } from './statuscheck.js';
 import { benchUiEvents } from './ui-events.js';
 import { benchWebhook } from './webhook.js';
 
@@ -23,6 +24,7 @@ const benches: Bench[] = [
   { ids: ['fiscal.receipt_p50_ms', 'fiscal.receipt_p99_ms'], run: benchReceiptLatency },
   { ids: ['fiscal.sales_1000_s', 'fiscal.duplicate_receipts'], run: benchSales },
   { ids: ['ui.queue_first_render_ms', 'ui.queue_filter_ms'], run: benchQueueUi },
+  { ids: ['statuscheck.orders_10000_requests_ratio', 'statuscheck.edit_requests_ratio', 'statuscheck.cycle_s'], run: benchStatuscheck },
 ];
 
 const prefix = process.argv[2] ?? '';

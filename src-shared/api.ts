@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorKinds } from './errors.js';
-import { secretKeySchema, secretKeys, settingsSchemas, settingsSectionSchema } from './settings.js';
+import { secretKeySchema, secretKeys, settingsSchemas, settingsSectionSchema, statuscheckPartnerSchema } from './settings.js';
 import { connectionTestTargets, systems } from './systems.js';
 
 /**
@@ -156,6 +156,26 @@ export const crmReferencesSchema = z.object({
 });
 export type CrmReferences = z.output<typeof crmReferencesSchema>;
 
+/** Every RetailCRM site and store with the LIFE POS outlet its orders go to, and the roles for couriers. */
+const posOutletOption = z.object({ guid: z.string(), name: z.string() });
+export const posOutletsSchema = z.object({
+  sites: z.array(
+    z.object({
+      site: z.string(),
+      siteName: z.string(),
+      inn: z.string().nullable(),
+      legalName: z.string().nullable(),
+      outlets: z.array(posOutletOption),
+      outletGuid: z.string().nullable(),
+      proposedGuid: z.string().nullable(),
+      problem: z.string().nullable(),
+    }),
+  ),
+  stores: z.array(z.object({ store: z.string(), storeName: z.string(), outletGuid: z.string().nullable(), proposedGuid: z.string().nullable() })),
+  roles: z.array(z.object({ guid: z.string(), name: z.string().nullable(), employees: z.array(z.string()) })),
+});
+export type PosOutlets = z.output<typeof posOutletsSchema>;
+
 /** A RetailCRM trigger the merchant creates by hand («Настройки → Триггеры»), with every field to copy. */
 export const triggerInstructionSchema = z.object({
   name: z.string(),
@@ -188,6 +208,26 @@ export const printRenderedSchema = z.object({
   notice: z.string().nullable(),
 });
 const id = z.object({ id: z.number().int().positive() }).strict();
+
+const statuscheckMode = z.enum(['processing', 'accepted', 'range']);
+const partnerCode = z.string().trim().regex(/^[a-z0-9-]{1,32}$/);
+const partnerSecretsSchema = z.object({ set: z.record(z.string(), z.boolean()) });
+/** «Проверить сейчас»: the request sent (secrets masked), the answer, the rows and what would change. */
+export const statuscheckPreviewSchema = z.object({
+  mode: statuscheckMode,
+  asked: z.number().int(),
+  request: z.object({ method: z.string(), url: z.string(), headers: z.record(z.string(), z.string()), body: z.string().nullable() }).nullable(),
+  status: z.number().int().nullable(),
+  answer: z.string().nullable(),
+  rows: z.array(z.object({ id: z.string(), status: z.string().nullable(), reason: z.string().nullable(), comment: z.string().nullable(), track: z.string().nullable() })),
+  invalid: z.array(z.object({ index: z.number().int(), message: z.string() })),
+  notAsked: z.array(z.string()),
+  changes: z.array(
+    z.object({ number: z.string(), partnerId: z.string(), said: z.string().nullable(), recognized: z.string(), from: z.string(), to: z.string().nullable(), decision: z.string(), willEdit: z.boolean() }),
+  ),
+  message: z.string(),
+});
+export type StatuscheckPreview = z.output<typeof statuscheckPreviewSchema>;
 
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O) {
   return { input, output };
@@ -247,6 +287,7 @@ export const apiMethods = {
   'errors.retry': method(id, z.object({ retried: z.boolean() })),
 
   'references.get': method(z.object({ refresh: z.boolean().optional() }).strict(), crmReferencesSchema),
+  'pos.outlets': method(z.object({ refresh: z.boolean().optional() }).strict(), posOutletsSchema),
   'setup.triggers': method(
     empty,
     z.object({ url: z.string().nullable(), publicUrl: z.string().nullable(), triggers: z.array(triggerInstructionSchema) }),
@@ -254,6 +295,21 @@ export const apiMethods = {
   /** Addresses senders post to: Leeloo's webhook (the merchant copies it) and the cash register's callback; null until the webhook server runs. */
   'setup.webhooks': method(empty, z.object({ leeloo: z.string().nullable(), kassa: z.string().nullable() })),
   'orders.action': method(z.object({ id: z.number().int().positive(), action: z.enum(orderActions) }).strict(), z.object({ message: z.string() })),
+
+  'statuscheck.preview': method(
+    z.object({ partner: z.unknown(), mode: statuscheckMode, expression: z.string().max(10_000).optional() }).strict(),
+    statuscheckPreviewSchema,
+  ),
+  'statuscheck.save': method(z.object({ values: z.unknown() }).strict(), settingsViewSchema),
+  'statuscheck.template': method(
+    z.object({ template: z.enum(['retailcrm', 'json']), id: partnerCode, name: z.string().trim().min(1).max(100), url: z.string().trim().min(1).max(2000) }).strict(),
+    z.object({ partner: statuscheckPartnerSchema }),
+  ),
+  'statuscheck.setSecret': method(
+    z.object({ partner: partnerCode, name: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,31}$/), value: z.string().min(1).max(4096) }).strict(),
+    partnerSecretsSchema,
+  ),
+  'statuscheck.secrets': method(z.object({ partner: partnerCode, names: z.array(z.string().max(32)).max(10) }).strict(), partnerSecretsSchema),
 
   'print.forms': method(empty, z.object({ forms: z.array(printFormSchema) })),
   'print.render': method(printInput, printRenderedSchema),

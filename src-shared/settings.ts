@@ -100,6 +100,14 @@ export const posSettingsSchema = z.object({
   statusMap: z.partialRecord(z.enum(['New', 'InProgress', 'Completed', 'Cancelled']), code).default({}),
   /** RetailCRM user group whose members get a task for every integration problem (one per order and problem). */
   taskUserGroup: code.nullable().default(null),
+  /**
+   * Where the site's legal entity has several LIFE POS outlets: RetailCRM store (склад) code → outlet guid, and
+   * site (магазин) code → outlet guid. A legal entity with one outlet needs neither.
+   */
+  outletByStore: z.record(z.string().trim().min(1).max(100), z.string().trim().min(1).max(64)).default({}),
+  outletBySite: z.record(z.string().trim().min(1).max(100), z.string().trim().min(1).max(64)).default({}),
+  /** The LIFE POS role new courier employees get, picked among the roles the organisation's employees have. */
+  courierRoleGuid: z.string().trim().min(1).max(64).nullable().default(null),
 });
 
 const taxSystem = z.enum(['osn', 'usn_income', 'usn_income_outcome', 'envd', 'esn', 'patent']);
@@ -189,6 +197,118 @@ export const tunnelSettingsSchema = z.object({
   }
 });
 
+/** A name of a partner's secret (API key, password): `{secret:name}` in its URL or headers. */
+const partnerSecretName = z.string().trim().regex(/^[a-zA-Z][a-zA-Z0-9_]{0,31}$/, 'латинские буквы, цифры и «_», с буквы');
+const partnerText = z.string().max(2000);
+
+/** One request to a partner: URL and header values take macros and secrets; fields go to the query (GET) or body. */
+export const partnerRequestSchema = z.object({
+  method: z.enum(['GET', 'POST']).default('GET'),
+  url: z.string().trim().min(1).max(2000),
+  headers: z.array(z.object({ name: z.string().trim().min(1).max(100), value: partnerText })).max(20).default([]),
+  /** Data fields: `{ids}`/`{ide}` become arrays here (repeated `name[]=` in a query or form, arrays in JSON). */
+  fields: z.array(z.object({ name: z.string().trim().min(1).max(100), value: partnerText })).max(50).default([]),
+  /** How a POST carries the fields (the seed's «pre-processing» reduced to this choice). */
+  bodyFormat: z.enum(['form', 'json']).default('form'),
+});
+
+const modeSchema = (intervalMin: number, batchSize: number) =>
+  z
+    .object({
+      enabled: z.boolean().default(false),
+      intervalMin: z.number().int().min(1).max(7 * 24 * 60).default(intervalMin),
+      /** Orders per request (id modes); 1 makes one request per order. */
+      batchSize: z.number().int().min(1).max(1000).default(batchSize),
+    })
+    .default({ enabled: false, intervalMin, batchSize });
+
+/** A partner that holds some of the merchant's orders and answers their statuses through its own API. */
+export const statuscheckPartnerSchema = z.object({
+  id: profileId,
+  name: z.string().trim().min(1).max(100),
+  enabled: z.boolean().default(false),
+  /** Which RetailCRM orders it holds: every non-empty condition must match. */
+  holds: z
+    .object({
+      sites: z.array(code).max(50).default([]),
+      orderMethods: z.array(code).max(50).default([]),
+      deliveryTypes: z.array(code).max(50).default([]),
+      customField: z.object({ code, value: z.string().trim().min(1).max(200) }).nullable().default(null),
+    })
+    .default({ sites: [], orderMethods: [], deliveryTypes: [], customField: null }),
+  /** Where the partner's id of an order lives (the seed's external id); `id`/`number`: the partner uses ours. */
+  partnerId: z
+    .object({ source: z.enum(['externalId', 'customField', 'id', 'number']).default('externalId'), field: code.nullable().default(null) })
+    .default({ source: 'externalId', field: null }),
+  /** Dates in macros are this zone's days and times. */
+  timezone: z.string().trim().min(1).max(64).default('Europe/Moscow'),
+  modes: z
+    .object({
+      processing: modeSchema(10, 100),
+      accepted: modeSchema(180, 100),
+      range: z
+        .object({
+          enabled: z.boolean().default(false),
+          intervalMin: z.number().int().min(1).max(7 * 24 * 60).default(60),
+          /** Longest range in one request, in days. */
+          maxDays: z.number().int().min(1).max(92).default(7),
+          /** Orders created longer ago than this are not looked for. */
+          lookbackDays: z.number().int().min(1).max(366).default(60),
+        })
+        .default({ enabled: false, intervalMin: 60, maxDays: 7, lookbackDays: 60 }),
+    })
+    .default({
+      processing: { enabled: false, intervalMin: 10, batchSize: 100 },
+      accepted: { enabled: false, intervalMin: 180, batchSize: 100 },
+      range: { enabled: false, intervalMin: 60, maxDays: 7, lookbackDays: 60 },
+    }),
+  /** The id modes' request and the date-range request (null: the id request with date macros). */
+  request: partnerRequestSchema,
+  rangeRequest: partnerRequestSchema.nullable().default(null),
+  /** Date-range answers split into pages: the page number goes in field `param`; `totalPages` (JSONata) reads the count. */
+  paging: z
+    .object({ param: z.string().trim().min(1).max(100), totalPages: z.string().trim().min(1).max(500), maxPages: z.number().int().min(1).max(100).default(20) })
+    .nullable()
+    .default(null),
+  secrets: z.array(partnerSecretName).max(10).default([]),
+  answerFormat: z.enum(['auto', 'json', 'xml', 'form']).default('auto'),
+  /** JSONata: the decoded answer → rows `{ id, status, reason?, comment?, track?, hold? }`. */
+  expression: z.string().trim().min(1).max(4000),
+  /** Partner status text → lead status 1–12 or «accept» (lower case); unknown words fall back to recognition. */
+  statusWords: z.record(z.string().trim().min(1).max(200), z.union([z.number().int().min(1).max(12), z.literal('accept')])).default({}),
+  /** Lead status 1–12 → RetailCRM status; an unmapped one changes nothing. */
+  statusMap: z.record(z.string().regex(/^([1-9]|1[0-2])$/), code).default({}),
+  /** RetailCRM status of an approved order (the seed's `accept = 1`). */
+  approveStatus: code.nullable().default(null),
+  /** Partner reason text → standard refusal reason 1–17. */
+  reasonWords: z.record(z.string().trim().min(1).max(200), z.number().int().min(1).max(17)).default({}),
+  /** Where the refusal reason goes: a RetailCRM custom field (its name) or the status comment. */
+  reasonTo: z
+    .object({ kind: z.enum(['none', 'comment', 'field']).default('comment'), field: code.nullable().default(null) })
+    .default({ kind: 'comment', field: null }),
+  /** The partner's raw status text and comment go to the order's status comment with a change. */
+  keepRawInComment: z.boolean().default(true),
+  /** A track number from the partner goes to the order's delivery. */
+  writeTrack: z.boolean().default(false),
+  /** RetailCRM statuses that leave the checks, besides the cancelled, paid, returned and deleted ones. */
+  terminalStatuses: z.array(code).max(50).default([]),
+  /** The partner's request budget. */
+  ratePerSec: z.number().min(0.1).max(50).default(2),
+});
+
+export const statuscheckSettingsSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    partners: z.array(statuscheckPartnerSchema).max(20).default([]),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.partners.forEach((p, i) => {
+      if (seen.has(p.id)) ctx.addIssue({ code: 'custom', path: ['partners', i, 'id'], message: `партнёр «${p.id}» уже есть` });
+      seen.add(p.id);
+    });
+  });
+
 export const settingsSchemas = {
   general: generalSettingsSchema,
   tunnel: tunnelSettingsSchema,
@@ -199,6 +319,7 @@ export const settingsSchemas = {
   pos: posSettingsSchema,
   kassa: kassaSettingsSchema,
   leeloo: leelooSettingsSchema,
+  statuscheck: statuscheckSettingsSchema,
 } as const;
 
 export type SettingsSection = keyof typeof settingsSchemas;

@@ -4,8 +4,9 @@ import { shots, startWorld, type World } from './world.js';
 
 /**
  * A merchant whose RetailCRM and courier service already work connects LIFE POS in «Настройки»: the connection
- * check names each problem in turn (a wrong organisation id, a wrong password, a store whose legal entity LIFE POS
- * does not know), then the sale mapping is chosen from RetailCRM's reference books and saved.
+ * check names each problem in turn (a wrong organisation id, a wrong password, a site whose legal entity LIFE POS
+ * does not know), then the sale mapping is chosen from RetailCRM's reference books — the outlet per store proposed
+ * by name where the site's legal entity has several — and saved.
  */
 
 let world: World;
@@ -16,9 +17,9 @@ test.describe.configure({ mode: 'serial' });
 test.beforeAll(async () => {
   world = await startWorld({ configured: true });
   lp = await startLifePosEmulator();
-  // «Склад на Автозаводской» (ИП Соколова) has its outlet; «Магазин на Петроградской» (ООО «Прилавок») not yet.
-  const sokolova = lp.addLegalEntity({ inn: '772814390271', name: 'ИП Соколова' });
-  lp.addOutlet({ name: 'Склад на Автозаводской', legalEntityGuid: sokolova, address: 'г. Москва, ул. Ленинская Слобода, д. 19' });
+  // The shop's site belongs to ИП Соколова (ИНН 772814390271), not yet known to LIFE POS; another company is.
+  const prilavok = lp.addLegalEntity({ inn: '7813629154', name: 'ООО «Прилавок»' });
+  lp.addOutlet({ name: 'Офис ООО', legalEntityGuid: prilavok, address: 'г. Санкт-Петербург, Каменноостровский пр-т, д. 26-28' });
 });
 
 test.afterAll(async () => {
@@ -48,7 +49,7 @@ test('LIFE POS в настройках: проверка называет каж
 
   // The two LIFE POS steps follow the courier mapping.
   const links = page.getByRole('navigation', { name: 'Шаги настройки' }).locator('.setup-steps__title');
-  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Входящие запросы', 'Доступ из интернета', 'Триггеры RetailCRM']);
+  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Партнёры (проверка статусов)', 'Входящие запросы', 'Доступ из интернета', 'Триггеры RetailCRM']);
   await expect(page.getByTestId('step-link-lifepos')).toContainText('Не настроено');
 
   await page.getByTestId('step-link-lifepos').click();
@@ -79,23 +80,24 @@ test('LIFE POS в настройках: проверка называет каж
   await expect(result).toHaveAttribute('data-ok', 'false');
   await expect(lps.getByTestId('test-message')).not.toContainText('wrong-pass');
 
-  // The right password: signed in, but one store's legal entity is unknown to LIFE POS — by name and INN.
+  // The right password: signed in, but the site's legal entity (from RetailCRM's site settings) is unknown to
+  // LIFE POS — by site name and INN.
   await lps.getByRole('button', { name: 'Заменить' }).click();
   await lps.getByLabel('Пароль сотрудника').fill('owner-pass');
   await lps.getByTestId('test-connection').click();
-  await expect(lps.getByTestId('test-message')).toContainText('склады не сопоставлены по ИНН', { timeout: 15_000 });
+  await expect(lps.getByTestId('test-message')).toContainText('не для всех магазинов RetailCRM найдена торговая точка', { timeout: 15_000 });
   await expect(result).toHaveAttribute('data-ok', 'false');
-  await expect(lps.getByTestId('test-message')).toContainText('ИНН 7813629154');
-  await expect(lps.getByTestId('test-message')).toContainText('«Магазин на Петроградской»');
-  await expect(lps.getByTestId('test-message')).not.toContainText('Склад на Автозаводской');
+  await expect(lps.getByTestId('test-message')).toContainText('В LIFE POS нет юрлица с ИНН 772814390271 (магазин «Интернет-магазин «Прилавок»»)');
   await shot(page, 'lifepos-inn');
 
-  // The merchant adds the legal entity and its outlet in LIFE POS: the check passes.
-  const prilavok = lp.addLegalEntity({ inn: '7813629154', name: 'ООО «Прилавок»' });
-  lp.addOutlet({ name: 'Магазин на Петроградской', legalEntityGuid: prilavok, address: 'г. Санкт-Петербург, Каменноостровский пр-т, д. 26-28' });
+  // The merchant adds the legal entity in LIFE POS with its two outlets: the check passes and shows the site.
+  const sokolova = lp.addLegalEntity({ inn: '772814390271', name: 'ИП Соколова' });
+  lp.addOutlet({ name: 'Склад на Автозаводской', legalEntityGuid: sokolova, address: 'г. Москва, ул. Ленинская Слобода, д. 19' });
+  lp.addOutlet({ name: 'Магазин на Петроградской', legalEntityGuid: sokolova, address: 'г. Санкт-Петербург, Каменноостровский пр-т, д. 26-28' });
   await lps.getByTestId('test-connection').click();
   await expect(result).toHaveAttribute('data-ok', 'true', { timeout: 15_000 });
   await expect(lps.getByTestId('test-message')).toContainText('LIFE POS подключён');
+  await expect(lps.getByTestId('test-message')).toContainText('«Интернет-магазин «Прилавок»» (ИНН 772814390271) → точка не выбрана');
   await expect(page.getByTestId('step-link-lifepos')).toContainText('Готово');
   await shot(page, 'lifepos');
 
@@ -134,11 +136,30 @@ test('LIFE POS в настройках: проверка называет каж
   const group = pos.getByLabel('Группа пользователей для задач');
   await expect(group.locator('option')).toHaveText(['— задачи не ставить —', 'Менеджеры', 'Курьеры', 'Интеграции', 'Администраторы']);
   await group.selectOption({ label: 'Интеграции' });
+
+  // Outlets: the site with its INN; its legal entity has two outlets, so each store gets one, proposed by name.
+  const sites = pos.getByTestId('field-pos-outlet-sites');
+  // Read when the step was first shown; the merchant changed LIFE POS since, so reads it again.
+  await sites.getByRole('button', { name: 'Обновить' }).click();
+  await expect(sites.getByTestId('outlet-site-shop')).toContainText('772814390271');
+  await expect(sites.getByTestId('outlet-site-shop')).toContainText('по складу');
+  await expect(sites.getByTestId('outlet-site-shop')).toContainText('Индивидуальный предприниматель Соколова Анна Викторовна');
+  const stores = pos.getByTestId('field-pos-outlet-stores');
+  await expect(pos.getByLabel('Торговая точка для склада «Склад на Автозаводской»').locator('option:checked')).toHaveText('Склад на Автозаводской');
+  await expect(pos.getByLabel('Торговая точка для склада «Магазин на Петроградской»').locator('option:checked')).toHaveText('Магазин на Петроградской');
+  await expect(stores.getByTestId('proposed')).toHaveCount(2);
+  // Couriers get a role the organisation's employees have.
+  await expect(pos.getByLabel('Роль курьера в LIFE POS').locator('option')).toContainText(['— роль с названием «Курьер» —', 'Курьер — Курьер Штатный']);
+  await pos.getByLabel('Роль курьера в LIFE POS').selectOption({ label: 'Курьер — Курьер Штатный' });
+  await shot(page, 'pos-outlets');
+  await pos.getByRole('region', { name: 'Торговые точки' }).screenshot({ path: `${shots}/wizard-pos-outlets-table.png`, animations: 'disabled' });
   await pos.getByTestId('save').click();
   await expect(pos.getByRole('status').filter({ hasText: 'Сохранено' })).toBeVisible();
   // Saving checks what was saved, as the vendor's connector form does: rights, codes, group, outlets.
   await expect(pos.getByTestId('test-result')).toHaveAttribute('data-ok', 'true', { timeout: 15_000 });
-  await expect(pos.getByTestId('test-message')).toHaveText('Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты, группа для задач и торговые точки в порядке.');
+  await expect(pos.getByTestId('test-message')).toHaveText(
+    'Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты, группа для задач и торговые точки в порядке. Магазины: «Интернет-магазин «Прилавок»» (ИНН 772814390271) → по складам. Склады: склад «Склад на Автозаводской» → Склад на Автозаводской; склад «Магазин на Петроградской» → Магазин на Петроградской.',
+  );
   await expect(page.getByTestId('step-link-pos')).toContainText('Готово');
   await shot(page, 'pos');
 
@@ -155,7 +176,12 @@ test('LIFE POS в настройках: проверка называет каж
     paidPaymentStatus: 'paid',
     statusMap: { InProgress: 'assembling', Completed: 'complete', Cancelled: 'cancel-other' },
     taskUserGroup: 'integration-support',
+    outletBySite: {},
+    outletByStore: { main: expect.any(String), spb: expect.any(String) },
+    courierRoleGuid: expect.any(String),
   });
+  const byName = Object.fromEntries(lp.outlets().map((o) => [o.name, o.guid]));
+  expect(saved.result.values.pos!.outletByStore).toEqual({ main: byName['Склад на Автозаводской'], spb: byName['Магазин на Петроградской'] });
   expect(saved.result.secrets['lifepos.password']?.set).toBe(true);
   expect(JSON.stringify(saved)).not.toContain('owner-pass');
 

@@ -44,7 +44,7 @@ test('доступ из интернета: свой адрес требует �
 
   await page.getByRole('navigation', { name: 'Разделы' }).getByRole('button', { name: 'Настройки' }).click();
   const links = page.getByRole('navigation', { name: 'Шаги настройки' }).locator('.setup-steps__title');
-  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Входящие запросы', 'Доступ из интернета', 'Триггеры RetailCRM']);
+  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Партнёры (проверка статусов)', 'Входящие запросы', 'Доступ из интернета', 'Триггеры RetailCRM']);
   await expect(page.getByTestId('step-link-tunnel')).toContainText('Не настроено');
   await page.getByTestId('step-link-tunnel').click();
   const tunnel = step(page, 'tunnel');

@@ -72,8 +72,11 @@ describe('LIFE POS client against the emulator', () => {
     expect(outlet.name).toBe('Магазин на Ленина');
 
     // A courier from RetailCRM becomes an employee with its own mobile workplace.
-    const roles = await client.roles();
-    const courierRole = roles.find((r) => r.code === 'Courier')!;
+    // No roles list is documented: the roles are those the organisation's employees have.
+    const roles = await client.rolesInUse();
+    const courierRole = roles.find((r) => r.name === 'Курьер')!;
+    expect(roles.map((r) => r.name).sort()).toEqual(['Владелец', 'Кассир', 'Курьер', 'Менеджер']);
+    expect(courierRole.employees).toEqual(['Курьер Штатный']);
     const courier = await client.createEmployee({ name: 'Петров Пётр', username: 'courier-7', phone: '+79160000007', roleGuid: courierRole.guid });
     expect(courier.roleGuid).toBe(courierRole.guid);
     const wp = await client.createWorkplace({ workplaceType: 'Mobile', name: 'Курьер Петров', employeeGuid: courier.guid, outletGuid: outlet.guid });
@@ -163,7 +166,7 @@ describe('LIFE POS client against the emulator', () => {
 
   it('follows the roles: a manager sells but cannot create employees; a cashier has no API access', async () => {
     const { emu, client: owner } = await setup();
-    const roles = await owner.roles();
+    const roles = await owner.rolesInUse();
     const outlet = emu.outlets()[0]!.guid;
 
     const manager = createLifePosClient({
@@ -171,7 +174,8 @@ describe('LIFE POS client against the emulator', () => {
       redactor: new Redactor(),
     });
     expect((await manager.createSale(sale('M-1', outlet))).outcome).toBe('created');
-    expect((await manager.cancelSale(emu.getSale('M-1')!.guid)).state).toBe('Cancelled');
+    await manager.cancelSale(emu.getSale('M-1')!.guid);
+    expect(emu.getSale('M-1')!.state).toBe('Cancelled');
     const denied = await failureOf(manager.createEmployee({ name: 'Сидоров Сидор', username: 'sidorov', phone: '+79160000009', roleGuid: roles[0]!.guid }));
     expect(denied.kind).toBe('auth');
     expect(denied.code).toBe('NoPermissions');
@@ -217,34 +221,62 @@ describe('LIFE POS client against the emulator', () => {
     expect(emu.sales()).toHaveLength(0);
   });
 
-  it('cancels only unpaid sales and refunds only paid ones, with clear refusals', async () => {
+  it('cancels only unpaid sales (JSON-Patch, 204) and refunds payments through money documents, with clear refusals', async () => {
     const { emu, client } = await setup();
     const outlet = emu.outlets()[0]!.guid;
     const a = (await client.createSale(sale('C-1', outlet))).sale;
-    const cancelled = await client.cancelSale(a.guid);
-    expect(cancelled.state).toBe('Cancelled');
-    expect((await client.cancelSale(a.guid)).state).toBe('Cancelled');
+    await client.cancelSale(a.guid);
+    expect(emu.getSale('C-1')!.state).toBe('Cancelled');
+    await client.cancelSale(a.guid);
+    const patches = emu.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(a.guid));
+    expect(patches.map((r) => r.status)).toEqual([204, 204]);
 
     const b = (await client.createSale(sale('C-2', outlet))).sale;
-    const noPay = await failureOf(client.refundSale(b.guid));
-    expect(noPay.kind).toBe('needsAttention');
-    expect(noPay.message).toContain('нет оплаты');
+    expect(await client.saleMoneyDocs(b.guid)).toEqual([]);
 
-    emu.pay('C-2', { method: 'Card' });
+    emu.pay('C-2', { method: 'Mixed', cashKopecks: 50_000 });
     const paidCancel = await failureOf(client.cancelSale(b.guid));
     expect(paidCancel.kind).toBe('needsAttention');
     expect(paidCancel.message).toContain('оформите возврат');
     expect(emu.getSale('C-2')!.state).toBe('New');
 
     emu.setState('C-2', { state: 'Completed', shipping_status: 'Shipped' });
-    const refunded = await client.refundSale(b.guid);
-    expect(refunded.paymentStatus).toBe('Refunded');
-    expect(refunded.shippingStatus).toBe('Returned');
-    expect((await client.refundSale(b.guid)).paymentStatus).toBe('Refunded');
+    const [payment] = await client.saleMoneyDocs(b.guid);
+    expect(payment).toMatchObject({ kind: 'payment', typeOf: 'SalePayment', totalKopecks: 200_050, cashKopecks: 50_000, cardKopecks: 150_050, saleGuid: b.guid });
+    await client.refundPayment(b.guid, payment!);
+    const after = (await client.getSale(b.guid))!;
+    expect(after.paymentStatus).toBe('Refunded');
+    expect(after.shippingStatus).toBe('Returned');
+    const docs = await client.saleMoneyDocs(b.guid);
+    expect(docs.map((d) => [d.kind, d.forPaymentGuid, d.totalKopecks])).toEqual([
+      ['payment', null, 200_050],
+      ['refund', payment!.guid, 200_050],
+    ]);
+    // A second refund of the same payment is refused, not doubled.
+    const twice = await failureOf(client.refundPayment(b.guid, payment!));
+    expect(twice.code).toBe('Duplicate');
     expect(emu.transactions().filter((t) => t.operation === 'Refund')).toHaveLength(1);
 
     const missing = await failureOf(client.cancelSale('00000000-0000-0000-0000-000000000000'));
     expect(missing.kind).toBe('needsAttention');
+  });
+
+  it('reads money documents at v5 when v6 has no such route, and fails loudly when neither has them', async () => {
+    const v5 = await setup({ moneyDocVersions: ['v5'] });
+    const outlet = v5.emu.outlets()[0]!.guid;
+    const s = (await v5.client.createSale(sale('V5-1', outlet))).sale;
+    v5.emu.pay('V5-1', { method: 'Cash' });
+    expect((await v5.client.saleMoneyDocs(s.guid)).map((d) => [d.typeOf, d.cashKopecks])).toEqual([['SalePayment', 200_050]]);
+    expect(v5.emu.requests.filter((r) => r.path.includes('/docs/money')).map((r) => [r.path.split('/')[1], r.status])).toEqual([
+      ['v6', 404],
+      ['v5', 200],
+    ]);
+
+    const none = await setup({ moneyDocVersions: [] });
+    const n = (await none.client.createSale(sale('N-1', none.emu.outlets()[0]!.guid))).sale;
+    const e = await failureOf(none.client.saleMoneyDocs(n.guid));
+    expect(e.kind).toBe('needsAttention');
+    expect(e.message).toMatch(/оплаты продажи .* не удалось прочитать/);
   });
 
   it('reads a returned shipment spelled «Refunded» as «Returned»', async () => {
@@ -253,7 +285,8 @@ describe('LIFE POS client against the emulator', () => {
     const s = (await client.createSale(sale('RS-1', outlet))).sale;
     emu.pay('RS-1', { method: 'Cash' });
     emu.setState('RS-1', { shipping_status: 'Shipped' });
-    await client.refundSale(s.guid);
+    const [payment] = await client.saleMoneyDocs(s.guid);
+    await client.refundPayment(s.guid, payment!);
     expect(emu.getSale('RS-1')!.shipping_status).toBe('Refunded');
     expect((await client.getSale(s.guid))!.shippingStatus).toBe('Returned');
   });
@@ -280,7 +313,7 @@ describe('LIFE POS client against the emulator', () => {
     const paid = await client.listSales({ paymentStatus: 'Paid' });
     expect(paid.items.map((s) => s.number)).toEqual(['P-2']);
     const partly = await client.listSales({ paymentStatus: 'PartiallyPaid' });
-    expect(partly.items.map((s) => [s.number, s.paidKopecks])).toEqual([['P-4', 100]]);
+    expect(partly.items.map((s) => s.number)).toEqual(['P-4']);
     const recent = await client.listSales({ orderBy: 'updated_at_desc', itemsPerPage: 2 });
     expect(recent.items.map((s) => s.number)).toEqual(['P-4', 'P-2']);
     const bad = await failureOf(client.listSales({ pageToken: 'garbage' }));
@@ -306,9 +339,9 @@ describe('LIFE POS client against the emulator', () => {
     expect(tx[1]!.cardNumber).toMatch(/\*{6}/);
     const t2 = (await client.findSaleByNumber('T-2'))!;
     expect(t2.paymentStatus).toBe('Paid');
-    expect(t2.payments.map((p) => [p.type, p.amountKopecks])).toEqual([
-      ['Card', 100_000],
-      ['Cash', 100_050],
+    expect((await client.saleMoneyDocs(t2.guid)).map((d) => [d.cashKopecks, d.cardKopecks])).toEqual([
+      [0, 100_000],
+      [100_050, 0],
     ]);
     expect(await client.transactions({ from: new Date(Date.now() + 60_000).toISOString() })).toEqual([]);
   });
@@ -333,14 +366,22 @@ describe('LIFE POS client against the emulator', () => {
     const outlet = emu.outlets()[0]!.guid;
     const created = (await client.createSale(sale('N-1', outlet))).sale;
     await waitFor(() => received.length >= 1, 'sale.created notification', 5000);
-    const first = JSON.parse(received[0]!.body) as { event: string; org: { guid: string }; sale: Record<string, unknown> };
-    expect(first).toMatchObject({ version: '1.0', event: 'sale.created', org: { guid: emu.orgGuid }, sale: { guid: created.guid, number: 'N-1', state: 'New', payment_status: 'NotPaid' } });
-    expect(parseLifePosNotification(received[0]!.body)).toEqual({ event: 'sale.created', guid: created.guid, number: 'N-1' });
+    // The notification is the object itself, tagged type_of (as a production integration receives it).
+    const first = JSON.parse(received[0]!.body) as Record<string, unknown>;
+    expect(first).toMatchObject({ type_of: 'Sale', guid: created.guid, number: 'N-1', state: 'New', payment_status: 'NotPaid' });
+    expect(parseLifePosNotification(received[0]!.body)).toEqual({ event: 'Sale', guid: created.guid, number: 'N-1', objectGuid: created.guid });
 
+    const before = received.length;
     emu.pay('N-1', { method: 'Cash' });
     await emu.notificationsSettled();
-    const paid = JSON.parse(received.at(-1)!.body) as { event: string; sale: { payment_status: string } };
-    expect(paid).toMatchObject({ event: 'sale.updated', sale: { payment_status: 'Paid' } });
+    const bodies = received.slice(before).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+    const byType = (t: string) => bodies.find((b) => b.type_of === t)!;
+    expect(byType('SalePayment')).toMatchObject({ sale: { guid: created.guid }, total_sum: { value: 200_050 }, sum_by_cash: { value: 200_050 }, sum_by_card: { value: 0 } });
+    expect(byType('Sale')).toMatchObject({ guid: created.guid, payment_status: 'Paid' });
+    const receipt = byType('FiscalDocumentReceipt');
+    expect(receipt.guid).toBe((byType('SalePayment').fiscal_document as { guid: string }).guid);
+    expect(parseLifePosNotification(receipt)?.guid).toBeNull();
+    expect(parseLifePosNotification(byType('SalePayment'))?.guid).toBe(created.guid);
 
     primaryFails = true;
     emu.setState('N-1', { state: 'Completed', shipping_status: 'Shipped' });

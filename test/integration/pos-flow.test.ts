@@ -6,6 +6,8 @@ import { LIFEPOS_POLLER } from '../../src-main/engine/flows/pos/index.js';
 import { OTHER_KEY, PRILAVOK_KEY, connectEngine, startEmulators, type Emulators } from '../emulators/courier-world.js';
 import { allScopes } from '../emulators/retailcrm/server.js';
 import { startLifePosEmulator, type LifePosEmulator } from '../emulators/lifepos/server.js';
+import { createLifePosClient } from '../../src-main/engine/connectors/lifepos/index.js';
+import { Redactor } from '../../src-main/engine/redact.js';
 import { makeOrders, type SeedOrder } from '../emulators/retailcrm/seed.js';
 import { tempDir, waitFor } from '../helpers/temp.js';
 
@@ -141,25 +143,68 @@ describe('RetailCRM → LIFE POS', () => {
     expect(failed?.last_error).toBe(`Возврат по заказу №${b.number} невозможен: в LIFE POS по нему не было оплаты.`);
   });
 
-  it('stores and outlets are matched by legal-entity INN; a store whose INN LIFE POS lacks is shown, not guessed', async () => {
-    const matches = await engine.flows.pos.outletMatches(true);
-    expect(matches.find((m) => m.store === 'main')).toMatchObject({ inn: '772814390271', problem: null });
-    expect(matches.find((m) => m.store === 'spb')).toMatchObject({ inn: '7813629154', problem: null });
-    // The other INN disappears from LIFE POS's view: the connection test and the order both say why.
+  it('an order goes to the outlet of its site\'s legal entity (INN from the site\'s contragent); a missing INN is shown, not guessed', async () => {
+    const map = await engine.flows.pos.outletMap(true);
+    expect(map.sites).toEqual([
+      expect.objectContaining({ site: 'shop', inn: '772814390271', outlets: [expect.objectContaining({ name: 'Склад на Автозаводской' })], problem: null }),
+    ]);
+    expect(map.stores.map((s) => s.store)).toEqual(['main', 'spb']);
+    // LIFE POS loses the site's INN: the connection test and the order both say why.
     await lp.close();
     lp = await startLifePosEmulator();
-    const ip = lp.addLegalEntity({ inn: '772814390271', name: 'ИП Соколова' });
-    lp.addOutlet({ name: 'Склад', legalEntityGuid: ip, address: 'Москва' });
+    const ooo = lp.addLegalEntity({ inn: '7813629154', name: 'ООО «Прилавок»' });
+    lp.addOutlet({ name: 'Склад', legalEntityGuid: ooo, address: 'Москва' });
     engine.settings.update('lifepos', { url: lp.url, orgGuid: lp.orgGuid });
     const test = await engine.api('connections.test', { system: 'lifepos' });
     expect(test).toMatchObject({ ok: true, result: { ok: false } });
-    expect((test as { result: { message: string } }).result.message).toContain('В LIFE POS нет юрлица с ИНН 7813629154');
+    const message = (test as { result: { message: string } }).result.message;
+    expect(message).toContain('В LIFE POS нет юрлица с ИНН 772814390271');
+    expect(message).toContain('«Интернет-магазин «Прилавок»» (ИНН 772814390271) → нет точки');
     const o = newOrder({ shipmentStore: 'spb' });
     await sync();
     const [job] = jobs('lifepos.createSale');
     expect(job!.state).toBe('attention');
-    expect(job!.last_error).toMatch(/В LIFE POS нет юрлица с ИНН 7813629154 \(склад «Магазин на Петроградской»\)/);
+    expect(job!.last_error).toMatch(/В LIFE POS нет юрлица с ИНН 772814390271 \(магазин «Интернет-магазин «Прилавок»»\)/);
     expect(salesOf(o.number)).toHaveLength(0);
+  });
+
+  it('several outlets of one legal entity: the order waits for the merchant\'s choice per store, then goes there', async () => {
+    const ip = lp.legalEntities().find((l) => l.inn === '772814390271')!.guid;
+    const second = lp.addOutlet({ name: 'Магазин на Петроградской (ИП)', legalEntityGuid: ip, address: 'Санкт-Петербург' });
+    const map = await engine.flows.pos.outletMap(true);
+    expect(map.sites[0]).toMatchObject({ site: 'shop', outletGuid: null, problem: expect.stringContaining('несколько торговых точек') });
+    // The store «Магазин на Петроградской» is proposed the outlet of the same name.
+    expect(map.stores.find((s) => s.store === 'spb')!.proposedGuid).toBe(second);
+    const o = newOrder({ shipmentStore: 'spb' });
+    await sync();
+    expect(jobs('lifepos.createSale')[0]).toMatchObject({ state: 'attention', last_error: expect.stringMatching(/несколько торговых точек.*Выберите её в настройках LIFE POS/) });
+    engine.settings.update('pos', { outletByStore: { spb: second } });
+    await engine.api('orders.retry', { id: engine.orders.idByRef(`retailcrm:${o.id}`)! });
+    await idle();
+    expect(salesOf(o.number).map((x) => x.outletGuid)).toEqual([second]);
+  });
+
+  it('with no courier role to give, the connection check says so and a courier order waits for the choice', async () => {
+    await lp.close();
+    lp = await startLifePosEmulator({ staffCourier: false });
+    const le = lp.addLegalEntity({ inn: '772814390271', name: 'ИП Соколова' });
+    lp.addOutlet({ name: 'Склад на Автозаводской', legalEntityGuid: le, address: 'Москва' });
+    engine.settings.update('lifepos', { url: lp.url, orgGuid: lp.orgGuid });
+    const test = (await engine.api('connections.test', { system: 'lifepos' })) as { result: { ok: boolean; message: string } };
+    expect(test.result.ok).toBe(true);
+    expect(test.result.message).toContain('роль для курьеров не выбрана');
+    const o = newOrder({ delivery: { code: 'courier', cost: 300, data: { courierId: 2 } } } as never);
+    await sync();
+    expect(jobs('lifepos.createSale')[0]).toMatchObject({ state: 'attention', last_error: expect.stringContaining('не выбрана роль для курьеров') });
+    expect(salesOf(o.number)).toHaveLength(0);
+    // The merchant picks a role (here: the owner's) and retries: the courier becomes an employee with it.
+    const owner = lp.employees().find((e) => e.role === 'Owner')!;
+    const roleGuid = (await createLifePosClient({ config: { url: lp.url, phone: '+7 999 000-00-01', password: 'owner-pass', orgGuid: lp.orgGuid, clientId: 'x' }, redactor: new Redactor() }).rolesInUse())[0]!.guid;
+    engine.settings.update('pos', { courierRoleGuid: roleGuid });
+    await engine.api('orders.retry', { id: engine.orders.idByRef(`retailcrm:${o.id}`)! });
+    await idle();
+    expect(salesOf(o.number)).toHaveLength(1);
+    expect(lp.employees().find((e) => e.username === 'courier-2')!.role).toBe(owner.role);
   });
 
   it('a courier on 20 orders becomes one employee with one mobile workplace', async () => {
@@ -194,6 +239,68 @@ describe('RetailCRM → LIFE POS', () => {
     expect(emu.crm.getOrder(card.id)!.status).toBe('complete');
   });
 
+  it('a split payment read from the sale\'s money documents reaches RetailCRM once per part, however often it is seen', async () => {
+    const o = newOrder({ payments: [] } as never);
+    await sync();
+    const sale = salesOf(o.number)[0]!;
+    // The line went out in the real shape: sale_price, total_sum, a unit of measure.
+    expect(sale.positions[0]).toMatchObject({ uomGuid: lp.uoms()[0]!.guid, type: 'Product' });
+    lp.duplicateNotifications(3);
+    lp.pay(o.number, { method: 'Mixed', cashKopecks: 10_000 });
+    for (let i = 0; i < 3; i++) {
+      await engine.scheduler.syncNow(LIFEPOS_POLLER);
+      await idle();
+    }
+    const pays = Object.values(emu.crm.getOrder(o.id)!.payments) as Array<{ type: string; amount: number; status: string; externalId?: string }>;
+    expect(pays.map((p) => [p.type, Math.round(p.amount * 100), p.status]).sort()).toEqual([
+      ['bank-card', sale.totalKopecks - 10_000, 'paid'],
+      ['cash', 10_000, 'paid'],
+    ]);
+    expect(new Set(pays.map((p) => p.externalId)).size).toBe(2);
+  });
+
+  it('the sales poll reads newest first and stops at its cursor: a long history is not walked again', async () => {
+    // 250 sales made at the till, then one from RetailCRM.
+    const till = createLifePosClient({ config: { url: lp.url, phone: '+7 999 000-00-01', password: 'owner-pass', orgGuid: lp.orgGuid, clientId: 'till' }, redactor: new Redactor() });
+    const outlet = lp.outlets()[0]!.guid;
+    for (let i = 0; i < 250; i++) await till.createSale({ number: `T-${i}`, outletGuid: outlet, positions: [{ name: 'Товар', quantity: 1, priceKopecks: 100 }] });
+    const o = newOrder({ payments: [] } as never);
+    await sync();
+    const lists = () => lp.requests.filter((r) => r.method === 'GET' && /\/deals\/sales$/.test(r.path)).length;
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    expect(lists()).toBe(3);
+    // One sale changes: the next poll reads one page (the changed sale, then those already seen) and stops.
+    lp.pay(o.number, { method: 'Card' });
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    expect(lists()).toBe(4);
+    expect(Object.values(emu.crm.getOrder(o.id)!.payments)).toHaveLength(1);
+    // Nothing changed: one page again, nothing written to RetailCRM.
+    const posts = emu.crm.requests.filter((r) => r.method === 'POST').length;
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    expect(lists()).toBe(5);
+    expect(emu.crm.requests.filter((r) => r.method === 'POST').length).toBe(posts);
+  });
+
+  it('payments that cannot be read are a needs-attention error, not silence', async () => {
+    await lp.close();
+    lp = await startLifePosEmulator({ moneyDocVersions: [] });
+    const le = lp.addLegalEntity({ inn: '772814390271', name: 'ИП Соколова' });
+    lp.addOutlet({ name: 'Склад на Автозаводской', legalEntityGuid: le, address: 'Москва' });
+    engine.settings.update('lifepos', { url: lp.url, orgGuid: lp.orgGuid });
+    const o = newOrder({ payments: [] } as never);
+    await sync();
+    lp.pay(o.number, { method: 'Cash' });
+    await engine.scheduler.syncNow(LIFEPOS_POLLER);
+    await idle();
+    const [job] = jobs('lifepos.readPayments');
+    expect(job).toMatchObject({ state: 'attention', last_error: expect.stringMatching(/оплаты продажи .* не удалось прочитать/) });
+    expect(Object.values(emu.crm.getOrder(o.id)!.payments)).toHaveLength(0);
+    await waitFor(() => emu.crm.tasks().length === 1, 'the task in RetailCRM');
+  });
+
   it('an expired LIFE POS token is renewed without the merchant noticing', async () => {
     const a = newOrder();
     await sync();
@@ -210,8 +317,10 @@ describe('RetailCRM → LIFE POS', () => {
       const check = async () => ((await engine.api('connections.test', { system: target })) as { ok: boolean; result: { ok: boolean; message: string } }).result;
       const ok = await check();
       expect(ok.ok).toBe(true);
-      if (target === 'pos') expect(ok.message).toBe('Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты, группа для задач и торговые точки в порядке.');
-      else expect(ok.message).toBe('LIFE POS подключён: Владелец Тестовый 1, Владелец.');
+      if (target === 'pos') {
+        expect(ok.message).toBe('Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты, группа для задач и торговые точки в порядке. Магазины: «Интернет-магазин «Прилавок»» (ИНН 772814390271) → Склад на Автозаводской.');
+      }
+      else expect(ok.message).toBe('LIFE POS подключён: Владелец Тестовый 1, Владелец. Магазины: «Интернет-магазин «Прилавок»» (ИНН 772814390271) → Склад на Автозаводской.');
 
       // A RetailCRM key without the rights the flow needs: the rights by their names in RetailCRM.
       await engine.secrets.set('retailcrm.apiKey', LIMITED_KEY);
@@ -296,15 +405,31 @@ describe('RetailCRM → LIFE POS', () => {
     await idle();
     expect(Object.values(emu.crm.getOrder(o.id)!.payments)).toHaveLength(1);
     expect(lp.notifications.every((n) => n.status === 200)).toBe(true);
+    // The payment's receipt came too: it is not a sale, so nothing looked it up or complained.
+    const receipts = lp.notifications.filter((n) => (JSON.parse(n.body) as { type_of?: string }).type_of === 'FiscalDocumentReceipt');
+    expect(receipts.length).toBeGreaterThanOrEqual(1);
+    const receiptGuid = (JSON.parse(receipts[0]!.body) as { guid: string }).guid;
+    const synced = sql(engine.db, "SELECT payload FROM jobs WHERE kind = 'lifepos.syncSale'").all() as Array<{ payload: string }>;
+    expect(synced.length).toBeGreaterThan(0);
+    expect(synced.every((j) => (JSON.parse(j.payload) as { guid: string }).guid === lp.getSale(o.number)!.guid)).toBe(true);
+    expect(synced.some((j) => j.payload.includes(receiptGuid))).toBe(false);
+    expect(engine.errors.list({ limit: 100, unreadOnly: false }).filter((e) => e.system === 'lifepos')).toEqual([]);
   });
 
-  it('after hand-off only the shop may change: the store moves the sale to its outlet; «cancel and resend» makes a new sale', async () => {
+  it('after hand-off only the store may change: the store moves the sale to its outlet (JSON-Patch, 204); «cancel and resend» makes a new sale', async () => {
+    // The site's legal entity has an outlet per store, chosen by the merchant.
+    const ip = lp.legalEntities().find((l) => l.inn === '772814390271')!.guid;
+    const main = lp.outlets().find((x) => x.name === 'Склад на Автозаводской')!.guid;
+    const petrogradka = lp.addOutlet({ name: 'Петроградская (ИП)', legalEntityGuid: ip, address: 'Санкт-Петербург' });
+    engine.settings.update('pos', { outletByStore: { main, spb: petrogradka } });
     const o = newOrder();
     await sync();
     const first = salesOf(o.number)[0]!;
+    expect(first.outletGuid).toBe(main);
     emu.crm.editOrder(o.id, { shipmentStore: 'spb' }, { source: 'user' });
     await sync();
-    expect(lp.getSale(first.guid)!.outletGuid).toBe(lp.outlets().find((x) => x.name === 'Магазин на Петроградской')!.guid);
+    expect(lp.getSale(first.guid)!.outletGuid).toBe(petrogradka);
+    expect(lp.requests.filter((r) => r.method === 'PATCH' && r.path.endsWith(first.guid)).map((r) => r.status)).toEqual([204]);
     // The seed's workaround for other edits: a status that cancels in LIFE POS, then back to the sending status.
     emu.crm.editOrder(o.id, { status: 'cancel-other' }, { source: 'user' });
     await sync();

@@ -217,14 +217,15 @@ describe('RetailCRM client against the emulator', () => {
     const emu = await emulator({ sites: ['shop', 'spb'] });
     const e = await failure(client(emu).orderCreate(sampleOrder()));
     expect(e.kind).toBe('needsAttention');
-    expect(e.message).toContain("Parameter 'site' is missing");
+    expect(e.message).toMatch(/не указан магазин.*укажите магазин в настройках/);
+    expect(e.detail).toContain("Parameter 'site' is missing");
     const ok = await client(emu, { site: 'spb' }).orderCreate(sampleOrder());
     expect(emu.getOrder(ok.id)?.site).toBe('spb');
     const explicit = await client(emu).orderCreate({ ...sampleOrder(), externalId: 'web-2' }, 'shop');
     expect(emu.getOrder(explicit.id)?.site).toBe('shop');
     // A payment write needs it too.
     const pe = await failure(client(emu).paymentCreate({ order: { id: ok.id }, type: 'cash', amount: 10 }));
-    expect(pe.message).toContain("Parameter 'site' is missing");
+    expect(pe.message).toMatch(/укажите магазин в настройках/);
   });
 
   it('pages and filters the order list', async () => {

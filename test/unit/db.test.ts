@@ -201,3 +201,49 @@ describe('opening the database', () => {
     }
   });
 });
+
+describe('a flow’s own migrations (its scope)', () => {
+  const partners: Migration = { id: 1, name: 'partners', sql: 'CREATE TABLE partner_orders (id INTEGER PRIMARY KEY) STRICT;' };
+  const more: Migration = { id: 2, name: 'partner track', sql: 'ALTER TABLE partner_orders ADD COLUMN track TEXT;' };
+
+  it('numbers 1..n beside the engine’s own, applied once and recorded under the flow’s name', () => {
+    const db = openDatabase(file);
+    try {
+      expect(migrate(db, [partners], 'partners').applied).toEqual([1]);
+      expect(migrate(db, [partners, more], 'partners').applied).toEqual([2]);
+      expect(migrate(db, [partners, more], 'partners').applied).toEqual([]);
+      // Another flow counts from 1 too, and the engine's own history is untouched.
+      expect(migrate(db, [{ id: 1, name: 'forms', sql: 'CREATE TABLE form_requests (id INTEGER PRIMARY KEY) STRICT;' }], 'forms').applied).toEqual([1]);
+      const rows = db.prepare('SELECT scope, id, name FROM flow_migrations ORDER BY scope, id').all();
+      expect(rows).toEqual([
+        { scope: 'forms', id: 1, name: 'forms' },
+        { scope: 'partners', id: 1, name: 'partners' },
+        { scope: 'partners', id: 2, name: 'partner track' },
+      ]);
+    } finally {
+      db.close();
+    }
+    expect(appliedIn(file).map((r) => r.id)).toEqual(migrations.map((m) => m.id));
+    expect(tablesIn(file)).toEqual(expect.arrayContaining(['partner_orders', 'form_requests']));
+  });
+
+  it('an edited or unknown flow migration stops the start, naming the flow', () => {
+    const db = openDatabase(file);
+    try {
+      migrate(db, [partners, more], 'partners');
+      const edited = { ...more, sql: 'ALTER TABLE partner_orders ADD COLUMN track_no TEXT;' };
+      expect(() => migrate(db, [partners, edited], 'partners')).toThrow(/История изменений базы данных/);
+      let caught: unknown = null;
+      try {
+        migrate(db, [partners], 'partners');
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(SyncError);
+      expect((caught as SyncError).detail).toContain('partners/2');
+      expect(checksum(more.sql)).toBe((db.prepare(`SELECT checksum FROM flow_migrations WHERE scope = 'partners' AND id = 2`).get() as { checksum: string }).checksum);
+    } finally {
+      db.close();
+    }
+  });
+});

@@ -10,8 +10,10 @@ import {
   outletSchema,
   parseErrorBody,
   parseLifePosNotification,
+  parseMoneyDoc,
   parseSale,
   parseTransaction,
+  paymentsOf,
   saleBody,
   wireToKopecks,
   workplaceSchema,
@@ -29,12 +31,12 @@ const fullSale = {
   shipping_status: 'PartiallyRefunded',
   total_sum: { value: 200050, currency: 'RUB' },
   positions: [
-    { type: 'Product', name: 'Чайник', quantity: 1, price: { value: 150050 }, total_sum: { value: 150050 } },
+    { good_type: 'Product', name: 'Чайник', quantity: 1, sale_price: { value: 150050, currency: 'RUB' }, total_sum: { value: 150050 }, uom: { guid: 'u-1', type_of: 'Uom' }, tax: 'Tax20' },
+    // An older answer spells the line as price/type: still read.
     { type: 'Product', name: 'Чашка', quantity: 2, price: { value: 25000 } },
   ],
   customer: { name: 'Иванов', phone: '+79161234567' },
   extensions: { delivery: { address: 'ул. Ленина, 1', date: '2030-01-15', time_from: '10:00', time_to: '14:00', courier: { guid: 'c-1' } } },
-  payments: [{ guid: 'p-1', type: 'Card', amount: { value: 100000 }, registered_at: '2024-01-01T11:00:00+03:00' }],
   updated_at: '2024-01-01T11:00:00+03:00',
 };
 
@@ -58,11 +60,11 @@ describe('LIFE POS money units', () => {
   });
 
   it('reads the same sale in roubles when the wire unit is major', () => {
-    const major = parseSale({ ...fullSale, total_sum: { value: 2000.5 }, positions: [{ name: 'x', quantity: 2, price: { value: 10.25 } }], payments: [{ type: 'Cash', amount: 100 }] }, 'major');
+    const major = parseSale({ ...fullSale, total_sum: { value: 2000.5 }, positions: [{ name: 'x', quantity: 2, sale_price: { value: 10.25 } }] }, 'major');
     expect(major.totalKopecks).toBe(200050);
     expect(major.totalWire).toBe(2000.5);
     expect(major.positions[0]).toMatchObject({ priceKopecks: 1025, totalKopecks: 2050 });
-    expect(major.payments[0]!.amountKopecks).toBe(10000);
+    expect(parseMoneyDoc({ type_of: 'SalePayment', guid: 'd', total_sum: { value: 100 }, sum_by_cash: { value: 100 } }, 'major').cashKopecks).toBe(10000);
   });
 });
 
@@ -83,11 +85,10 @@ describe('LIFE POS sale parsing', () => {
       openedByGuid: 'e-1',
       customer: { name: 'Иванов', phone: '+79161234567', email: null },
       delivery: { address: 'ул. Ленина, 1', date: '2030-01-15', timeFrom: '10:00', timeTo: '14:00' },
-      paidKopecks: 100000,
       createdAt: null,
     });
-    expect(s.positions[1]).toEqual({ type: 'Product', name: 'Чашка', quantity: 2, priceKopecks: 25000, totalKopecks: 50000 });
-    expect(s.payments).toEqual([{ guid: 'p-1', type: 'Card', amountKopecks: 100000, amountWire: 100000, at: '2024-01-01T11:00:00+03:00' }]);
+    expect(s.positions[0]).toEqual({ type: 'Product', name: 'Чайник', quantity: 1, priceKopecks: 150050, totalKopecks: 150050, uomGuid: 'u-1', tax: 'Tax20' });
+    expect(s.positions[1]).toEqual({ type: 'Product', name: 'Чашка', quantity: 2, priceKopecks: 25000, totalKopecks: 50000, uomGuid: null, tax: null });
   });
 
   it('accepts both spellings of a returned shipment and keeps unknown statuses as sent', () => {
@@ -110,8 +111,6 @@ describe('LIFE POS sale parsing', () => {
       employeeGuid: null,
       delivery: null,
       positions: [],
-      payments: [],
-      paidKopecks: 0,
       customer: { name: null, phone: null, email: null },
     });
     expect(parseSale({ guid: 'g', total_sum: null, customer: 'junk', positions: 'junk', extensions: [] }, 'minor')).toMatchObject({
@@ -151,10 +150,13 @@ describe('LIFE POS sale parsing', () => {
       extensions: { delivery: { address: 'ул. Ленина, 1', date: null, time_from: '10:00', time_to: null, courier: { guid: 'c-1', type_of: 'Employee' } } },
     });
     expect((body.comment as string).length).toBe(512);
-    expect((body.positions as Array<{ type: string; price: { value: number } }>).map((p) => [p.type, p.price.value])).toEqual([
-      ['Product', 1500.5],
-      ['Service', 250],
+    expect(body.positions).toEqual([
+      { good_type: 'Product', name: 'Чайник', quantity: 1, sale_price: { value: 1500.5, currency: 'RUB' }, total_sum: { value: 1500.5, currency: 'RUB' } },
+      { good_type: 'Service', name: 'Чашка', quantity: 2, sale_price: { value: 250, currency: 'RUB' }, total_sum: { value: 500, currency: 'RUB' } },
     ]);
+    // A unit of measure and a tax go on every line when known.
+    const withUom = saleBody({ number: 'N-2', outletGuid: 'o-1', uomGuid: 'u-1', positions: [{ name: 'Чайник', quantity: 1, priceKopecks: 100, tax: 'Tax20' }] }, 'e-1', 'minor');
+    expect((withUom.positions as unknown[])[0]).toEqual({ good_type: 'Product', name: 'Чайник', quantity: 1, sale_price: { value: 100, currency: 'RUB' }, total_sum: { value: 100, currency: 'RUB' }, uom: { guid: 'u-1', type_of: 'Uom' }, tax: 'Tax20' });
     // Round trip: what we send reads back as the same kopecks.
     expect(parseSale({ guid: 'g', ...body }, 'major').totalKopecks).toBe(200050);
     expect(saleBody({ number: 'N-2', outletGuid: 'o', positions: [{ name: 'a', quantity: 1, priceKopecks: 1 }] }, null, 'minor').extensions).toBeUndefined();
@@ -227,19 +229,40 @@ describe('LIFE POS errors', () => {
 });
 
 describe('LIFE POS notifications', () => {
-  it('finds the sale under sale / deal / object / data or the root, and ignores the rest', () => {
+  it('reads the object tagged type_of: a sale, a payment or refund of a sale, a receipt that is no sale', () => {
+    expect(parseLifePosNotification({ type_of: 'Sale', guid: 's-1', status: 'Opened' })).toEqual({ event: 'Sale', guid: 's-1', number: null, objectGuid: 's-1' });
+    expect(parseLifePosNotification({ type_of: 'SalePayment', guid: 'p-1', sale: { guid: 's-1' }, total_sum: { value: 100 } })).toEqual({ event: 'SalePayment', guid: 's-1', number: null, objectGuid: 'p-1' });
+    expect(parseLifePosNotification({ type_of: 'SaleRefund', guid: 'r-1', for_payment: { guid: 'p-1' }, sale: { guid: 's-1' } })?.guid).toBe('s-1');
+    // A receipt's guid is the receipt's: never looked up as a sale.
+    expect(parseLifePosNotification({ type_of: 'FiscalDocumentReceipt', guid: 'f-1', sources: { print_view: '…' } })).toEqual({ event: 'FiscalDocumentReceipt', guid: null, number: null, objectGuid: 'f-1' });
+  });
+
+  it('still reads older shapes: the sale under sale / deal / object / data or the root, and ignores the rest', () => {
     expect(parseLifePosNotification({ version: '1.0', event: 'sale.updated', sale: { guid: 'g', number: '7141C', state: 'New' } })).toEqual({
       event: 'sale.updated',
       guid: 'g',
       number: '7141C',
+      objectGuid: 'g',
     });
-    expect(parseLifePosNotification('{"type":"DealChanged","deal":{"id":"g2"}}')).toEqual({ event: 'DealChanged', guid: 'g2', number: null });
-    expect(parseLifePosNotification({ object: { number: 42 } })).toEqual({ event: null, guid: null, number: '42' });
+    expect(parseLifePosNotification('{"type":"DealChanged","deal":{"id":"g2"}}')).toEqual({ event: 'DealChanged', guid: 'g2', number: null, objectGuid: 'g2' });
+    expect(parseLifePosNotification({ object: { number: 42 } })).toEqual({ event: null, guid: null, number: '42', objectGuid: null });
     expect(parseLifePosNotification({ data: { guid: 'g3' } })?.guid).toBe('g3');
-    expect(parseLifePosNotification({ guid: 'g4', number: 'N' })).toEqual({ event: null, guid: 'g4', number: 'N' });
+    expect(parseLifePosNotification({ guid: 'g4', number: 'N' })).toEqual({ event: null, guid: 'g4', number: 'N', objectGuid: 'g4' });
     expect(parseLifePosNotification({ hello: 'world' })).toBeNull();
     expect(parseLifePosNotification('not json')).toBeNull();
     expect(parseLifePosNotification([1, 2])).toBeNull();
+  });
+
+  it('splits a payment document into its cash and card parts; refunds and others pay nothing', () => {
+    const doc = parseMoneyDoc({ type_of: 'SalePayment', guid: 'd-1', sale: { guid: 's-1' }, total_sum: { value: 150000 }, sum_by_cash: { value: 50000 }, sum_by_card: { value: 100000 }, created_at: 't' }, 'minor');
+    expect(paymentsOf(doc)).toEqual([
+      { guid: 'd-1:cash', type: 'Cash', amountKopecks: 50000, amountWire: 50000, at: 't' },
+      { guid: 'd-1:card', type: 'Card', amountKopecks: 100000, amountWire: 100000, at: 't' },
+    ]);
+    // No split given: the total, as money that is not cash.
+    expect(paymentsOf(parseMoneyDoc({ type_of: 'SalePayment', guid: 'd-2', total_sum: { value: 700 } }, 'minor')).map((p) => [p.guid, p.type, p.amountKopecks])).toEqual([['d-2:card', 'Card', 700]]);
+    expect(paymentsOf(parseMoneyDoc({ type_of: 'SaleRefund', guid: 'd-3', for_payment: { guid: 'd-1' }, total_sum: { value: 700 } }, 'minor'))).toEqual([]);
+    expect(() => parseMoneyDoc({ type_of: 'SalePayment' }, 'minor')).toThrow();
   });
 
   it('normalises the API address', () => {

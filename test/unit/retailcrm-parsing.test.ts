@@ -100,6 +100,11 @@ describe('RetailCRM errors', () => {
     expect(nf.kind).toBe('needsAttention');
     expect(nf.message).toMatch(/не найден/);
     expect(envelopeError(400, { errorMsg: "Parameter 'site' is missing" }, '').message).toMatch(/укажите магазин/);
+    // Only `site` is about choosing a store: any other missing parameter is explained as what it is.
+    const other = envelopeError(400, { errorMsg: "Parameter 'externalId' in 'customer' is missing" }, '');
+    expect(other.message).toMatch(/не хватает обязательного поля «externalId» в «customer»/);
+    expect(other.message).not.toMatch(/магазин/);
+    expect(envelopeError(400, { errorMsg: "Parameter 'integrationModule' is missing" }, '').message).not.toMatch(/магазин/);
     expect(envelopeError(400, { errorMsg: 'Rate limit exceeded' }, '').kind).toBe('retryable');
     expect(envelopeError(405, { errorMsg: 'Account does not exist.' }, '').message).toMatch(/Аккаунт RetailCRM не найден/);
   });

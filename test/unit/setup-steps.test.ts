@@ -68,9 +68,9 @@ describe('setup wizard steps', () => {
     expect(settingsSchemas.courier.safeParse({ statusMap: all }).success).toBe(true);
   });
 
-  it('the cash register and Leeloo come after LIFE POS and before incoming requests', () => {
+  it('the cash register, Leeloo and the partners come after LIFE POS and before incoming requests', () => {
     const ids = setupSteps.map((s) => s.id);
-    expect(ids.slice(ids.indexOf('pos'), ids.indexOf('general') + 1)).toEqual(['pos', 'kassa', 'leeloo', 'general']);
+    expect(ids.slice(ids.indexOf('pos'), ids.indexOf('general') + 1)).toEqual(['pos', 'kassa', 'leeloo', 'partners', 'general']);
   });
 
   it('a new cash-register profile has every field the settings know, a valid id, and becomes valid once filled', () => {

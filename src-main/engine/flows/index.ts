@@ -7,8 +7,10 @@ import { fiscalFlow } from './fiscal/index.js';
 import { leelooFlow } from './leeloo/index.js';
 import { posFlow } from './pos/index.js';
 import { printFlow } from './print/index.js';
+import { statuscheckFlow } from './statuscheck/index.js';
 import { tunnelFlow } from './tunnel/index.js';
-import type { FlowContext } from './types.js';
+import { migrate } from '../db/migrate.js';
+import type { FlowContext, FlowModule } from './types.js';
 
 /**
  * Every flow, installed in this order (a RetailCRM order reaches the courier, POS and fiscal flows in it).
@@ -22,6 +24,7 @@ export const flowModules = {
   leeloo: leelooFlow,
   tunnel: tunnelFlow,
   print: printFlow,
+  statuscheck: statuscheckFlow,
 } as const;
 
 /** What each installed flow offers the window's helpers and tests. */
@@ -56,7 +59,10 @@ export async function installFlows(engine: Engine): Promise<Flows> {
     },
   };
   const installed: Record<string, unknown> = {};
-  for (const [id, flow] of Object.entries(flowModules)) installed[id] = await flow.install(ctx);
+  for (const [id, flow] of Object.entries(flowModules) as Array<[string, FlowModule<unknown>]>) {
+    if (flow.migrations) migrate(engine.db, flow.migrations, flow.id);
+    installed[id] = await flow.install(ctx);
+  }
   engine.apiRegistry.assertComplete();
   return installed as Flows;
 }

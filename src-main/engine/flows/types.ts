@@ -2,6 +2,7 @@ import type { OrderAction } from '../../../src-shared/api.js';
 import type { ConnectionTestTarget } from '../../../src-shared/systems.js';
 import type { ApiRegistry } from '../api/dispatcher.js';
 import type { ConnectorRegistry } from '../connectors/registry.js';
+import type { Migration } from '../db/migrations.js';
 import type { ConnectionTestResult, Connector } from '../connectors/types.js';
 import type { Engine } from '../engine.js';
 import type { JobHandler } from '../jobs/runner.js';
@@ -45,5 +46,7 @@ export interface FlowContext {
  */
 export interface FlowModule<Service = void> {
   id: string;
+  /** The flow's own tables, numbered 1..n in its folder and applied before `install` (checked like the engine's). */
+  migrations?: readonly Migration[];
   install(ctx: FlowContext): Promise<Service> | Service;
 }

@@ -7,6 +7,7 @@ import { toFailure, useApi, type Failure } from '../../hooks/useApi';
 import { formatDateTime } from '../../i18n/format';
 import { ru } from '../../i18n/ru';
 import type { ChoiceOption, Field, RefBook, Values } from './steps';
+import { LpRoleField, PosOutletsField } from './PosOutlets';
 import { Copyable } from './TriggersStep';
 
 const t = ru.setup;
@@ -265,6 +266,18 @@ export function FieldView(p: FieldProps) {
       );
     case 'webhook':
       return <WebhookField id={id} field={f} view={p.view} />;
+    case 'posOutlets':
+      return (
+        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error} wide asGroup>
+          <PosOutletsField field={f} value={p.value} onChange={p.onChange} busy={p.busy} view={p.view} />
+        </Frame>
+      );
+    case 'lpRole':
+      return (
+        <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error}>
+          <LpRoleField id={id} describedBy={describedBy} field={f} value={p.value} onChange={p.onChange} busy={p.busy} view={p.view} />
+        </Frame>
+      );
   }
 }
 

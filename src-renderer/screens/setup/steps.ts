@@ -4,6 +4,7 @@ import { measoftStatuses } from '../../../src-shared/measoft-statuses';
 import type { SecretKey, SettingsSection } from '../../../src-shared/settings';
 import type { ConnectionTestTarget } from '../../../src-shared/systems';
 import { ru } from '../../i18n/ru';
+import { PartnersStep } from './PartnersStep';
 import { TriggersStep } from './TriggersStep';
 import { TunnelLiveState } from './TunnelState';
 import type { StepContext } from './types';
@@ -56,7 +57,11 @@ export type Field =
    */
   | (PathField & { kind: 'codeMap'; keys: { ref: RefBook } | { typed: { label: string; placeholder?: string } }; column: string; valueColumn: string; choices: Choices; emptyLabel: string; noChoices: string })
   /** Read-only: the address a sender posts to, with a copy button. */
-  | (FieldBase & { kind: 'webhook'; source: 'leeloo' | 'kassa' });
+  | (FieldBase & { kind: 'webhook'; source: 'leeloo' | 'kassa' })
+  /** RetailCRM site or store code → LIFE POS outlet, with each site's INN, from both accounts (LIFE POS sales). */
+  | (PathField & { kind: 'posOutlets'; level: 'site' | 'store' })
+  /** A LIFE POS role among those the organisation's employees have (the courier role). */
+  | (PathField & { kind: 'lpRole' });
 
 /** A field inside a record of a `records` list; its path is relative to the record. */
 export type RecordField = Extract<Field, { kind: 'text' | 'choice' }>;
@@ -354,6 +359,18 @@ export const setupSteps: SetupStep[] = [
         ],
       },
       {
+        title: r.pos.outlets,
+        hint: r.pos.outletsHint,
+        fields: [
+          { kind: 'posOutlets', level: 'site', path: 'outletBySite', label: r.pos.outletSites, hint: r.pos.outletSitesHint, testId: 'pos-outlet-sites' },
+          { kind: 'posOutlets', level: 'store', path: 'outletByStore', label: r.pos.outletStores, hint: r.pos.outletStoresHint, testId: 'pos-outlet-stores' },
+        ],
+      },
+      {
+        title: r.pos.couriers,
+        fields: [{ kind: 'lpRole', path: 'courierRoleGuid', label: r.pos.courierRole, hint: r.pos.courierRoleHint, testId: 'pos-courier-role' }],
+      },
+      {
         title: r.pos.tasks,
         fields: [
           { kind: 'ref', path: 'taskUserGroup', ref: 'userGroups', label: r.pos.taskGroup, hint: r.pos.taskGroupHint, emptyLabel: r.pos.taskGroupNone, testId: 'pos-task-group' },
@@ -507,6 +524,15 @@ export const setupSteps: SetupStep[] = [
         ],
       },
     ],
+  },
+  {
+    kind: 'custom',
+    id: 'partners',
+    title: r.partners.title,
+    intro: r.partners.intro,
+    optional: true,
+    done: (v) => v.values.statuscheck.enabled && v.values.statuscheck.partners.some((p) => p.enabled),
+    Component: PartnersStep,
   },
   {
     kind: 'form',

@@ -4,15 +4,20 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A local LIFE POS API v6 (contracts/lifepos.md): sign-in by phone and password with bearer tokens that
- * expire, the required X-LP-* headers, roles, legal entities, outlets, employees, workplaces, sales with the
- * v6 three-status model (state / payment_status / shipping_status), cursor paging, transactions, the
- * organisation PATCH that turns on notifications, and the notifications themselves (JSON POSTs, at least once).
- * Every path may carry the `/v6` prefix. Money is integer kopecks.
+ * expire, the required X-LP-* headers, legal entities, outlets, employees, workplaces, units of measure, sales
+ * with the v6 three-status model (state / payment_status / shipping_status), cursor paging, the organisation
+ * PATCH that turns on notifications, and the notifications themselves (JSON POSTs, at least once).
+ * Every path may carry the `/v6` prefix (money documents, refunds and units also `/v5`). Money is integer kopecks.
+ *
+ * Real shapes (test/fixtures/real/lifepos): sale lines with `good_type`, `uom`, `tax`, `sale_price`, `total_sum`;
+ * changing a sale is a JSON-Patch array answered 204 with no body (cancel = replace `/state` with `Cancelled`);
+ * payments are money documents `…/deals/sales/{guid}/docs/money` (`SalePayment` / `SaleRefund` with
+ * `total_sum`, `sum_by_cash`, `sum_by_card`), a refund is `POST …/docs/money/refunds` for a payment; a
+ * notification is the object itself tagged `type_of` (`Sale`, `SalePayment`, `SaleRefund`, `FiscalDocumentReceipt`).
  *
  * Design-contract parts (vendor silent), the same as the client's: sale delivery data in
- * `extensions.delivery{address, date, time_from, time_to, courier{guid}}`, `payments[]` on the sale,
- * `POST …/deals/sales/{guid}/cancel|refund`, `GET /orgs/{org}/transactions`, `GET /orgs/{org}/roles`, the
- * error body `{code, message, errors?: [{field, message}]}`, and the notification payload.
+ * `extensions.delivery{address, date, time_from, time_to, courier{guid}}`, `GET /orgs/{org}/transactions`, the
+ * error body `{code, message, errors?: [{field, message}]}`. No roles list: none is documented.
  */
 
 export type LpRoleCode = 'Owner' | 'Administrator' | 'Manager' | 'Cashier' | 'Courier' | 'Guest';
@@ -32,6 +37,10 @@ export interface LifePosEmulatorOptions {
   rateLimit?: number;
   /** How a returned shipment is spelled: the reference's `Returned` (default) or the welcome page's `Refunded`. */
   returnedSpelling?: 'Returned' | 'Refunded';
+  /** A courier employee on staff, so the Courier role is among the employees' roles (default true). */
+  staffCourier?: boolean;
+  /** API versions that serve the money documents and refunds (default both v6 and v5). */
+  moneyDocVersions?: Array<'v5' | 'v6'>;
 }
 
 export interface LpSalePosition {
@@ -40,6 +49,20 @@ export interface LpSalePosition {
   quantity: number;
   priceKopecks: number;
   totalKopecks: number;
+  uomGuid: string;
+  tax: string | null;
+}
+
+export interface LpMoneyDocState {
+  guid: string;
+  type_of: 'SalePayment' | 'SaleRefund';
+  saleGuid: string;
+  forPaymentGuid: string | null;
+  totalKopecks: number;
+  cashKopecks: number;
+  cardKopecks: number;
+  fiscalGuid: string;
+  createdAt: string;
 }
 
 export interface LpSaleState {
@@ -57,7 +80,7 @@ export interface LpSaleState {
   positions: LpSalePosition[];
   customer: { name: string | null; phone: string | null; email: string | null } | null;
   delivery: { address: string | null; date: string | null; time_from: string | null; time_to: string | null; courierGuid: string | null } | null;
-  payments: Array<{ guid: string; type: string; amountKopecks: number; at: string }>;
+  moneyDocs: LpMoneyDocState[];
   createdAt: string;
   updatedAt: string;
   seq: number;
@@ -121,8 +144,12 @@ export interface LifePosEmulator {
   transactions(): LpTransactionState[];
   addLegalEntity(e: { inn: string; name: string }): string;
   addOutlet(o: { name: string; legalEntityGuid: string; address: string }): string;
-  /** The cashier or courier takes a payment: payment_status Paid (or PartiallyPaid), a transaction, a notification. */
-  pay(number: string, p: { method: 'Cash' | 'Card'; amountKopecks?: number }): void;
+  /**
+   * The cashier or courier takes a payment: a `SalePayment` money document (all cash, all card, or split), payment
+   * status Paid (or PartiallyPaid), a transaction, and the notifications (the payment, its receipt, the sale).
+   */
+  pay(number: string, p: { method: 'Cash' | 'Card' | 'Mixed'; amountKopecks?: number; cashKopecks?: number }): void;
+  uoms(): Array<{ guid: string; name: string; code: string }>;
   /** The courier delivers, the cashier closes…: the fields change and a notification goes out. */
   setState(number: string, patch: { state?: string; shipping_status?: string }): void;
   expireTokens(): void;
@@ -155,6 +182,8 @@ const SHIPPING_STATUSES = new Set(['NotShipped', 'Shipped', 'PartiallyShipped', 
 const WORKPLACE_TYPES = new Set(['Unknown', 'Mobile', 'Stationary', 'Automat']);
 const CLIENT_TYPES = new Set(['Unknown', 'App', 'WebApp', 'Service']);
 const TAX_SYSTEMS = new Set(['Osn', 'Usn', 'UsnMinus', 'Envd', 'Esn', 'Patent']);
+const TAXES = new Set(['Tax20', 'Tax10', 'Tax0', 'TaxFree', 'Tax5', 'Tax7', 'Tax22']);
+const GOOD_TYPES = new Set(['Product', 'ExciseProduct', 'Work', 'Service', 'Payment', 'AgentFee', 'Other']);
 
 type Json = Record<string, unknown>;
 
@@ -225,6 +254,14 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
       password: a.password,
     });
   });
+
+  const courierGuid = randomUUID();
+  if (o.staffCourier !== false) employees.set(courierGuid, { guid: courierGuid, name: 'Курьер Штатный', username: 'courier-staff', phone: '+79990000099', inn: null, role: 'Courier', password: null });
+  const uoms = [
+    { guid: randomUUID(), name: 'шт', code: '796' },
+    { guid: randomUUID(), name: 'кг', code: '166' },
+  ];
+  const moneyVersions = new Set(o.moneyDocVersions ?? ['v6', 'v5']);
 
   const legalEntities = new Map<string, LpLegalEntityState>();
   const outlets = new Map<string, LpOutletState>();
@@ -310,15 +347,11 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
     }
   }
 
-  const notify = (event: 'sale.created' | 'sale.updated' | 'sale.deleted', s: LpSaleState): boolean => {
+  /** Posts the object itself tagged `type_of`, as LIFE POS does (at least once). */
+  const send = (obj: Json): boolean => {
     const sub = subscription();
     if (!sub?.turned_on) return false;
-    const body = JSON.stringify({
-      version: '1.0',
-      event,
-      org: { guid: orgGuid },
-      sale: { guid: s.guid, number: s.number, state: s.state, payment_status: s.payment_status, shipping_status: s.shipping_status, updated_at: s.updatedAt },
-    });
+    const body = JSON.stringify(obj);
     const times = duplicate > 0 ? 2 : 1;
     if (duplicate > 0) duplicate--;
     for (let i = 0; i < times; i++) {
@@ -327,6 +360,7 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
     }
     return true;
   };
+  const notify = (_event: 'sale.created' | 'sale.updated' | 'sale.deleted', s: LpSaleState): boolean => send({ type_of: 'Sale', ...saleWire(s) });
 
   // ------------------------------------------------------------------------------------ wire forms
 
@@ -342,7 +376,15 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
     payment_status: s.payment_status,
     shipping_status: s.shipping_status,
     total_sum: money(s.totalKopecks),
-    positions: s.positions.map((p) => ({ type: p.type, name: p.name, quantity: p.quantity, price: money(p.priceKopecks), total_sum: money(p.totalKopecks) })),
+    positions: s.positions.map((p) => ({
+      good_type: p.type,
+      name: p.name,
+      uom: ref(p.uomGuid, 'Uom'),
+      tax: p.tax,
+      sale_price: money(p.priceKopecks),
+      quantity: p.quantity,
+      total_sum: money(p.totalKopecks),
+    })),
     customer: s.customer,
     extensions: s.delivery
       ? {
@@ -355,9 +397,20 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
           },
         }
       : {},
-    payments: s.payments.map((p) => ({ guid: p.guid, type: p.type, amount: money(p.amountKopecks), registered_at: p.at })),
     created_at: s.createdAt,
     updated_at: s.updatedAt,
+  });
+
+  const moneyDocWire = (d: LpMoneyDocState): Json => ({
+    type_of: d.type_of,
+    guid: d.guid,
+    sale: ref(d.saleGuid, 'Sale'),
+    ...(d.forPaymentGuid ? { for_payment: ref(d.forPaymentGuid, 'SalePayment') } : {}),
+    total_sum: money(d.totalKopecks),
+    sum_by_cash: money(d.cashKopecks),
+    sum_by_card: money(d.cardKopecks),
+    fiscal_document: ref(d.fiscalGuid, 'FiscalDocumentReceipt'),
+    created_at: d.createdAt,
   });
 
   const employeeWire = (e: LpEmployeeState): Json => ({
@@ -450,12 +503,22 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
         const p = obj(raw);
         const name = str(p.name);
         const quantity = typeof p.quantity === 'number' ? p.quantity : NaN;
-        const price = moneyValue(p.price);
+        const price = moneyValue(p.sale_price);
+        const uom = refGuid(p.uom);
+        const tax = str(p.tax);
+        const goodType = str(p.good_type) ?? 'Product';
         if (!name) errors.push({ field: `positions[${i}].name`, message: 'required' });
+        else if (name.length > 128) errors.push({ field: `positions[${i}].name`, message: 'must be at most 128 characters' });
         if (!(quantity > 0)) errors.push({ field: `positions[${i}].quantity`, message: 'must be positive' });
-        if (price === null || !Number.isInteger(price) || price < 0) errors.push({ field: `positions[${i}].price.value`, message: 'must be a non-negative integer (kopecks)' });
-        if (name && quantity > 0 && price !== null && Number.isInteger(price) && price >= 0) {
-          positions.push({ type: str(p.type) ?? 'Product', name, quantity, priceKopecks: price, totalKopecks: Math.round(price * quantity) });
+        if (price === null || !Number.isInteger(price) || price < 0) errors.push({ field: `positions[${i}].sale_price.value`, message: 'required: a non-negative integer (kopecks)' });
+        if (!uom) errors.push({ field: `positions[${i}].uom`, message: 'required' });
+        else if (!uoms.some((u) => u.guid === uom)) errors.push({ field: `positions[${i}].uom`, message: 'uom not found' });
+        if (tax !== null && !TAXES.has(tax)) errors.push({ field: `positions[${i}].tax`, message: `unknown tax ${tax}` });
+        if (!GOOD_TYPES.has(goodType)) errors.push({ field: `positions[${i}].good_type`, message: `unknown good type ${goodType}` });
+        const total = p.total_sum === undefined ? null : moneyValue(p.total_sum);
+        if (price !== null && total !== null && total !== Math.round(price * quantity)) errors.push({ field: `positions[${i}].total_sum.value`, message: 'must be sale_price × quantity' });
+        if (name && quantity > 0 && price !== null && Number.isInteger(price) && price >= 0 && uom) {
+          positions.push({ type: goodType, name, quantity, priceKopecks: price, totalKopecks: Math.round(price * quantity), uomGuid: uom, tax });
         }
       });
     }
@@ -490,7 +553,7 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
         Object.keys(delivery).length > 0
           ? { address: str(delivery.address), date: str(delivery.date), time_from: str(delivery.time_from), time_to: str(delivery.time_to), courierGuid }
           : null,
-      payments: [],
+      moneyDocs: [],
       createdAt: at,
       updatedAt: at,
       seq: ++saleSeq,
@@ -500,47 +563,59 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
     return s;
   }
 
-  function cancel(s: LpSaleState): LpSaleState {
-    if (s.state === 'Cancelled') return s;
+  function cancel(s: LpSaleState): void {
+    if (s.state === 'Cancelled') return;
     if (s.state === 'Completed' || s.payment_status === 'Paid' || s.payment_status === 'PartiallyPaid') {
       throw new ApiError(422, 'RequestIsNotValid', 'Продажа оплачена или завершена, отмена невозможна / Sale is paid or completed and cannot be cancelled', [
         { field: 'state', message: `state ${s.state}, payment_status ${s.payment_status}` },
       ]);
     }
     s.state = 'Cancelled';
-    touch(s);
-    notify('sale.updated', s);
-    return s;
   }
 
-  function refund(s: LpSaleState): LpSaleState {
-    if (s.payment_status === 'Refunded') return s;
-    if (s.payment_status !== 'Paid' && s.payment_status !== 'PartiallyPaid') {
-      throw new ApiError(422, 'RequestIsNotValid', 'По продаже нет оплаты / no payment for sale', [{ field: 'payment_status', message: s.payment_status }]);
+  const paidOf = (s: LpSaleState) => s.moneyDocs.reduce((sum, d) => sum + (d.type_of === 'SalePayment' ? d.totalKopecks : -d.totalKopecks), 0);
+
+  /** A refund money document for one payment: the whole payment unless smaller sums are given. */
+  function refund(s: LpSaleState, body: Json): LpMoneyDocState {
+    const forPayment = refGuid(body.for_payment);
+    const payment = s.moneyDocs.find((d) => d.guid === forPayment && d.type_of === 'SalePayment');
+    if (!forPayment || !payment) throw invalid([{ field: 'for_payment', message: forPayment ? 'payment not found in this sale' : 'required' }]);
+    if (s.moneyDocs.some((d) => d.type_of === 'SaleRefund' && d.forPaymentGuid === forPayment)) {
+      throw new ApiError(422, 'Duplicate', 'Оплата уже возвращена / payment is already refunded');
     }
-    const at = now();
-    for (const p of s.payments) {
-      transactions.push({ guid: randomUUID(), status: 'Completed', operation: 'Refund', payment_type: p.type, amountKopecks: p.amountKopecks, registered_at: at, saleGuid: s.guid, saleNumber: s.number });
-    }
-    s.payment_status = 'Refunded';
-    if (s.shipping_status === 'Shipped') s.shipping_status = returned;
+    const total = body.total_sum === undefined ? payment.totalKopecks : moneyValue(body.total_sum);
+    const cash = body.sum_by_cash === undefined ? payment.cashKopecks : moneyValue(body.sum_by_cash);
+    const card = body.sum_by_card === undefined ? payment.cardKopecks : moneyValue(body.sum_by_card);
+    const errors: Array<{ field: string; message: string }> = [];
+    if (total === null || !Number.isInteger(total) || total <= 0 || total > payment.totalKopecks) errors.push({ field: 'total_sum.value', message: 'must be 1..payment total (kopecks)' });
+    if (cash === null || card === null || cash < 0 || card < 0 || cash > payment.cashKopecks || card > payment.cardKopecks) errors.push({ field: 'sum_by_cash', message: 'parts must not exceed the payment parts' });
+    else if (total !== null && cash + card !== total && cash + card !== 0) errors.push({ field: 'sum_by_card', message: 'sum_by_cash + sum_by_card must equal total_sum' });
+    if (errors.length) throw invalid(errors);
+    const doc: LpMoneyDocState = { guid: randomUUID(), type_of: 'SaleRefund', saleGuid: s.guid, forPaymentGuid: forPayment, totalKopecks: total!, cashKopecks: cash!, cardKopecks: card!, fiscalGuid: randomUUID(), createdAt: now() };
+    s.moneyDocs.push(doc);
+    transactions.push({ guid: doc.guid, status: 'Completed', operation: 'Refund', payment_type: doc.cashKopecks > 0 ? 'Cash' : 'Card', amountKopecks: doc.totalKopecks, registered_at: doc.createdAt, saleGuid: s.guid, saleNumber: s.number });
+    s.payment_status = paidOf(s) <= 0 ? 'Refunded' : 'PartiallyRefunded';
+    if (s.payment_status === 'Refunded' && s.shipping_status === 'Shipped') s.shipping_status = returned;
     touch(s);
+    send({ ...moneyDocWire(doc) });
     notify('sale.updated', s);
-    return s;
+    return doc;
   }
 
-  function pay(number: string, p: { method: 'Cash' | 'Card'; amountKopecks?: number }): void {
+  function pay(number: string, p: { method: 'Cash' | 'Card' | 'Mixed'; amountKopecks?: number; cashKopecks?: number }): void {
     const s = findSale(number);
     if (!s) throw new Error(`no sale ${number}`);
     if (s.state === 'Cancelled') throw new Error(`sale ${number} is cancelled`);
-    const paid = s.payments.reduce((sum, x) => sum + x.amountKopecks, 0);
+    const paid = paidOf(s);
     const amount = p.amountKopecks ?? s.totalKopecks - paid;
-    const at = now();
-    const guid = randomUUID();
-    s.payments.push({ guid, type: p.method, amountKopecks: amount, at });
-    transactions.push({ guid, status: 'Completed', operation: 'Payment', payment_type: p.method, amountKopecks: amount, registered_at: at, saleGuid: s.guid, saleNumber: s.number });
+    const cash = p.method === 'Cash' ? amount : p.method === 'Card' ? 0 : Math.min(amount, p.cashKopecks ?? 0);
+    const doc: LpMoneyDocState = { guid: randomUUID(), type_of: 'SalePayment', saleGuid: s.guid, forPaymentGuid: null, totalKopecks: amount, cashKopecks: cash, cardKopecks: amount - cash, fiscalGuid: randomUUID(), createdAt: now() };
+    s.moneyDocs.push(doc);
+    transactions.push({ guid: doc.guid, status: 'Completed', operation: 'Payment', payment_type: cash > 0 ? 'Cash' : 'Card', amountKopecks: amount, registered_at: doc.createdAt, saleGuid: s.guid, saleNumber: s.number });
     s.payment_status = paid + amount >= s.totalKopecks ? 'Paid' : 'PartiallyPaid';
     touch(s);
+    send(moneyDocWire(doc));
+    send({ type_of: 'FiscalDocumentReceipt', guid: doc.fiscalGuid, sources: { print_view: `КАССОВЫЙ ЧЕК\nПРИХОД\nИТОГ ${(amount / 100).toFixed(2)}` } });
     notify('sale.updated', s);
   }
 
@@ -585,7 +660,7 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
   const forbid = () => new ApiError(403, 'NoPermissions', 'Недостаточно прав / No permissions');
   const notFound = (what: string) => new ApiError(404, 'NotFound', `${what} не найден(а) / not found`);
 
-  async function api(req: IncomingMessage, method: string, path: string, q: URLSearchParams, raw: string): Promise<{ status: number; body: unknown }> {
+  async function api(req: IncomingMessage, method: string, path: string, q: URLSearchParams, raw: string, version: string): Promise<{ status: number; body: unknown }> {
     if (method === 'POST' && path === '/auth/sign-in-by-phone') {
       const b = obj(jsonBody(raw));
       const phone = str(b.phone);
@@ -636,15 +711,13 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
           }
           org.extensions[ext] = v;
         }
-        return { status: 200, body: { guid: org.guid, name: org.name, extensions: org.extensions } };
+        // As production sees it: the organisation PATCH answers 204 with no body.
+        return { status: 204, body: null };
       }
     }
 
     if (method === 'GET' && rest === '/me') return { status: 200, body: employeeWire(me) };
-    if (method === 'GET' && rest === '/roles') {
-      const items = [...roleGuids].map(([code, guid]) => ({ guid, name: ROLE_TITLES[code], code }));
-      return { status: 200, body: paged(items, q, (x) => x) };
-    }
+    if (method === 'GET' && rest === '/uoms') return { status: 200, body: paged(uoms, q, (u) => ({ ...u, type_of: 'Uom' })) };
 
     if (rest === '/legal-entities' && method === 'GET') return { status: 200, body: paged([...legalEntities.values()], q, legalEntityWire) };
     if (rest === '/legal-entities' && method === 'POST') {
@@ -754,12 +827,6 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
         const v = q.get(param);
         if (v) list = list.filter((s) => s[field] === v);
       }
-      const updatedFrom = q.get('updated_at_from');
-      if (updatedFrom) {
-        const t = Date.parse(updatedFrom);
-        if (Number.isNaN(t)) throw invalid([{ field: 'updated_at_from', message: 'not a date' }]);
-        list = list.filter((s) => Date.parse(s.updatedAt) >= t);
-      }
       const openedFrom = q.get('opened_at_from');
       if (openedFrom) list = list.filter((s) => Date.parse(s.openedAt) >= Date.parse(openedFrom));
       const openedTo = q.get('opened_at_to');
@@ -783,28 +850,57 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
       const s = createSale(obj(jsonBody(raw)));
       return { status: 201, body: saleWire(s) };
     }
-    mm = /^\/deals\/sales\/([^/]+)(\/cancel|\/refund)?$/.exec(rest);
+    mm = /^\/deals\/sales\/([^/]+)(\/docs\/money(?:\/refunds)?)?$/.exec(rest);
     if (mm) {
       const s = sales.get(decodeURIComponent(mm[1]!));
-      if (method === 'GET' && !mm[2]) {
+      if (mm[2]) {
+        if (!moneyVersions.has(version)) throw notFound('Ресурс');
+        if (!s) throw notFound('Продажа');
+        if (mm[2] === '/docs/money' && method === 'GET') return { status: 200, body: paged(s.moneyDocs, q, moneyDocWire) };
+        if (mm[2] === '/docs/money/refunds' && method === 'POST') {
+          if (!canWrite(me.role, 'sales')) throw forbid();
+          return { status: 201, body: moneyDocWire(refund(s, obj(jsonBody(raw)))) };
+        }
+        throw notFound('Ресурс');
+      }
+      if (version !== 'v6') throw notFound('Ресурс');
+      if (method === 'GET') {
         if (!s) throw notFound('Продажа');
         return { status: 200, body: saleWire(s) };
       }
-      if (method === 'POST' && mm[2]) {
+      if (method === 'PATCH') {
         if (!canWrite(me.role, 'sales')) throw forbid();
         if (!s) throw notFound('Продажа');
-        return { status: 200, body: saleWire(mm[2] === '/cancel' ? cancel(s) : refund(s)) };
-      }
-      if (method === 'PATCH' && !mm[2]) {
-        if (!canWrite(me.role, 'sales')) throw forbid();
-        if (!s) throw notFound('Продажа');
-        const outlet = obj(obj(jsonBody(raw)).outlet ?? {});
-        const guid = typeof outlet.guid === 'string' ? outlet.guid : '';
-        if (!outlets.has(guid)) throw invalid([{ field: 'outlet', message: 'outlet not found' }]);
-        s.outletGuid = guid;
+        const ops = jsonBody(raw);
+        if (!Array.isArray(ops)) throw invalid([{ field: 'body', message: 'JSON Patch array expected (RFC 6902)' }]);
+        // All or nothing: every operation is checked before any applies.
+        const apply: Array<() => void> = [];
+        for (const raw of ops) {
+          const op = obj(raw);
+          const p = (str(op.path) ?? '').replace(/^\/?/, '/');
+          if (op.op !== 'replace') throw invalid([{ field: 'op', message: `unsupported op ${String(op.op)}` }]);
+          if (p === '/state') {
+            const v = str(op.value);
+            if (!v || !SALE_STATES.has(v)) throw invalid([{ field: 'state', message: `unknown state ${String(op.value)}` }]);
+            if (v === 'Cancelled') {
+              const probe = { ...s };
+              cancel(probe);
+              apply.push(() => cancel(s));
+            } else apply.push(() => void (s.state = v));
+          } else if (p === '/outlet') {
+            const g = refGuid(op.value);
+            if (!g || !outlets.has(g)) throw invalid([{ field: 'outlet', message: 'outlet not found' }]);
+            apply.push(() => void (s.outletGuid = g));
+          } else if (p === '/comment') {
+            const c = op.value === null ? null : str(op.value);
+            if (c && c.length > 512) throw invalid([{ field: 'comment', message: 'must be at most 512 characters' }]);
+            apply.push(() => void (s.comment = c));
+          } else throw invalid([{ field: 'path', message: `unsupported path ${p}` }]);
+        }
+        for (const f of apply) f();
         touch(s);
         notify('sale.updated', s);
-        return { status: 200, body: saleWire(s) };
+        return { status: 204, body: null };
       }
     }
 
@@ -822,14 +918,16 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
     throw notFound('Ресурс');
   }
 
-  const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
+  const reply = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
     res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
-    const path = url.pathname.replace(/^\/v6(?=\/)/, '').replace(/\/+$/, '') || '/';
+    const vm = /^\/(v\d+)(?=\/)/.exec(url.pathname);
+    const version = vm?.[1] ?? 'v6';
+    const path = url.pathname.replace(/^\/v\d+(?=\/)/, '').replace(/\/+$/, '') || '/';
     const raw = await readBody(req);
     const log = (status: number) => requests.push({ method, path: url.pathname, status, at: Date.now() });
 
@@ -841,10 +939,10 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
         /* an empty control call */
       }
       const s = findSale(str(b.guid) ?? str(b.number) ?? '');
-      if (!s) return send(res, 404, { code: 'NotFound', message: 'sale not found' });
+      if (!s) return reply(res, 404, { code: 'NotFound', message: 'sale not found' });
       const event = str(b.event);
       const ok = notify(event === 'sale.created' || event === 'sale.deleted' ? event : 'sale.updated', s);
-      return send(res, ok ? 200 : 409, ok ? { ok: true } : { code: 'NotSubscribed', message: 'notifications are not turned on' });
+      return reply(res, ok ? 200 : 409, ok ? { ok: true } : { code: 'NotSubscribed', message: 'notifications are not turned on' });
     }
 
     if (faults.latencyMs > 0) await new Promise((r) => setTimeout(r, faults.latencyMs));
@@ -858,7 +956,7 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
     if (failStatus !== undefined) {
       log(failStatus);
       const code = failStatus === 429 ? 'TooManyRequests' : failStatus === 401 ? 'Unauthorized' : failStatus === 403 ? 'NoPermissions' : 'InternalServerError';
-      return send(res, failStatus, { code, message: `HTTP ${failStatus}` }, failStatus === 429 || failStatus === 503 ? { 'retry-after': '2' } : {});
+      return reply(res, failStatus, { code, message: `HTTP ${failStatus}` }, failStatus === 429 || failStatus === 503 ? { 'retry-after': '2' } : {});
     }
     if (malformed > 0) {
       malformed--;
@@ -875,7 +973,7 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
     if (!req.headers['accept-language']) missing.push({ field: 'Accept-Language', message: 'required header' });
     if (missing.length) {
       log(400);
-      return send(res, 400, { code: 'RequestIsNotValid', message: 'Required headers are missing', errors: missing });
+      return reply(res, 400, { code: 'RequestIsNotValid', message: 'Required headers are missing', errors: missing });
     }
 
     if (o.rateLimit && o.rateLimit > 0) {
@@ -883,22 +981,23 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
       while (recent.length && recent[0]! <= t - 1000) recent.shift();
       if (recent.length >= o.rateLimit) {
         log(429);
-        return send(res, 429, { code: 'TooManyRequests', message: 'Слишком много запросов / Too many requests' }, { 'retry-after': '1' });
+        return reply(res, 429, { code: 'TooManyRequests', message: 'Слишком много запросов / Too many requests' }, { 'retry-after': '1' });
       }
       recent.push(t);
     }
 
     const late = () => (faults.answerLatencyMs > 0 ? new Promise((r) => setTimeout(r, faults.answerLatencyMs)) : Promise.resolve());
     try {
-      const out = await api(req, method, path, url.searchParams, raw);
+      const out = await api(req, method, path, url.searchParams, raw, version);
       log(out.status);
       await late();
-      send(res, out.status, out.body);
+      if (out.status === 204) res.writeHead(204).end();
+      else reply(res, out.status, out.body);
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
       log(err.status);
       await late();
-      send(res, err.status, { code: err.code, message: err.message, ...(err.errors.length ? { errors: err.errors } : {}) }, err.headers);
+      reply(res, err.status, { code: err.code, message: err.message, ...(err.errors.length ? { errors: err.errors } : {}) }, err.headers);
     }
   };
 
@@ -931,6 +1030,7 @@ export async function startLifePosEmulator(o: LifePosEmulatorOptions = {}): Prom
     addLegalEntity,
     addOutlet,
     pay,
+    uoms: () => [...uoms],
     setState(number, patch) {
       const s = findSale(number);
       if (!s) throw new Error(`no sale ${number}`);

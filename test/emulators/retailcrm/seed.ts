@@ -88,8 +88,8 @@ export const legalEntities = [
     name: 'ИП Соколова',
     legalName: 'Индивидуальный предприниматель Соколова Анна Викторовна',
     contragentType: 'enterpreneur',
-    inn: '772814390271',
-    ogrn: '318774600123456',
+    INN: '772814390271',
+    OGRNIP: '318774600123456',
     legalAddress: '115280, г. Москва, ул. Ленинская Слобода, д. 19, кв. 42',
     vatRate: 'none',
     countryIso: 'RU',
@@ -99,9 +99,9 @@ export const legalEntities = [
     name: 'ООО «Прилавок»',
     legalName: 'Общество с ограниченной ответственностью «Прилавок»',
     contragentType: 'legal-entity',
-    inn: '7813629154',
-    kpp: '781301001',
-    ogrn: '1197847123450',
+    INN: '7813629154',
+    KPP: '781301001',
+    OGRN: '1197847123450',
     legalAddress: '197101, г. Санкт-Петербург, Каменноостровский пр-т, д. 26-28, лит. А, пом. 14-Н',
     vatRate: '20',
     countryIso: 'RU',
@@ -116,7 +116,6 @@ export const stores = [
     inventoryType: 'integer',
     active: true,
     description: 'Основной склад, Москва',
-    legalEntity: 'ip-sokolova',
     address: { index: '115280', region: 'Москва', city: 'Москва', street: 'ул. Ленинская Слобода', building: '19', text: 'г. Москва, ул. Ленинская Слобода, д. 19' },
     phone: { number: '+74951234567' },
   },
@@ -127,7 +126,6 @@ export const stores = [
     inventoryType: 'integer',
     active: true,
     description: 'Розничный магазин, Санкт-Петербург',
-    legalEntity: 'ooo-prilavok',
     address: { index: '197101', region: 'Санкт-Петербург', city: 'Санкт-Петербург', street: 'Каменноостровский пр-т', building: '26-28', text: 'г. Санкт-Петербург, Каменноостровский пр-т, д. 26-28' },
     phone: { number: '+78127654321' },
   },
@@ -154,6 +152,16 @@ export const users = [
   { id: 14, firstName: 'Дмитрий', lastName: 'Кузнецов', patronymic: 'Олегович', email: 'kuznetsov@prilavok.test', phone: '+79161112233', position: 'Курьер', isAdmin: false, isManager: false, groups: ['couriers'] },
   { id: 15, firstName: 'Елена', lastName: 'Орлова', patronymic: 'Андреевна', email: 'orlova@prilavok.test', phone: '+79117778899', position: 'Поддержка', isAdmin: false, isManager: false, groups: ['integration-support'], active: false },
 ];
+
+/**
+ * The legal entity of each site («магазин»): RetailCRM keeps it on the site as `contragent`, never on a store
+ * (склад). A site not listed here has the first legal entity.
+ */
+export const siteLegalEntity: Record<string, string> = {
+  shop: 'ip-sokolova',
+  spb: 'ooo-prilavok',
+  opt: 'ooo-prilavok',
+};
 
 export const siteNames: Record<string, string> = {
   shop: 'Интернет-магазин «Прилавок»',

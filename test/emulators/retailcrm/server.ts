@@ -121,6 +121,8 @@ interface Order {
   site: string;
   status: string;
   statusUpdatedAt: string;
+  /** The comment to the last status change (`order[statusComment]`). */
+  statusComment: string | null;
   createdAt: string;
   orderType: string;
   orderMethod: string;
@@ -508,6 +510,7 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
       site,
       status: str(input.status) ?? 'new',
       statusUpdatedAt: str(input.createdAt) ?? now(),
+      statusComment: str(input.statusComment),
       createdAt: str(input.createdAt) ?? now(),
       orderType: str(input.orderType) ?? 'eshop-individual',
       orderMethod: str(input.orderMethod) ?? 'shopping-cart',
@@ -601,7 +604,7 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
 
     const scalar: Array<keyof Order> = [
       'externalId', 'status', 'orderType', 'orderMethod', 'firstName', 'lastName', 'patronymic', 'phone', 'additionalPhone', 'email',
-      'customerComment', 'managerComment', 'shipmentStore', 'shipmentDate',
+      'customerComment', 'managerComment', 'shipmentStore', 'shipmentDate', 'statusComment',
     ];
     for (const k of scalar) if (k in patch) (o as unknown as Json)[k] = str(patch[k]);
     for (const k of ['weight', 'length', 'width', 'height', 'managerId'] as const) {
@@ -892,7 +895,8 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
           defaultForCrm: i === 0,
           ymlUrl: null,
           loadFromYml: false,
-          contragent: { contragentType: 'enterpreneur', legalName: seed.legalEntities[0]!.legalName, code: seed.legalEntities[0]!.code },
+          // The site's legal entity in full, requisites upper case (reference/sites as recorded by the official clients).
+          contragent: (({ name: _n, ...l }) => l)(seed.legalEntities.find((l) => l.code === seed.siteLegalEntity[code]) ?? seed.legalEntities[0]!),
           countryIso: 'RU',
           currency: 'RUB',
           ordering: (i + 1) * 10,
@@ -900,7 +904,7 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
         },
       ]),
     ),
-    'legal-entities': seed.legalEntities.map((l) => ({ ...l, active: true })),
+    'legal-entities': seed.legalEntities.map(({ name: _n, ...l }) => ({ ...l })),
     couriers: seed.couriers.map((c) => ({ ...c })),
     'order-types': {
       'eshop-individual': { name: 'Физическое лицо', code: 'eshop-individual', active: true, defaultForCrm: true, defaultForApi: true },
@@ -1153,11 +1157,13 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
       return [201, { success: true, id: cust.id }];
     }
     if (path === '/api/v5/customers-corporate' && get) {
-      const nick = q.get('filter[nickName]');
+      // `nickName` is a list filter (string[] in the official clients): `filter[nickName][]=…`; any of them matches.
+      const nicks = q.getAll('filter[nickName][]');
+      if (q.has('filter[nickName]')) throw new ApiError(400, 'Errors in the input parameters', { nickName: 'This value should be of type array.' });
       const inn = q.get('filter[contragentInn]');
       const list = corporate.filter(
         (c) =>
-          (nick === null || String(c.nickName ?? '').toLowerCase().includes(nick.toLowerCase())) &&
+          (nicks.length === 0 || nicks.some((nick) => String(c.nickName ?? '').toLowerCase().includes(nick.toLowerCase()))) &&
           (inn === null || ((c.companies ?? []) as Array<{ contragent?: { INN?: string } }>).some((co) => co.contragent?.INN === inn)),
       );
       const { page, pagination } = paginate(list, q);

@@ -11,21 +11,24 @@ import {
   outletSchema,
   pageSchema,
   parseErrorBody,
+  parseMoneyDoc,
   parseSale,
   parseTransaction,
-  roleSchema,
   saleBody,
+  uomSchema,
   workplaceSchema,
   type LpEmployee,
   type LpErrorBody,
   type LpLegalEntity,
   type LpMe,
+  type LpMoneyDoc,
   type LpOrg,
   type LpOutlet,
   type LpRole,
   type LpSale,
   type LpSaleInput,
   type LpTransaction,
+  type LpUom,
   type LpWorkplace,
   type MoneyUnit,
 } from './types.js';
@@ -65,9 +68,7 @@ export interface ListSalesQuery {
   itemsPerPage?: number;
   state?: string;
   paymentStatus?: string;
-  /** ISO 8601: sales updated at or after (design contract: `updated_at_from`). */
-  updatedFrom?: string;
-  /** `created_at_asc`, `updated_at_desc`, … */
+  /** `created_at_asc`, `updated_at_desc`, … (values from the v6 list reference). */
   orderBy?: string;
 }
 
@@ -79,7 +80,13 @@ export interface LifePosClient {
   outlets(o?: CallOptions): Promise<LpOutlet[]>;
   employees(o?: CallOptions): Promise<LpEmployee[]>;
   createEmployee(e: { name: string; username: string; phone: string; roleGuid: string; inn?: string | null }, o?: CallOptions): Promise<LpEmployee>;
-  roles(o?: CallOptions): Promise<LpRole[]>;
+  /**
+   * The roles the organisation's employees have, read from the employees list (documented), not from a roles
+   * endpoint (none is documented): the merchant picks the courier role among them.
+   */
+  rolesInUse(o?: CallOptions): Promise<LpRole[]>;
+  /** Units of measure (`uom` is required on a sale line). */
+  uoms(o?: CallOptions): Promise<LpUom[]>;
   workplaces(o?: CallOptions): Promise<LpWorkplace[]>;
   createWorkplace(
     w: { workplaceType: 'Mobile' | 'Stationary' | 'Automat'; name?: string; employeeGuid?: string; outletGuid?: string },
@@ -90,10 +97,17 @@ export interface LifePosClient {
   getSale(guid: string, o?: CallOptions): Promise<LpSale | null>;
   findSaleByNumber(number: string, o?: CallOptions): Promise<LpSale | null>;
   listSales(q: ListSalesQuery, o?: CallOptions): Promise<{ items: LpSale[]; nextPageToken: string | null }>;
-  cancelSale(guid: string, o?: CallOptions): Promise<LpSale>;
-  refundSale(guid: string, o?: CallOptions): Promise<LpSale>;
-  /** Moves a sale to another outlet (the shop changed in RetailCRM): `PATCH …/deals/sales/{guid}` (design contract). */
-  updateSaleOutlet(guid: string, outletGuid: string, o?: CallOptions): Promise<LpSale>;
+  /** Cancels a sale: a JSON-Patch replacing its state, answered 204 with no body. */
+  cancelSale(guid: string, o?: CallOptions): Promise<void>;
+  /**
+   * The sale's money documents (`…/deals/sales/{guid}/docs/money`): every payment taken and refund given. A sale
+   * whose documents cannot be read is an error, never an empty list.
+   */
+  saleMoneyDocs(guid: string, o?: CallOptions): Promise<LpMoneyDoc[]>;
+  /** Returns a payment: `POST …/deals/sales/{guid}/docs/money/refunds` for that payment document. */
+  refundPayment(saleGuid: string, payment: LpMoneyDoc, o?: CallOptions): Promise<void>;
+  /** Moves a sale to another outlet (the shop changed in RetailCRM): a JSON-Patch array, answered 204. */
+  updateSaleOutlet(guid: string, outletGuid: string, o?: CallOptions): Promise<void>;
   transactions(q: { from?: string }, o?: CallOptions): Promise<LpTransaction[]>;
   subscribe(urls: { primary: string; secondary?: string | null }, o?: CallOptions): Promise<void>;
 }
@@ -101,11 +115,10 @@ export interface LifePosClient {
 const seg = (v: string) => encodeURIComponent(v);
 
 /**
- * Every path the client uses, in one place. Vendor-documented: sign-in, orgs, me, legal entities, outlets,
- * employees, workplaces, sales (list/create/get), the org PATCH for the notification extension.
- * Design contract (vendor silent; the emulator implements the same): roles list, cancel and refund as
- * `POST …/deals/sales/{guid}/cancel|refund` (both idempotent: cancelling a cancelled sale or refunding a
- * refunded one answers the sale unchanged), and the organisation-wide transactions list.
+ * Every path the client uses, in one place (the API version is the first segment). Vendor-documented: sign-in,
+ * orgs, me, legal entities, outlets, employees, workplaces, uoms, sales (list/create/get/JSON-Patch), the sale's
+ * money documents and their refunds (v5 reference, a production v4 integration), the org PATCH for notifications.
+ * The money documents are read at v6 first and at v5 when v6 has no such route (see README.md).
  */
 export const LIFEPOS_PATHS = {
   signIn: 'auth/sign-in-by-phone',
@@ -115,14 +128,17 @@ export const LIFEPOS_PATHS = {
   legalEntities: (org: string) => `v6/orgs/${seg(org)}/legal-entities`,
   outlets: (org: string) => `v6/orgs/${seg(org)}/outlets`,
   employees: (org: string) => `v6/orgs/${seg(org)}/employees`,
-  roles: (org: string) => `v6/orgs/${seg(org)}/roles`,
+  uoms: (org: string, v = 'v6') => `${v}/orgs/${seg(org)}/uoms`,
   workplaces: (org: string) => `v6/orgs/${seg(org)}/workplaces`,
   sales: (org: string) => `v6/orgs/${seg(org)}/deals/sales`,
   sale: (org: string, guid: string) => `v6/orgs/${seg(org)}/deals/sales/${seg(guid)}`,
-  cancelSale: (org: string, guid: string) => `v6/orgs/${seg(org)}/deals/sales/${seg(guid)}/cancel`,
-  refundSale: (org: string, guid: string) => `v6/orgs/${seg(org)}/deals/sales/${seg(guid)}/refund`,
+  moneyDocs: (org: string, guid: string, v = 'v6') => `${v}/orgs/${seg(org)}/deals/sales/${seg(guid)}/docs/money`,
+  refunds: (org: string, guid: string, v = 'v6') => `${v}/orgs/${seg(org)}/deals/sales/${seg(guid)}/docs/money/refunds`,
   transactions: (org: string) => `v6/orgs/${seg(org)}/transactions`,
 } as const;
+
+/** API versions tried in turn for the money documents: v6 first, v5 (documented there) when v6 has no route. */
+const MONEY_DOC_VERSIONS = ['v6', 'v5'] as const;
 
 const TITLE = 'LIFE POS';
 const ROLE_HINT = 'Укажите в настройках телефон и пароль сотрудника с ролью Владелец или Администратор.';
@@ -152,6 +168,11 @@ interface CallReq {
   /** Answer 404 with null instead of an error. */
   nullOn404?: boolean;
 }
+
+const PATCH_HEADERS = { 'content-type': 'application/json-patch+json' };
+
+/** What `call` answers for a 404 the caller asked to see (an empty 2xx body answers null). */
+const NOT_FOUND = Symbol('not found');
 
 export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
   const { config, redactor } = opts;
@@ -272,7 +293,7 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
         if (token === t) token = null;
         continue;
       }
-      if (res.status === 404 && req.nullOn404) return null;
+      if (res.status === 404 && req.nullOn404) return NOT_FOUND;
       throw errorFor(res.status, err, detailOf(method, path, res), req.action);
     }
   }
@@ -339,6 +360,17 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
     return meCache;
   }
 
+  let uomCache: string | null | undefined;
+
+  /** The unit every sale line is counted in (a line needs one): the organisation's «шт», else its first unit. */
+  async function defaultUom(signal?: AbortSignal): Promise<string | null> {
+    if (uomCache !== undefined) return uomCache;
+    const list = await client.uoms(signal ? { signal } : {});
+    const piece = list.find((u) => /^(шт|штук)/i.test(u.name ?? '') || /^(796|pcs|piece)$/i.test(u.code ?? ''));
+    uomCache = (piece ?? list[0])?.guid ?? null;
+    return uomCache;
+  }
+
   async function findByNumber(number: string, signal?: AbortSignal): Promise<LpSale | null> {
     let pageToken: string | undefined;
     // The search also matches comments and custom properties: keep only the exact number.
@@ -359,7 +391,7 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
     return null;
   }
 
-  return {
+  const client: LifePosClient = {
     async signIn(o) {
       token = null;
       await signIn(o?.signal);
@@ -374,7 +406,26 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
     legalEntities: (o) => all(LIFEPOS_PATHS.legalEntities(org), { presentation: 'full' }, 'чтение юрлиц', one(legalEntitySchema, 'legal entity'), o?.signal),
     outlets: (o) => all(LIFEPOS_PATHS.outlets(org), { presentation: 'full' }, 'чтение торговых точек', one(outletSchema, 'outlet'), o?.signal),
     employees: (o) => all(LIFEPOS_PATHS.employees(org), { presentation: 'full' }, 'чтение сотрудников', one(employeeSchema, 'employee'), o?.signal),
-    roles: (o) => all(LIFEPOS_PATHS.roles(org), {}, 'чтение ролей', one(roleSchema, 'role'), o?.signal),
+    async rolesInUse(o) {
+      const byGuid = new Map<string, LpRole>();
+      for (const e of await all(LIFEPOS_PATHS.employees(org), { presentation: 'full' }, 'чтение сотрудников', one(employeeSchema, 'employee'), o?.signal)) {
+        if (!e.roleGuid) continue;
+        const known = byGuid.get(e.roleGuid);
+        if (known) known.employees.push(e.name ?? e.username ?? e.guid);
+        else byGuid.set(e.roleGuid, { guid: e.roleGuid, name: e.role, employees: [e.name ?? e.username ?? e.guid] });
+      }
+      return [...byGuid.values()];
+    },
+
+    async uoms(o) {
+      for (const v of MONEY_DOC_VERSIONS) {
+        const body = await call('GET', LIFEPOS_PATHS.uoms(org, v), { query: { items_per_page: 100 }, action: 'чтение единиц измерения', nullOn404: true, signal: o?.signal });
+        if (body === NOT_FOUND) continue;
+        const items = Array.isArray(body) ? body : parse(pageSchema, body, 'единицы измерения').items;
+        return items.map(one(uomSchema, 'uom'));
+      }
+      return [];
+    },
     workplaces: (o) => all(LIFEPOS_PATHS.workplaces(org), { presentation: 'full' }, 'чтение рабочих мест', one(workplaceSchema, 'workplace'), o?.signal),
 
     async createEmployee(e, o) {
@@ -404,6 +455,7 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
 
     async createSale(s, o) {
       const openedBy = s.openedByGuid ?? (meCache ?? (await me(o?.signal))).guid;
+      if (s.uomGuid === undefined) s = { ...s, uomGuid: await defaultUom(o?.signal) };
       try {
         const body = await call('POST', LIFEPOS_PATHS.sales(org), {
           json: saleBody(s, openedBy, unit),
@@ -436,7 +488,7 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
         nullOn404: true,
         signal: o?.signal,
       });
-      return body === null ? null : sale(unwrap(body), 'sale');
+      return body === NOT_FOUND || body === null ? null : sale(unwrap(body), 'sale');
     },
 
     findSaleByNumber: (number, o) => findByNumber(number, o?.signal),
@@ -450,7 +502,6 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
           items_per_page: q.itemsPerPage,
           state: q.state,
           payment_status: q.paymentStatus,
-          updated_at_from: q.updatedFrom,
           order_by: q.orderBy,
         },
         'чтение списка продаж',
@@ -460,23 +511,85 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
     },
 
     async cancelSale(guid, o) {
-      const body = await call('POST', LIFEPOS_PATHS.cancelSale(org, guid), { json: {}, idempotent: true, action: 'отмена продажи', signal: o?.signal });
-      return sale(unwrap(body), 'sale');
+      // v6 keeps the deal state in `state`; a v4 account answers that path as invalid and takes `/status` instead
+      // (the production integration's spelling), so that is tried once before giving up.
+      const attempts = [
+        [{ op: 'replace', path: '/state', value: 'Cancelled' }],
+        [{ op: 'replace', path: '/status', value: 'Canceled' }],
+      ];
+      let first: unknown = null;
+      for (const patch of attempts) {
+        try {
+          await call('PATCH', LIFEPOS_PATHS.sale(org, guid), { body: JSON.stringify(patch), headers: PATCH_HEADERS, idempotent: true, action: 'отмена продажи', signal: o?.signal });
+          return;
+        } catch (err) {
+          if (!(err instanceof SyncError) || err.code !== 'RequestIsNotValid' || first) throw first ?? err;
+          first = err;
+        }
+      }
+    },
+
+    async saleMoneyDocs(guid, o) {
+      for (const v of MONEY_DOC_VERSIONS) {
+        const out: LpMoneyDoc[] = [];
+        let pageToken: string | undefined;
+        let found = true;
+        for (let i = 0; i < MAX_PAGES; i++) {
+          const body = await call('GET', LIFEPOS_PATHS.moneyDocs(org, guid, v), {
+            query: { presentation: 'full', page_token: pageToken },
+            action: 'чтение оплат продажи',
+            nullOn404: true,
+            signal: o?.signal,
+          });
+          if (body === NOT_FOUND) {
+            found = false;
+            break;
+          }
+          const p = Array.isArray(body) ? { items: body as unknown[], next_page_token: null } : parse(pageSchema, body, 'оплаты продажи');
+          for (const item of p.items) {
+            try {
+              out.push(parseMoneyDoc(item, unit));
+            } catch (e) {
+              throw shapeError('оплата продажи', e instanceof Error ? e.message : String(e), item);
+            }
+          }
+          if (!p.next_page_token || p.items.length === 0) break;
+          pageToken = p.next_page_token;
+        }
+        if (found) return out;
+      }
+      throw new SyncError({
+        kind: 'needsAttention',
+        system: 'lifepos',
+        code: 'NotFound',
+        detail: `GET ${MONEY_DOC_VERSIONS.map((v) => LIFEPOS_PATHS.moneyDocs(org, guid, v)).join(' | ')} → 404`,
+        message: `${TITLE}: оплаты продажи ${guid} не удалось прочитать (LIFE POS не нашёл её денежные документы). Деньги по ней не попадут в RetailCRM, пока оплаты не прочитаются: проверьте продажу в LIFE POS и нажмите «Повторить».`,
+      });
+    },
+
+    async refundPayment(saleGuid, payment, o) {
+      const money = (wire: number | null) => ({ value: wire ?? 0, currency: 'RUB' });
+      const json = {
+        for_payment: { guid: payment.guid, type_of: payment.typeOf ?? 'SalePayment' },
+        total_sum: money(payment.totalWire),
+        sum_by_cash: money(payment.cashWire),
+        sum_by_card: money(payment.cardWire),
+      };
+      for (const v of MONEY_DOC_VERSIONS) {
+        const body = await call('POST', LIFEPOS_PATHS.refunds(org, saleGuid, v), { json, idempotent: false, action: 'возврат оплаты', nullOn404: true, signal: o?.signal });
+        if (body !== NOT_FOUND) return;
+      }
+      throw new SyncError({
+        kind: 'needsAttention',
+        system: 'lifepos',
+        code: 'NotFound',
+        message: `${TITLE}: возврат оплаты по продаже ${saleGuid} не принят — LIFE POS не нашёл продажу или её оплату. Проверьте продажу в LIFE POS.`,
+      });
     },
 
     async updateSaleOutlet(guid, outletGuid, o) {
-      const body = await call('PATCH', LIFEPOS_PATHS.sale(org, guid), {
-        json: { outlet: { guid: outletGuid, type_of: 'Outlet' } },
-        idempotent: true,
-        action: 'смена торговой точки',
-        signal: o?.signal,
-      });
-      return sale(unwrap(body), 'sale');
-    },
-
-    async refundSale(guid, o) {
-      const body = await call('POST', LIFEPOS_PATHS.refundSale(org, guid), { json: {}, idempotent: true, action: 'возврат оплаты', signal: o?.signal });
-      return sale(unwrap(body), 'sale');
+      const patch = [{ op: 'replace', path: '/outlet', value: { guid: outletGuid, type_of: 'Outlet' } }];
+      await call('PATCH', LIFEPOS_PATHS.sale(org, guid), { body: JSON.stringify(patch), headers: PATCH_HEADERS, idempotent: true, action: 'смена торговой точки', signal: o?.signal });
     },
 
     transactions: (q, o) =>
@@ -509,13 +622,14 @@ export function createLifePosClient(opts: LifePosClientOptions): LifePosClient {
       ];
       await call('PATCH', LIFEPOS_PATHS.org(org), {
         body: JSON.stringify(patch),
-        headers: { 'content-type': 'application/json-patch+json', 'x-lp-client-extensions': 'notification_service' },
+        headers: { ...PATCH_HEADERS, 'x-lp-client-extensions': 'notification_service' },
         idempotent: true,
         action: 'подписка на обновления организации',
         signal: o?.signal,
       });
     },
   };
+  return client;
 }
 
 function tokenOf(body: unknown): string | null {

@@ -8,17 +8,17 @@ import { num, strOrNull as str } from '../wire.js';
  * come as `{guid, type_of}` objects or bare GUID strings. Money inside the engine is integer kopecks; the wire
  * unit (kopecks by default, roubles when configured) is converted here and nowhere else.
  *
+ * Confirmed shapes (see README.md here and test/fixtures/real/lifepos): sale lines carry `sale_price` and
+ * `total_sum` as `{value, currency}` with `good_type`, `uom`, `tax`; money is kopecks on the wire; payments are the
+ * sale's money documents (`…/deals/sales/{guid}/docs/money`: `SalePayment` / `SaleRefund` with `total_sum`,
+ * `sum_by_cash`, `sum_by_card`); notifications are the object itself tagged `type_of`.
+ *
  * Design contract (our choices where the vendor is silent; the emulator in test/emulators/lifepos implements
  * exactly this):
  * - Delivery data of a sale travels in `extensions.delivery`:
  *   `{address, date: "YYYY-MM-DD", time_from: "HH:MM", time_to: "HH:MM", courier: {guid, type_of: "Employee"}}`.
  *   The assigned courier is `extensions.delivery.courier`; the courier's own mobile workplace is the sale's
  *   top-level `workplace`.
- * - Payments taken on a sale are listed in the sale's `payments[]`:
- *   `{guid, type: "Cash"|"Card"|…, amount: {value, currency}, registered_at}`.
- * - Transactions (`GET /v6/orgs/{org}/transactions?registered_at_from=…`, cursor-paged like sales) are
- *   `{guid, status, operation: "Payment"|"Refund", payment_type, amount{value}, registered_at,
- *   meta_data{purpose: <sale number>}, sale{guid}}`.
  * - Errors are `{code, message, errors?: [{field, message}]}` with the v5 codes (Duplicate, TooManyRequests, …).
  */
 
@@ -191,8 +191,15 @@ function fieldLines(v: unknown): string[] {
 export const orgSchema = z.object({ guid: z.string(), name: str.transform((v) => v ?? '') });
 export type LpOrg = z.output<typeof orgSchema>;
 
-export const roleSchema = z.object({ guid: z.string(), name: str.transform((v) => v ?? ''), code: str });
-export type LpRole = z.output<typeof roleSchema>;
+/** A role some employees have: its guid, its name when LIFE POS gives one, and who has it (to recognise it by). */
+export interface LpRole {
+  guid: string;
+  name: string | null;
+  employees: string[];
+}
+
+export const uomSchema = z.object({ guid: z.string(), name: str, code: str });
+export type LpUom = z.output<typeof uomSchema>;
 
 export const meSchema = z
   .object({ guid: z.string(), name: str.transform((v) => v ?? ''), role: z.unknown().optional() })
@@ -233,7 +240,7 @@ export const employeeSchema = z
     else if (e.role && typeof e.role === 'object') {
       const r = e.role as Record<string, unknown>;
       roleGuid = typeof r.guid === 'string' ? r.guid : null;
-      const n = r.code ?? r.name;
+      const n = r.name ?? r.code;
       roleName = typeof n === 'string' ? n : null;
     }
     return { guid: e.guid, name: e.name, username: e.username, phone: e.phone, inn: e.inn, roleGuid, role: roleName };
@@ -247,19 +254,17 @@ export type LpWorkplace = z.output<typeof workplaceSchema>;
 
 // ------------------------------------------------------------------------------------------ sales
 
+/** A sale line: `sale_price` and `good_type` (production and v6 reference); `price` / `type` read for old answers. */
 const positionWire = z.object({
+  good_type: str,
   type: str,
   name: str,
   quantity: num,
+  sale_price: amount,
   price: amount,
   total_sum: amount,
-});
-
-const paymentWire = z.object({
-  guid: str,
-  type: str,
-  amount,
-  registered_at: str,
+  uom: ref,
+  tax: str,
 });
 
 const customerWire = z.object({ name: str, phone: str, email: str });
@@ -288,7 +293,6 @@ export const saleWireSchema = z.object({
   comment: str,
   customer: z.unknown().optional().transform((v) => customerWire.safeParse(v && typeof v === 'object' ? v : {}).data ?? null),
   extensions: obj,
-  payments: list(paymentWire),
   created_at: str,
   updated_at: str,
 });
@@ -300,16 +304,38 @@ export interface LpPosition {
   quantity: number;
   priceKopecks: number;
   totalKopecks: number;
+  uomGuid: string | null;
+  tax: string | null;
 }
 
+/** One part of a money document by how it was paid: what becomes one RetailCRM payment. */
 export interface LpPayment {
-  guid: string | null;
-  /** `Cash`, `Card`, or whatever else the POS reports. */
-  type: string | null;
+  /** `{document guid}:cash` / `:card`: stable, the idempotency key of the RetailCRM payment. */
+  guid: string;
+  type: 'Cash' | 'Card';
   amountKopecks: number;
   /** The amount as sent, in the wire unit: converted again if the unit setting is corrected later. */
   amountWire: number | null;
   at: string | null;
+}
+
+/** A money document of a sale (`…/docs/money`): a payment taken or a refund given. */
+export interface LpMoneyDoc {
+  guid: string;
+  /** `SalePayment`, `SaleRefund`, or whatever else LIFE POS tags it with. */
+  typeOf: string | null;
+  kind: 'payment' | 'refund' | 'other';
+  saleGuid: string | null;
+  /** A refund's payment. */
+  forPaymentGuid: string | null;
+  totalKopecks: number;
+  cashKopecks: number;
+  cardKopecks: number;
+  totalWire: number | null;
+  cashWire: number | null;
+  cardWire: number | null;
+  createdAt: string | null;
+  fiscalDocumentGuid: string | null;
 }
 
 export interface LpDelivery {
@@ -341,8 +367,6 @@ export interface LpSale {
   comment: string | null;
   customer: { name: string | null; phone: string | null; email: string | null };
   delivery: LpDelivery | null;
-  payments: LpPayment[];
-  paidKopecks: number;
   createdAt: string | null;
   updatedAt: string | null;
 }
@@ -355,7 +379,6 @@ export function parseSale(raw: unknown, unit: MoneyUnit): LpSale {
   const del = deliveryWire.safeParse(w.extensions.delivery && typeof w.extensions.delivery === 'object' ? w.extensions.delivery : null);
   const delivery = del.success ? del.data : null;
   const currency = currencyOf.parse(raw && typeof raw === 'object' ? (raw as Record<string, unknown>).total_sum : undefined);
-  const payments = w.payments.map((p) => ({ guid: p.guid, type: p.type, amountKopecks: k(p.amount, unit) ?? 0, amountWire: p.amount, at: p.registered_at }));
   return {
     guid: w.guid,
     number: w.number,
@@ -367,8 +390,16 @@ export function parseSale(raw: unknown, unit: MoneyUnit): LpSale {
     currency,
     positions: w.positions.map((p) => {
       const quantity = p.quantity ?? 1;
-      const priceKopecks = k(p.price, unit) ?? 0;
-      return { type: p.type, name: p.name, quantity, priceKopecks, totalKopecks: k(p.total_sum, unit) ?? Math.round(priceKopecks * quantity) };
+      const priceKopecks = k(p.sale_price ?? p.price, unit) ?? 0;
+      return {
+        type: p.good_type ?? p.type,
+        name: p.name,
+        quantity,
+        priceKopecks,
+        totalKopecks: k(p.total_sum, unit) ?? Math.round(priceKopecks * quantity),
+        uomGuid: p.uom,
+        tax: p.tax,
+      };
     }),
     outletGuid: w.outlet,
     workplaceGuid: w.workplace,
@@ -378,8 +409,6 @@ export function parseSale(raw: unknown, unit: MoneyUnit): LpSale {
     comment: w.comment,
     customer: { name: w.customer?.name ?? null, phone: w.customer?.phone ?? null, email: w.customer?.email ?? null },
     delivery: delivery ? { address: delivery.address, date: delivery.date, timeFrom: delivery.time_from, timeTo: delivery.time_to } : null,
-    payments,
-    paidKopecks: payments.reduce((s, p) => s + p.amountKopecks, 0),
     createdAt: w.created_at,
     updatedAt: w.updated_at,
   };
@@ -400,7 +429,9 @@ export interface LpSaleInput {
   state?: LpDealState;
   /** Defaults to the sum of the positions. */
   totalKopecks?: number;
-  positions: Array<{ name: string; quantity: number; priceKopecks: number; type?: string }>;
+  positions: Array<{ name: string; quantity: number; priceKopecks: number; type?: string; tax?: string | null }>;
+  /** Unit of measure for every line (`uom` is required on a line); null when the organisation has none to offer. */
+  uomGuid?: string | null;
   customer?: { name?: string | null; phone?: string | null; email?: string | null } | null;
   delivery?: { address?: string | null; date?: string | null; timeFrom?: string | null; timeTo?: string | null } | null;
 }
@@ -410,7 +441,16 @@ export function saleBody(s: LpSaleInput, openedBy: string | null, unit: MoneyUni
   const money = (kop: number) => ({ value: kopecksToWire(kop, unit), currency: 'RUB' });
   const positions = s.positions.map((p) => {
     const total = Math.round(p.priceKopecks * p.quantity);
-    return { type: p.type ?? 'Product', name: p.name, quantity: p.quantity, price: money(p.priceKopecks), total_sum: money(total) };
+    const line: Record<string, unknown> = {
+      good_type: p.type ?? 'Product',
+      name: p.name,
+      quantity: p.quantity,
+      sale_price: money(p.priceKopecks),
+      total_sum: money(total),
+    };
+    if (s.uomGuid) line.uom = { guid: s.uomGuid, type_of: 'Uom' };
+    if (p.tax) line.tax = p.tax;
+    return line;
   });
   const total = s.totalKopecks ?? s.positions.reduce((sum, p) => sum + Math.round(p.priceKopecks * p.quantity), 0);
   const body: Record<string, unknown> = {
@@ -493,17 +533,74 @@ export const pageSchema = z.object({
   next_page_token: str,
 });
 
-// ------------------------------------------------------------------------------------------ notifications
+// ------------------------------------------------------------------------------------------ money documents
 
-export interface LpNotification {
-  event: string | null;
-  guid: string | null;
-  number: string | null;
+const moneyDocWire = z.object({
+  guid: z.union([z.string(), z.number()]).transform(String),
+  type_of: str,
+  sale: ref,
+  for_payment: ref,
+  total_sum: amount,
+  sum_by_cash: amount,
+  sum_by_card: amount,
+  created_at: str,
+  fiscal_document: ref,
+});
+
+/** A wire money document → the engine's, kopecks. Throws a ZodError on a shape without a guid. */
+export function parseMoneyDoc(raw: unknown, unit: MoneyUnit): LpMoneyDoc {
+  const d = moneyDocWire.parse(raw);
+  const kind = d.type_of === 'SalePayment' ? 'payment' : d.type_of === 'SaleRefund' ? 'refund' : 'other';
+  return {
+    guid: d.guid,
+    typeOf: d.type_of,
+    kind,
+    saleGuid: d.sale,
+    forPaymentGuid: d.for_payment,
+    totalKopecks: k(d.total_sum, unit) ?? 0,
+    cashKopecks: k(d.sum_by_cash, unit) ?? 0,
+    cardKopecks: k(d.sum_by_card, unit) ?? 0,
+    totalWire: d.total_sum,
+    cashWire: d.sum_by_cash,
+    cardWire: d.sum_by_card,
+    createdAt: d.created_at,
+    fiscalDocumentGuid: d.fiscal_document,
+  };
 }
 
 /**
- * A notification body in any shape: the sale under `sale` / `deal` / `object` / `data` or at the root; only
- * the guid (or id) and number are read — the sale itself is re-read by guid. Null when neither is found.
+ * The payments a payment document stands for, one per way of paying: the cash part and the card part. A document
+ * that splits nothing (both parts zero) is one card payment of its total: money that is not cash.
+ */
+export function paymentsOf(doc: LpMoneyDoc): LpPayment[] {
+  if (doc.kind !== 'payment') return [];
+  const out: LpPayment[] = [];
+  if (doc.cashKopecks > 0) out.push({ guid: `${doc.guid}:cash`, type: 'Cash', amountKopecks: doc.cashKopecks, amountWire: doc.cashWire, at: doc.createdAt });
+  if (doc.cardKopecks > 0) out.push({ guid: `${doc.guid}:card`, type: 'Card', amountKopecks: doc.cardKopecks, amountWire: doc.cardWire, at: doc.createdAt });
+  if (out.length === 0 && doc.totalKopecks > 0) out.push({ guid: `${doc.guid}:card`, type: 'Card', amountKopecks: doc.totalKopecks, amountWire: doc.totalWire, at: doc.createdAt });
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------ notifications
+
+export interface LpNotification {
+  /** `type_of` of the object (`Sale`, `SalePayment`, `SaleRefund`, `FiscalDocumentReceipt`, …), or an older event name. */
+  event: string | null;
+  /** The sale the notification is about; null for objects that are not about a sale (a fiscal receipt). */
+  guid: string | null;
+  number: string | null;
+  /** The object's own guid (a payment document's, a receipt's). */
+  objectGuid: string | null;
+}
+
+const SALE_DOCS = new Set(['SalePayment', 'SaleRefund']);
+const NOT_SALES = new Set(['FiscalDocumentReceipt', 'FiscalDocument', 'FiscalDocumentCorrection']);
+
+/**
+ * A notification body. LIFE POS posts the object itself tagged `type_of`: a `Sale` (its guid is the sale's), a
+ * `SalePayment` / `SaleRefund` (the sale under `sale.guid`), a `FiscalDocumentReceipt` (not a sale: `guid` null).
+ * Older shapes — the sale under `sale` / `deal` / `object` / `data` or at the root — are still read. Null when
+ * nothing is recognisable.
  */
 export function parseLifePosNotification(body: unknown): LpNotification | null {
   let v = body;
@@ -517,17 +614,22 @@ export function parseLifePosNotification(body: unknown): LpNotification | null {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
   const root = v as Record<string, unknown>;
   const s = (x: unknown): string | null => (typeof x === 'string' && x !== '' ? x : typeof x === 'number' ? String(x) : null);
-  const event = s(root.event) ?? s(root.type) ?? s(root.event_type);
+  const refOf = (x: unknown): string | null => (x && typeof x === 'object' ? s((x as Record<string, unknown>).guid) : s(x));
+  const typeOf = s(root.type_of);
+  const own = s(root.guid) ?? s(root.id);
+  if (typeOf && NOT_SALES.has(typeOf)) return { event: typeOf, guid: null, number: null, objectGuid: own };
+  if (typeOf && SALE_DOCS.has(typeOf)) return { event: typeOf, guid: refOf(root.sale) ?? refOf(root.deal), number: null, objectGuid: own };
+  if (typeOf === 'Sale') return { event: typeOf, guid: own, number: s(root.number), objectGuid: own };
+  const event = typeOf ?? s(root.event) ?? s(root.type) ?? s(root.event_type);
   for (const key of ['sale', 'deal', 'object', 'data']) {
     const inner = root[key];
     if (inner && typeof inner === 'object' && !Array.isArray(inner)) {
       const o = inner as Record<string, unknown>;
       const guid = s(o.guid) ?? s(o.id);
       const number = s(o.number);
-      if (guid || number) return { event, guid, number };
+      if (guid || number) return { event, guid, number, objectGuid: guid };
     }
   }
-  const guid = s(root.guid) ?? s(root.id);
   const number = s(root.number);
-  return guid || number ? { event, guid, number } : null;
+  return own || number ? { event, guid: own, number, objectGuid: own } : null;
 }

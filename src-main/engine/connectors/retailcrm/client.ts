@@ -356,7 +356,8 @@ export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmCl
 
     async corporateSearch(qIn, o) {
       const q = new URLSearchParams({ limit: '100' });
-      if (qIn.name) q.set('filter[nickName]', qIn.name);
+      // A list filter in the API (string[]): sent with brackets, as both official clients do.
+      if (qIn.name) q.append('filter[nickName][]', qIn.name);
       if (qIn.inn) q.set('filter[contragentInn]', qIn.inn);
       const env = await call('GET', 'api/v5/customers-corporate', { query: q, signal: o?.signal });
       return parse(
@@ -451,11 +452,20 @@ export function envelopeError(status: number, env: { errorMsg?: string | undefin
   if (status === 404) {
     return new SyncError({ ...base, kind: 'needsAttention', message: `${TITLE}: не найден${explained ? ` (${explained})` : ''}. Проверьте номер или код.` });
   }
-  if (/^Parameter '.+' is missing$/.test(msg)) {
+  const missing = /^Parameter '([^']+)'(?: in '([^']+)')? is missing\.?$/.exec(msg);
+  if (missing && missing[1] === 'site' && !missing[2]) {
     return new SyncError({
       ...base,
       kind: 'needsAttention',
-      message: `${TITLE} отклонил запрос: ${explained}. У ключа доступ к нескольким магазинам — укажите магазин в настройках.`,
+      message: `${TITLE} отклонил запрос: не указан магазин. У ключа доступ к нескольким магазинам — укажите магазин в настройках RetailCRM.`,
+    });
+  }
+  if (missing) {
+    const where = missing[2] ? ` в «${missing[2]}»` : '';
+    return new SyncError({
+      ...base,
+      kind: 'needsAttention',
+      message: `${TITLE} отклонил запрос: не хватает обязательного поля «${missing[1]}»${where}${fields.length ? ` (${fields.join('; ')})` : ''}. Заполните его в заказе или в настройках и нажмите «Повторить».`,
     });
   }
   if (status >= 200 && status < 300) {

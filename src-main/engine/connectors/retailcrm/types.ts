@@ -146,21 +146,69 @@ export const storeSchema = z.looseObject({
 });
 export type CrmStore = z.output<typeof storeSchema>;
 
-export const siteSchema = z.looseObject({ ...refBase, id: num, url: str, currency: str, defaultForCrm: bool });
-export type CrmSite = z.output<typeof siteSchema>;
-
-export const legalEntitySchema = z.looseObject({
-  ...refBase,
+/**
+ * A legal entity as `reference/legal-entities` and a site's `contragent` carry it: the requisites are upper case
+ * (`INN`, `KPP`, `OGRN`, as both official API clients model them); lower case is read too, for old answers.
+ */
+const legalEntityWire = z.looseObject({
+  code: str,
+  name: str,
   legalName: str,
+  INN: str,
   inn: str,
+  KPP: str,
   kpp: str,
+  OGRN: str,
   ogrn: str,
+  OGRNIP: str,
   legalAddress: str,
   contragentType: str,
   vatRate: str,
   countryIso: str,
+  active: boolDefaultTrue,
 });
-export type CrmLegalEntity = z.output<typeof legalEntitySchema>;
+
+const digits = (v: string | null): string | null => {
+  const d = (v ?? '').replace(/\D/g, '');
+  return d === '' ? null : d;
+};
+
+function normaliseLegalEntity(l: z.output<typeof legalEntityWire>) {
+  return {
+    code: l.code ?? '',
+    name: l.name ?? l.legalName ?? l.code ?? '',
+    active: l.active,
+    legalName: l.legalName,
+    /** Digits only, or null. */
+    inn: digits(l.INN ?? l.inn),
+    kpp: l.KPP ?? l.kpp,
+    ogrn: l.OGRN ?? l.ogrn ?? l.OGRNIP,
+    legalAddress: l.legalAddress,
+    contragentType: l.contragentType,
+    vatRate: l.vatRate,
+    countryIso: l.countryIso,
+  };
+}
+
+export const legalEntitySchema = legalEntityWire.transform(normaliseLegalEntity);
+
+/**
+ * A site («магазин»). Its legal entity hangs here as `contragent` (the full legal entity; some answers carry only
+ * its code, as a string or in `contragentCode`): the INN the LIFE POS outlet matching starts from.
+ */
+export const siteSchema = z
+  .looseObject({ ...refBase, id: num, url: str, currency: str, defaultForCrm: bool, contragent: z.unknown().optional(), contragentCode: str })
+  .transform(({ contragent, contragentCode, ...site }) => {
+    let legal: CrmLegalEntity | null = null;
+    if (contragent && typeof contragent === 'object' && !Array.isArray(contragent)) {
+      const r = legalEntityWire.safeParse(contragent);
+      if (r.success) legal = normaliseLegalEntity(r.data);
+    }
+    const code = legal?.code || (typeof contragent === 'string' && contragent !== '' ? contragent : null) || contragentCode;
+    return { ...site, contragent: legal, contragentCode: code || null };
+  });
+export type CrmSite = z.output<typeof siteSchema>;
+export type CrmLegalEntity = ReturnType<typeof normaliseLegalEntity>;
 
 export const courierSchema = z.looseObject({
   id,

@@ -4,7 +4,7 @@ import type { ConnectionTestResult } from '../../connectors/types.js';
 import { retailcrm } from '../../connectors/retailcrm/index.js';
 import type { Engine } from '../../engine.js';
 import { toSyncError } from '../../errors.js';
-import type { PosDirectory } from './directory.js';
+import type { OutletMap, PosDirectory } from './directory.js';
 import { POS_SCOPES, roleTitle } from './rules.js';
 
 /** The LIFE POS connection and sale-settings checks, and the notification subscription they end with. */
@@ -38,7 +38,7 @@ export function posChecks(e: Engine, connectors: ConnectorRegistry, dir: PosDire
   }
 
   /** As the vendor's connector form does on save: the RetailCRM key's rights and the codes chosen for LIFE POS. */
-  async function checkCrmSettings(): Promise<string | null> {
+  async function checkCrmSettings(choicesToo: boolean): Promise<string | null> {
     const crm = connectors.client(retailcrm);
     const scopes = await crm.checkScopes(Object.keys(POS_SCOPES));
     if (!scopes.ok) {
@@ -52,8 +52,14 @@ export function posChecks(e: Engine, connectors: ConnectorRegistry, dir: PosDire
     if (pos.taskUserGroup && !(await crm.userGroups()).some((g) => g.code === pos.taskUserGroup)) {
       return `Группа пользователей «${pos.taskUserGroup}» для задач не найдена в RetailCRM.`;
     }
-    const problems = (await dir.outletMatches(true)).filter((m) => m.problem).map((m) => m.problem!);
-    if (problems.length) return `LIFE POS подключён, но склады не сопоставлены по ИНН: ${problems.join(' ')}`;
+    const map = await dir.outletMap(true);
+    // A site whose legal entity has several outlets is fine once a point is chosen for it or for every store;
+    // the connection test leaves that choice to the sale settings, where it is made.
+    const chosenByStores = (s: OutletMap['sites'][number]) => map.stores.length > 0 && map.stores.every((st) => st.outletGuid && s.outlets.some((o) => o.guid === st.outletGuid));
+    const problems = map.sites
+      .filter((m) => m.problem && (m.outlets.length === 0 || (choicesToo && !chosenByStores(m))))
+      .map((m) => m.problem!);
+    if (problems.length) return `LIFE POS подключён, но не для всех магазинов RetailCRM найдена торговая точка: ${problems.join(' ')} ${outletSummary(map)}`;
     return null;
   }
 
@@ -62,7 +68,7 @@ export function posChecks(e: Engine, connectors: ConnectorRegistry, dir: PosDire
     const account = await checkLifePosAccount();
     if ('problem' in account) return { ok: false, message: account.problem, detail: null };
     if (connectors.isConfigured(retailcrm)) {
-      const problem = await checkCrmSettings();
+      const problem = await checkCrmSettings(false);
       if (problem) return { ok: false, message: problem, detail: null };
     }
     const s = e.settings.get('pos');
@@ -73,7 +79,29 @@ export function posChecks(e: Engine, connectors: ConnectorRegistry, dir: PosDire
       return { ok: false, message: `LIFE POS подключён, но подписка на уведомления не удалась: ${x.message}`, detail: x.detail };
     }
     const role = account.me.role ? roleTitle(account.me.role) : null;
-    return { ok: true, message: `LIFE POS подключён: ${account.me.name}${role ? `, ${role}` : ''}.${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
+    const outlets = connectors.isConfigured(retailcrm) ? ` ${outletSummary(await dir.outletMap())}` : '';
+    const notes = (await guessNotes()).map((n) => ` ${n}`).join('');
+    return { ok: true, message: `LIFE POS подключён: ${account.me.name}${role ? `, ${role}` : ''}.${outlets}${notes}${s.enabled ? '' : ' Передача заказов выключена в настройках.'}`, detail: null };
+  }
+
+  /**
+   * Where the connector relies on something the vendor does not document and this account does not show it: the
+   * units of measure a sale line needs, a role for couriers. Said in the check, not discovered on the first order.
+   */
+  async function guessNotes(): Promise<string[]> {
+    const lp = connectors.client(lifepos);
+    const notes: string[] = [];
+    const uoms = await lp.uoms().catch(() => []);
+    if (uoms.length === 0) {
+      notes.push('Внимание: единицы измерения LIFE POS не прочитаны — строки продаж уйдут без единицы измерения; если LIFE POS её потребует, продажа не создастся, сообщите в поддержку.');
+    }
+    if (!e.settings.get('pos').courierRoleGuid) {
+      const couriers = (await lp.rolesInUse().catch(() => [])).filter((r) => /курьер|courier/i.test(r.name ?? ''));
+      if (couriers.length !== 1) {
+        notes.push('Внимание: роль для курьеров не выбрана — заведите в LIFE POS сотрудника с ролью «Курьер» и выберите эту роль в шаге «Касса и доставка LIFE POS», иначе курьеры RetailCRM не станут сотрудниками LIFE POS.');
+      }
+    }
+    return notes;
   }
 
   /**
@@ -85,15 +113,27 @@ export function posChecks(e: Engine, connectors: ConnectorRegistry, dir: PosDire
     if (!connectors.isConfigured(retailcrm)) return { ok: false, message: 'Сначала подключите RetailCRM: адрес и API-ключ.', detail: null };
     const account = await checkLifePosAccount();
     if ('problem' in account) return { ok: false, message: account.problem, detail: null };
-    const problem = await checkCrmSettings();
+    const problem = await checkCrmSettings(true);
     if (problem) return { ok: false, message: problem, detail: null };
     const s = e.settings.get('pos');
     return {
       ok: true,
-      message: `Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты${s.taskUserGroup ? ', группа для задач' : ''} и торговые точки в порядке.${s.enabled ? '' : ' Передача заказов выключена.'}`,
+      message: `Настройки LIFE POS проверены: права ключа RetailCRM, типы оплаты${s.taskUserGroup ? ', группа для задач' : ''} и торговые точки в порядке. ${outletSummary(await dir.outletMap())}${s.enabled ? '' : ' Передача заказов выключена.'}`,
       detail: null,
     };
   }
 
   return { subscribeNotifications, testConnection, testSaleSettings };
+}
+
+/** Every site and store with its INN and outlet, one line, for «Проверить подключение». */
+export function outletSummary(map: OutletMap): string {
+  const name = (guid: string | null, list: Array<{ guid: string; name: string }>) => (guid ? (list.find((o) => o.guid === guid)?.name ?? guid) : null);
+  const all = map.sites.flatMap((s) => s.outlets);
+  const byStores = (s: OutletMap['sites'][number]) => map.stores.some((st) => st.outletGuid && s.outlets.some((o) => o.guid === st.outletGuid));
+  const sites = map.sites.map(
+    (s) => `«${s.siteName}» (ИНН ${s.inn ?? 'не указан'}) → ${name(s.outletGuid, s.outlets) ?? (s.outlets.length === 0 ? 'нет точки' : byStores(s) ? 'по складам' : 'точка не выбрана')}`,
+  );
+  const stores = map.stores.filter((st) => st.outletGuid).map((st) => `склад «${st.storeName}» → ${name(st.outletGuid, all)}`);
+  return `Магазины: ${sites.join('; ') || 'нет'}.${stores.length ? ` Склады: ${stores.join('; ')}.` : ''}`;
 }

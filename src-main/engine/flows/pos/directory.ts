@@ -1,58 +1,71 @@
 import { lifepos } from '../../connectors/lifepos/index.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
-import { retailcrm, type CrmOrder } from '../../connectors/retailcrm/index.js';
+import { retailcrm } from '../../connectors/retailcrm/index.js';
 import type { Engine } from '../../engine.js';
 import { SyncError } from '../../errors.js';
+import { outletForOrder, siteOutlets, storeOutlets, type OutletChoice, type SiteOutlets, type StoreOutlet } from './rules.js';
 import { posStore } from './store.js';
 
 const REFS_TTL_MS = 5 * 60_000;
 
-export interface OutletMatch {
-  store: string;
-  storeName: string;
-  inn: string | null;
-  outletGuid: string | null;
-  outletName: string | null;
-  problem: string | null;
+/** Every RetailCRM site and store with the LIFE POS outlet its orders go to (the wizard and the connection test). */
+export interface OutletMap {
+  sites: SiteOutlets[];
+  stores: StoreOutlet[];
 }
 
 type Courier = { employeeGuid: string; workplaceGuid: string };
 
-/** Who and where in LIFE POS: outlets matched to RetailCRM stores by legal-entity INN, couriers as employees. */
+/**
+ * Who and where in LIFE POS: outlets found through the legal entity of the order's site (RetailCRM keeps it on the
+ * site as `contragent`, never on a store) and the merchant's choice where it has several; couriers as employees.
+ */
 export function posDirectory(e: Engine, connectors: ConnectorRegistry) {
-  let refs: { at: number; key: string; matches: OutletMatch[] } | null = null;
+  let refs: { at: number; key: string; map: OutletMap } | null = null;
   const courierLocks = new Map<number, Promise<Courier>>();
 
-  /** RetailCRM stores matched to LIFE POS outlets through the INN of the store's legal entity. */
-  async function outletMatches(refresh = false, signal?: AbortSignal): Promise<OutletMatch[]> {
-    const key = JSON.stringify([e.settings.get('retailcrm'), e.settings.get('lifepos')]);
-    if (!refresh && refs && refs.key === key && Date.now() - refs.at < REFS_TTL_MS) return refs.matches;
+  function outletChoice(): OutletChoice {
+    const pos = e.settings.get('pos');
+    return { byStore: pos.outletByStore, bySite: pos.outletBySite };
+  }
+
+  /** Every site and store with its INN and outlet, from both accounts' references (cached a few minutes). */
+  async function outletMap(refresh = false, signal?: AbortSignal): Promise<OutletMap> {
+    const choice = outletChoice();
+    const key = JSON.stringify([e.settings.get('retailcrm'), e.settings.get('lifepos'), choice]);
+    if (!refresh && refs && refs.key === key && Date.now() - refs.at < REFS_TTL_MS) return refs.map;
     const crm = connectors.client(retailcrm);
     const lp = connectors.client(lifepos);
     const opts = signal ? { signal } : {};
-    const [stores, legal, lpLegal, outlets] = await Promise.all([crm.stores(opts), crm.legalEntities(opts), lp.legalEntities(opts), lp.outlets(opts)]);
-    const innOf = new Map(legal.map((l) => [l.code, l.inn?.replace(/\D/g, '') || null]));
-    const matches = stores.map((st): OutletMatch => {
-      const legalCode = (st as Record<string, unknown>).legalEntity;
-      const inn = typeof legalCode === 'string' ? (innOf.get(legalCode) ?? null) : null;
-      const base = { store: st.code, storeName: st.name || st.code, inn };
-      if (!inn) return { ...base, outletGuid: null, outletName: null, problem: `У склада «${base.storeName}» в RetailCRM не указано юрлицо с ИНН.` };
-      const entity = lpLegal.find((l) => (l.inn ?? '').replace(/\D/g, '') === inn);
-      if (!entity) return { ...base, outletGuid: null, outletName: null, problem: `В LIFE POS нет юрлица с ИНН ${inn} (склад «${base.storeName}»). Добавьте его: Структура бизнеса → Юридические лица.` };
-      const outlet = outlets.find((o) => o.legalEntityGuid === entity.guid);
-      if (!outlet) return { ...base, outletGuid: null, outletName: null, problem: `У юрлица с ИНН ${inn} в LIFE POS нет торговой точки (склад «${base.storeName}»).` };
-      return { ...base, outletGuid: outlet.guid, outletName: outlet.name ?? null, problem: null };
-    });
-    refs = { at: Date.now(), key, matches };
-    return matches;
+    const [sites, stores, crmLegalEntities, lpLegalEntities, outlets] = await Promise.all([crm.sites(opts), crm.stores(opts), crm.legalEntities(opts), lp.legalEntities(opts), lp.outlets(opts)]);
+    const input = { sites, stores, crmLegalEntities, lpLegalEntities, outlets };
+    const siteRows = siteOutlets(input, choice);
+    const map = { sites: siteRows, stores: storeOutlets(input, choice, siteRows) };
+    refs = { at: Date.now(), key, map };
+    return map;
   }
 
-  async function outletFor(order: CrmOrder, signal: AbortSignal): Promise<string> {
-    const matches = await outletMatches(false, signal);
-    const m = order.shipmentStore ? matches.find((x) => x.store === order.shipmentStore) : matches.find((x) => x.outletGuid) ?? matches[0];
-    if (!m) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: `У заказа №${order.number} не указан склад, а в RetailCRM нет складов для сопоставления с LIFE POS.` });
-    if (!m.outletGuid) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: m.problem ?? 'Торговая точка LIFE POS не найдена.' });
-    return m.outletGuid;
+  /** The outlet for an order (its site, its shipment store), or the merchant's reason why there is none. */
+  async function outletFor(order: { number: string; site: string; shipmentStore: string | null }, signal: AbortSignal): Promise<string> {
+    const d = outletForOrder(order, (await outletMap(false, signal)).sites, outletChoice());
+    if ('problem' in d) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: d.problem });
+    return d.outletGuid;
+  }
+
+  /**
+   * The role for new courier employees: the merchant's choice, else the one role named «Курьер» among the roles
+   * the organisation's employees have. LIFE POS documents no roles list, so nothing is guessed beyond that.
+   */
+  async function courierRole(signal: AbortSignal): Promise<string> {
+    const chosen = e.settings.get('pos').courierRoleGuid;
+    if (chosen) return chosen;
+    const couriers = (await connectors.client(lifepos).rolesInUse({ signal })).filter((r) => /курьер|courier/i.test(r.name ?? ''));
+    if (couriers.length === 1) return couriers[0]!.guid;
+    throw new SyncError({
+      kind: 'needsAttention',
+      system: 'lifepos',
+      message: 'Курьера нельзя завести сотрудником LIFE POS: не выбрана роль для курьеров. Заведите в LIFE POS хотя бы одного сотрудника с ролью «Курьер» и выберите эту роль в настройках LIFE POS, затем нажмите «Повторить».',
+    });
   }
 
   /** One LIFE POS employee with the courier role and one mobile workplace per RetailCRM courier, ever. */
@@ -79,9 +92,8 @@ export function posDirectory(e: Engine, connectors: ConnectorRegistry) {
     // Adopt what an interrupted earlier attempt created, by its username, before creating anything.
     let employee = (await lp.employees(opts)).find((x) => x.username === username);
     if (!employee) {
-      const role = (await lp.roles(opts)).find((r) => r.code === 'Courier' || /курьер/i.test(r.name ?? ''));
-      if (!role) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: 'В LIFE POS нет роли «Курьер»: курьера нельзя завести сотрудником.' });
-      employee = await lp.createEmployee({ name: name.padEnd(5, ' ').slice(0, 64), username, phone, roleGuid: role.guid }, opts);
+      const roleGuid = await courierRole(signal);
+      employee = await lp.createEmployee({ name: name.padEnd(5, ' ').slice(0, 64), username, phone, roleGuid }, opts);
     }
     let workplace = (await lp.workplaces(opts)).find((w) => w.employeeGuid === employee.guid && w.workplaceType === 'Mobile');
     if (!workplace) workplace = await lp.createWorkplace({ workplaceType: 'Mobile', name: `Мобильное место: ${name}`.slice(0, 64), employeeGuid: employee.guid }, opts);
@@ -90,7 +102,7 @@ export function posDirectory(e: Engine, connectors: ConnectorRegistry) {
     return out;
   }
 
-  return { outletMatches, outletFor, ensureCourier };
+  return { outletMap, outletChoice, outletFor, ensureCourier };
 }
 
 export type PosDirectory = ReturnType<typeof posDirectory>;

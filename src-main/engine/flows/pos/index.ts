@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { lifepos, parseLifePosNotification } from '../../connectors/lifepos/index.js';
-import type { CrmOrder } from '../../connectors/retailcrm/index.js';
+import { retailcrm, type CrmOrder } from '../../connectors/retailcrm/index.js';
 import type { Db } from '../../db/open.js';
 import { SyncError, toSyncError } from '../../errors.js';
 import { retryStopped } from '../../jobs/define.js';
@@ -15,21 +15,24 @@ import { posJobs } from './jobs.js';
 import { decidePos } from './rules.js';
 import { posStore } from './store.js';
 
-export type { OutletMatch } from './directory.js';
+export type { OutletMap } from './directory.js';
 
 export const LIFEPOS_POLLER = 'lifepos.sales';
 export const LIFEPOS_WEBHOOK: InboxSource = { source: 'lifepos', system: 'lifepos' };
+/** Sales read per poll at most; the newest first, so a server that ignores the filter still gives the fresh ones. */
+const POLL_MAX_PAGES = 10;
 
 /**
  * RetailCRM ↔ LIFE POS, as the vendor's connector does it and a merchant expects: the creating status makes one
  * sale (its number is the RetailCRM order number, so a repeat is adopted), closing cancels an unpaid sale and
- * refuses a paid one with a clear message, a returned payment refunds; outlets come from the store's legal
- * entity INN; each courier becomes one employee with one mobile workplace; payments taken in LIFE POS come back
- * as RetailCRM payments; every problem becomes one RetailCRM task for the configured group.
+ * refuses a paid one with a clear message, a returned payment refunds; the outlet is the one of the legal entity
+ * of the order's site (its INN), chosen per store or site where it has several; each courier becomes one employee
+ * with one mobile workplace; payments taken in LIFE POS (the sale's money documents) come back as RetailCRM
+ * payments; every problem becomes one RetailCRM task for the configured group.
  */
 export const posFlow = {
   id: 'pos',
-  async install({ engine: e, connectors, jobs: registerJobs, connectionTest, poll }) {
+  async install({ engine: e, connectors, jobs: registerJobs, connectionTest, poll, api }) {
     const dir = posDirectory(e, connectors);
     const { jobs, applySale } = posJobs(e, connectors, dir);
     const checks = posChecks(e, connectors, dir, LIFEPOS_WEBHOOK.source);
@@ -44,6 +47,8 @@ export const posFlow = {
       ...LIFEPOS_WEBHOOK,
       toInbox: (req) => {
         const n = parseLifePosNotification(req.body);
+        // A fiscal receipt is not a sale: nothing to look up (its payment comes as its own notification).
+        if (n && !n.guid && n.event && /^Fiscal/.test(n.event)) return [];
         if (!n?.guid) {
           throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: 'Уведомление LIFE POS без продажи: сохранено в журнале, продажи перечитаются по расписанию.', detail: req.rawBody.toString('utf8').slice(0, 500) });
         }
@@ -113,35 +118,61 @@ export const posFlow = {
           jobs.refundSale.enqueue(q, { crmId: order.id, generation: row!.generation }, at);
           break;
         case 'moveOutlet':
-          jobs.moveOutlet.enqueue(q, { crmId: order.id, store: d.store }, at);
+          jobs.moveOutlet.enqueue(q, { crmId: order.id, store: d.store, site: order.site }, at);
           break;
         case 'none':
           break;
       }
     }
 
+    /**
+     * Reads the sales changed since the cursor, newest first. The vendor documents the ordering but no «updated
+     * since» filter for sales, so none is relied on: the walk stops at the first sale older than the cursor, or
+     * after a bounded number of pages; the cursor only ever moves forward. Notifications carry changes at once.
+     */
     async function pollSales(ctx: PollerContext): Promise<void> {
       if (!settings.get('pos').enabled || !connectors.isConfigured(lifepos)) return;
       const lp = connectors.client(lifepos);
-      let cursor = ctx.cursor();
+      const since = ctx.cursor();
+      let newest = since;
       let pageToken: string | undefined;
-      for (let pages = 0; pages < 200; pages++) {
-        const page = await lp.listSales({ ...(cursor ? { updatedFrom: cursor } : {}), orderBy: 'updated_at_asc', itemsPerPage: 100, ...(pageToken ? { pageToken } : {}) }, { signal: ctx.signal });
+      let reached = false;
+      for (let pages = 0; pages < POLL_MAX_PAGES && !reached; pages++) {
+        const page = await lp.listSales({ orderBy: 'updated_at_desc', itemsPerPage: 100, ...(pageToken ? { pageToken } : {}) }, { signal: ctx.signal });
         const touched: number[] = [];
         e.db.transaction(() => {
           for (const sale of page.items) {
+            // Sales updated at the cursor's own instant are read again (harmless): none is lost to a tie.
+            if (since && sale.updatedAt && sale.updatedAt < since) {
+              reached = true;
+              continue;
+            }
             const id = applySale(sale, e.db);
             if (id !== null) touched.push(id);
-            if (sale.updatedAt && (!cursor || sale.updatedAt > cursor)) cursor = sale.updatedAt;
+            if (sale.updatedAt && (!newest || sale.updatedAt > newest)) newest = sale.updatedAt;
           }
-          ctx.setCursor(cursor);
+          ctx.setCursor(newest);
         })();
         if (touched.length) e.events.emit('orders.changed', { ids: touched });
-        if (!page.nextPageToken) break;
+        if (!page.nextPageToken || page.items.length === 0) {
+          reached = true;
+          break;
+        }
         pageToken = page.nextPageToken;
+      }
+      if (!reached && since) {
+        e.log.warn('LIFE POS poll stopped at its page limit before reaching the cursor; older changes rely on notifications and re-reads', { since, newest, pages: POLL_MAX_PAGES });
       }
     }
 
-    return { outletMatches: dir.outletMatches, subscribeNotifications: checks.subscribeNotifications };
+    /** For the wizard: every site and store with its outlet, and the roles a courier employee can get. */
+    api.handle('pos.outlets', async ({ refresh }: { refresh?: boolean | undefined }) => {
+      if (!connectors.isConfigured(lifepos)) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: 'Сначала подключите LIFE POS: ID организации, телефон и пароль сотрудника.' });
+      if (!connectors.isConfigured(retailcrm)) throw new SyncError({ kind: 'needsAttention', system: 'retailcrm', message: 'Сначала подключите RetailCRM: адрес и API-ключ.' });
+      const [map, roles] = await Promise.all([dir.outletMap(refresh ?? false), connectors.client(lifepos).rolesInUse()]);
+      return { ...map, roles };
+    });
+
+    return { outletMap: dir.outletMap, subscribeNotifications: checks.subscribeNotifications };
   },
 } satisfies FlowModule<unknown>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { lifepos, wireToKopecks, type LpSale } from '../../connectors/lifepos/index.js';
+import { lifepos, paymentsOf, wireToKopecks, type LpSale } from '../../connectors/lifepos/index.js';
 import type { ConnectorRegistry } from '../../connectors/registry.js';
 import { crmOrderSchema, retailcrm } from '../../connectors/retailcrm/index.js';
 import { fromKopecks, toKopecks } from '../../core/money.js';
@@ -73,7 +73,8 @@ export function posJobs(e: Engine, connectors: ConnectorRegistry, dir: PosDirect
     state: PosRow['state'];
     done(sale: LpSale): boolean;
     refusal(sale: LpSale, row: PosRow): { message: string; detail: string } | null;
-    call(guid: string, signal: AbortSignal): Promise<LpSale>;
+    /** Makes the change and reads the sale as it is after it (the changes answer 204 with no body). */
+    call(sale: LpSale, signal: AbortSignal, note: (x: { sent?: unknown }) => void): Promise<LpSale>;
   }) {
     return defineJob({
       kind: o.kind,
@@ -86,8 +87,7 @@ export function posJobs(e: Engine, connectors: ConnectorRegistry, dir: PosDirect
         if (o.done(sale)) return { commit: (tx: Db) => setRow(tx, row, o.state, sale) };
         const refusal = o.refusal(sale, row);
         if (refusal) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', ...refusal });
-        note({ sent: { [o.op === 'close' ? 'cancel' : 'refund']: sale.guid } });
-        const after = await o.call(sale.guid, signal);
+        const after = await o.call(sale, signal, note);
         return { commit: (tx: Db) => setRow(tx, row, o.state, after) };
       },
     });
@@ -106,7 +106,11 @@ export function posJobs(e: Engine, connectors: ConnectorRegistry, dir: PosDirect
             detail: `sale ${sale.guid} state ${sale.state} payment ${sale.paymentStatus}`,
           }
         : null,
-    call: (guid, signal) => lp().cancelSale(guid, { signal }),
+    call: async (sale, signal, note) => {
+      note({ sent: { cancel: sale.guid } });
+      await lp().cancelSale(sale.guid, { signal });
+      return (await lp().getSale(sale.guid, { signal })) ?? { ...sale, state: 'Cancelled' };
+    },
   });
 
   const refundSale = saleChange({
@@ -119,23 +123,34 @@ export function posJobs(e: Engine, connectors: ConnectorRegistry, dir: PosDirect
       sale.paymentStatus !== 'Paid' && sale.paymentStatus !== 'PartiallyPaid'
         ? { message: `Возврат по заказу №${row.crm_number} невозможен: в LIFE POS по нему не было оплаты.`, detail: `sale ${sale.guid} payment ${sale.paymentStatus}` }
         : null,
-    call: (guid, signal) => lp().refundSale(guid, { signal }),
+    call: async (sale, signal, note) => {
+      const docs = await lp().saleMoneyDocs(sale.guid, { signal });
+      // A payment already refunded (a repeat of this job, or a refund made at the till) is not refunded twice.
+      const refunded = new Set(docs.filter((d) => d.kind === 'refund' && d.forPaymentGuid).map((d) => d.forPaymentGuid));
+      const open = docs.filter((d) => d.kind === 'payment' && !refunded.has(d.guid));
+      note({ sent: { refund: sale.guid, payments: open.map((d) => d.guid) } });
+      for (const d of open) await lp().refundPayment(sale.guid, d, { signal });
+      return (await lp().getSale(sale.guid, { signal })) ?? sale;
+    },
   });
 
+  /** `site`: the order's site, whose legal entity's outlets the store's choice is taken from. */
   const moveOutlet = defineJob({
     kind: 'lifepos.moveOutlet',
     system: 'lifepos',
     title: 'Смена торговой точки в LIFE POS',
-    payload: z.object({ crmId: z.number().int().positive(), store: z.string() }),
+    payload: z.object({ crmId: z.number().int().positive(), store: z.string(), site: z.string().optional() }),
     key: (p) => `lifepos:outlet:${p.crmId}:${p.store}`,
-    run: async ({ payload: { crmId, store }, signal, note }) => {
+    run: async ({ payload: { crmId, store, site }, signal, note }) => {
       const row = posStore.byCrmId(db, crmId);
       if (!row?.sale_guid) return { result: { skipped: 'no sale' } };
-      const m = (await dir.outletMatches(false, signal)).find((x) => x.store === store);
-      if (!m?.outletGuid) throw new SyncError({ kind: 'needsAttention', system: 'lifepos', message: m?.problem ?? `Склад «${store}» не сопоставлен с торговой точкой LIFE POS.` });
-      note({ sent: { sale: row.sale_guid, outlet: m.outletGuid } });
-      await lp().updateSaleOutlet(row.sale_guid, m.outletGuid, { signal });
-      const outletGuid = m.outletGuid;
+      const siteCode = site ?? (await crm().orderGet(crmId, 'id', undefined, { signal })).site;
+      const outletGuid = await dir.outletFor({ number: row.crm_number, site: siteCode, shipmentStore: store }, signal);
+      // Another store of the same outlet: nothing changes in LIFE POS.
+      if (outletGuid !== row.outlet_guid) {
+        note({ sent: { sale: row.sale_guid, outlet: outletGuid } });
+        await lp().updateSaleOutlet(row.sale_guid, outletGuid, { signal });
+      }
       return { commit: (tx: Db) => posStore.movedOutlet(tx, crmId, outletGuid, store) };
     },
   });
@@ -225,6 +240,38 @@ export function posJobs(e: Engine, connectors: ConnectorRegistry, dir: PosDirect
     },
   });
 
+  /**
+   * The sale's money documents → one RetailCRM payment per document and way of paying, once each. Documents that
+   * cannot be read fail the job (needs attention, retried): money never silently misses RetailCRM. `status` and
+   * `updatedAt`: the sale as seen when asked, so each change of it reads the documents once.
+   */
+  const readPayments = defineJob({
+    kind: 'lifepos.readPayments',
+    system: 'lifepos',
+    title: 'Чтение оплат продажи из LIFE POS',
+    payload: z.object({ guid: z.string(), saleTotal: z.number().nullable().optional(), status: z.string().nullable().optional(), updatedAt: z.string().nullable().optional() }),
+    key: (p) => `lp:payments:${p.guid}:${p.status ?? ''}:${p.updatedAt ?? ''}`,
+    run: async ({ payload: p, signal, note }) => {
+      const docs = await lp().saleMoneyDocs(p.guid, { signal });
+      const payments = docs.flatMap(paymentsOf);
+      note({ received: { documents: docs.map((d) => ({ guid: d.guid, type: d.typeOf, total: d.totalWire })), payments: payments.length } });
+      return {
+        commit: (tx: Db) => {
+          const row = posStore.bySaleGuid(tx, p.guid);
+          if (!row) return;
+          for (const pay of payments) {
+            if (pay.amountKopecks <= 0 || !posStore.firstSeenPayment(tx, pay.guid, p.guid, row.crm_id)) continue;
+            writePayment.enqueue(
+              e.queue,
+              { crmId: row.crm_id, paymentGuid: pay.guid, type: pay.type, kopecks: pay.amountKopecks, saleTotal: p.saleTotal ?? null, amount: pay.amountWire },
+              { orderId: row.order_id },
+            );
+          }
+        },
+      };
+    },
+  });
+
   /** A sale as LIFE POS has it now: state, chips, and the follow-ups (payments, status) — once each. */
   function applySale(sale: LpSale, tx: Db): number | null {
     const row = posStore.bySaleGuid(tx, sale.guid);
@@ -233,14 +280,9 @@ export function posJobs(e: Engine, connectors: ConnectorRegistry, dir: PosDirect
     const stateChanged = row.lp_state !== sale.state;
     posStore.saleChanged(tx, row.crm_id, sale.state, sale.paymentStatus);
     e.orders.setChip(row.order_id, 'lifepos', chipFor(sale));
-    for (const pay of sale.payments) {
-      if (!pay.guid || pay.amountKopecks <= 0) continue;
-      if (!posStore.firstSeenPayment(tx, pay.guid, sale.guid, row.crm_id)) continue;
-      writePayment.enqueue(
-        e.queue,
-        { crmId: row.crm_id, paymentGuid: pay.guid, type: pay.type ?? 'Cash', kopecks: pay.amountKopecks, saleTotal: sale.totalWire, amount: pay.amountWire },
-        { orderId: row.order_id },
-      );
+    // Payments are the sale's money documents, read by their own job: a paid status is the signal to read them.
+    if (sale.paymentStatus && sale.paymentStatus !== 'NotPaid') {
+      readPayments.enqueue(e.queue, { guid: sale.guid, saleTotal: sale.totalWire, status: sale.paymentStatus, updatedAt: sale.updatedAt }, { orderId: row.order_id });
     }
     const mapped = sale.state ? s.statusMap[sale.state as keyof typeof s.statusMap] : undefined;
     if (stateChanged && mapped) writeStatus.enqueue(e.queue, { crmId: row.crm_id, status: mapped, saleState: sale.state }, { orderId: row.order_id });
@@ -257,12 +299,12 @@ export function posJobs(e: Engine, connectors: ConnectorRegistry, dir: PosDirect
     run: async (ctx) => {
       const sale = await lp().getSale(ctx.payload.guid, { signal: ctx.signal });
       if (!sale) return { result: { missing: true } };
-      ctx.note({ received: { number: sale.number, state: sale.state, payment: sale.paymentStatus, payments: sale.payments.length } });
+      ctx.note({ received: { number: sale.number, state: sale.state, payment: sale.paymentStatus } });
       return { commit: (tx: Db) => void applySale(sale, tx) };
     },
   });
 
-  return { jobs: { createSale, closeSale, refundSale, moveOutlet, syncSale, writePayment, writeStatus, task }, applySale };
+  return { jobs: { createSale, closeSale, refundSale, moveOutlet, syncSale, readPayments, writePayment, writeStatus, task }, applySale };
 }
 
 export type PosJobs = ReturnType<typeof posJobs>['jobs'];
