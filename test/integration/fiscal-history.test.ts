@@ -154,6 +154,22 @@ describe('receipts from what happened to a payment', () => {
     expect(warnings).toHaveLength(1);
   });
 
+  it('a status RetailCRM marks «paymentComplete» counts as paid even when the merchant did not list it', async () => {
+    const o = cardOrder(107);
+    // «Зачислен курьерской службой»: complete in the reference, not in `paidPaymentStatuses` (['paid']).
+    emu.crm.editPayment(o.paymentId, { status: 'credited', amount: o.total });
+    await e().scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(docs(o.id, 'sell')).toHaveLength(1);
+    expect(emu.crm.requests.filter((r) => r.path === '/api/v5/reference/payment-statuses')).toHaveLength(1);
+    emu.crm.editPayment(o.paymentId, { status: 'returned' });
+    await e().scheduler.syncNow(CRM_HISTORY_POLLER);
+    await idle();
+    expect(docs(o.id, 'sell_refund')).toHaveLength(1);
+    // The book knows every status now: no second read.
+    expect(emu.crm.requests.filter((r) => r.path === '/api/v5/reference/payment-statuses')).toHaveLength(1);
+  });
+
   it('a change read long after it happened: the receipt is made and marked late in the timeline and the error log', async () => {
     const o = cardOrder(106);
     emu.crm.editPayment(o.paymentId, { status: 'paid', amount: o.total });

@@ -7,10 +7,10 @@ import type { InboxSource } from '../../jobs/inbox.js';
 import type { PollerContext } from '../../jobs/scheduler.js';
 import type { FlowModule } from '../types.js';
 import { changedOrderId, triggerOf } from './rules.js';
-import { crmIdOf, crmOrderRef, recordCrmOrders, sweepProgress } from './store.js';
+import { crmIdOf, crmOrderRef, paymentStatusBook, recordCrmOrders, sweepProgress } from './store.js';
 import { crmTriggers } from './triggers.js';
 
-export { crmOrderRef, recordCrmOrders, sweepProgress } from './store.js';
+export { crmOrderRef, paymentStatusBook, recordCrmOrders, sweepProgress } from './store.js';
 
 export const CRM_HISTORY_POLLER = 'retailcrm.history';
 export const CRM_WEBHOOK: InboxSource = { source: 'retailcrm', system: 'retailcrm' };
@@ -131,8 +131,34 @@ export const crmFlow = {
       if (pending.size) await flush(pending, sinceId, ctx, replay, generatedAt);
     }
 
+    /**
+     * A payment status the stored reference book does not know (a new one, or none read yet): the book is read
+     * again, at most once a minute, so «paymentComplete» decides what counts as money received.
+     */
+    let bookReadAt = 0;
+    async function knowPaymentStatuses(history: Map<number, HistoryRecord[]>, ctx: PollerContext): Promise<void> {
+      const book = paymentStatusBook.get(e.db) ?? {};
+      let unknown = false;
+      for (const list of history.values()) {
+        for (const r of list) {
+          const v = r.field === 'payments.status' ? (r.newValue as { code?: unknown } | null)?.code : undefined;
+          if (typeof v === 'string' && !(v in book)) unknown = true;
+        }
+      }
+      if (!unknown || Date.now() - bookReadAt < 60_000) return;
+      bookReadAt = Date.now();
+      try {
+        const list = await crm().paymentStatuses({ signal: ctx.signal });
+        paymentStatusBook.set(e.db, Object.fromEntries(list.map((x) => [x.code, x.paymentComplete])));
+      } catch (err) {
+        // The merchant's own list of paid statuses still applies; the book is read again next time.
+        e.log.warn('payment statuses could not be read', { err: err instanceof Error ? err.message : String(err) });
+      }
+    }
+
     /** Reads the changed orders in pages of 100 and commits them together with the cursor that covers them. */
     async function flush(ids: Set<number>, cursor: number, ctx: PollerContext, history: Map<number, HistoryRecord[]>, generatedAt: string | null): Promise<void> {
+      await knowPaymentStatuses(history, ctx);
       const all = [...ids];
       const orders: CrmOrder[] = [];
       const readAt = Date.now();

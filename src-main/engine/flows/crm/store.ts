@@ -50,3 +50,22 @@ export const sweepProgress = {
     else sql(db, 'DELETE FROM kv WHERE key = ?').run(SWEEP_KEY);
   },
 };
+
+const PAYMENT_STATUSES_KEY = 'retailcrm.paymentStatuses';
+
+/** RetailCRM's payment statuses (code → «paymentComplete»), as last read: a complete one means money received. */
+export const paymentStatusBook = {
+  get(db: Db): Record<string, boolean> | null {
+    const row = sql(db, 'SELECT value FROM kv WHERE key = ?').get(PAYMENT_STATUSES_KEY) as { value: string } | undefined;
+    return row ? (JSON.parse(row.value) as Record<string, boolean>) : null;
+  },
+  set(db: Db, book: Record<string, boolean>): void {
+    sql(db, `INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`).run(PAYMENT_STATUSES_KEY, JSON.stringify(book));
+  },
+  /** Codes of the statuses that mean the payment is complete. */
+  complete(db: Db): string[] {
+    return Object.entries(paymentStatusBook.get(db) ?? {})
+      .filter(([, complete]) => complete)
+      .map(([code]) => code);
+  },
+};

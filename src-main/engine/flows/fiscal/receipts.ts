@@ -9,6 +9,7 @@ import { courierStore } from '../courier/store.js';
 import { kassaProfile, type FiscalJobs } from './jobs.js';
 import { SyncError } from '../../errors.js';
 import type { CrmOrderRead } from '../crm/events.js';
+import { paymentStatusBook } from '../crm/store.js';
 import { crmSecondsBetween, currentState, moneyEvents, outstanding, paymentReplays, receiptKey, stateEvent, type FiscalRules, type Ledger, type MoneyEvent } from './money-events.js';
 import { codReceiptKey, crmPaymentReceiptKey, crmReceiptInput, externalIdFor, type ReceiptRequest } from './rules.js';
 import { receiptStore, type ReceiptRow } from './store.js';
@@ -58,7 +59,9 @@ export function fiscalReceipts(e: Engine, jobs: FiscalJobs) {
   function reconcile(order: CrmOrder, localId: number, db: Db, read: CrmOrderRead): void {
     const s = e.settings.get('kassa');
     if (!s.enabled) return;
-    const rules: FiscalRules = { paid: new Set(s.paidPaymentStatuses), refund: new Set(s.refundPaymentStatuses) };
+    // Paid: the merchant's statuses and every status RetailCRM's reference marks «paymentComplete».
+    const refund = new Set(s.refundPaymentStatuses);
+    const rules: FiscalRules = { paid: new Set([...s.paidPaymentStatuses, ...paymentStatusBook.complete(db)].filter((c) => !refund.has(c))), refund };
     const guarded = (run: () => void) => {
       try {
         run();
