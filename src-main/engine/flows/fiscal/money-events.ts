@@ -108,9 +108,9 @@ function createdOrderPayments(r: HistoryRecord): RawPayment[] {
 /**
  * The history of each payment of one order as a sequence of states: where it started before the first record
  * and where each change left it. Records of other orders are ignored. `current` (the order as RetailCRM has it
- * now) fills in what the records do not carry; `known` is what an earlier replay left.
+ * now) fills in what the records do not carry.
  */
-export function paymentReplays(records: HistoryRecord[], orderId: number, current: CrmOrder | null, known: ReadonlyMap<number, PaymentState> = new Map()): PaymentReplay[] {
+export function paymentReplays(records: HistoryRecord[], orderId: number, current: CrmOrder | null): PaymentReplay[] {
   const sorted = records.filter((r) => r.order?.id === orderId).sort((a, b) => a.id - b.id);
   const position = new Map(sorted.map((r, i) => [r.id, i]));
   const byPayment = new Map<number, HistoryRecord[]>();
@@ -139,13 +139,12 @@ export function paymentReplays(records: HistoryRecord[], orderId: number, curren
     const firstType = list.find((r) => r.field === 'payments.type');
     const creation = list.find((r) => r.field === 'payments' && r.newValue !== null && r.oldValue === null);
     const withOrder = createdWith.get(paymentId);
-    const prior = known.get(paymentId);
     // The state right after the payment appeared (or before the first record, for a payment that existed).
     const start: PaymentState = {
       exists: true,
-      status: firstStatus ? code(firstStatus.oldValue) : (cur?.status ?? code(withOrder?.payment.status) ?? prior?.status ?? null),
-      amountKop: firstAmount ? (kop(firstAmount.oldValue) ?? 0) : cur ? toKopecks(cur.amount) : (kop(withOrder?.payment.amount) ?? kop(creation?.payment?.amount) ?? prior?.amountKop ?? 0),
-      type: firstType ? code(firstType.oldValue) : (cur?.type ?? code(withOrder?.payment.type) ?? creation?.payment?.type ?? prior?.type ?? null),
+      status: firstStatus ? code(firstStatus.oldValue) : (cur?.status ?? code(withOrder?.payment.status) ?? null),
+      amountKop: firstAmount ? (kop(firstAmount.oldValue) ?? 0) : cur ? toKopecks(cur.amount) : (kop(withOrder?.payment.amount) ?? kop(creation?.payment?.amount) ?? 0),
+      type: firstType ? code(firstType.oldValue) : (cur?.type ?? code(withOrder?.payment.type) ?? creation?.payment?.type ?? null),
     };
     if (withOrder) {
       // Created with the order: its state then is in the record's full order.
@@ -155,11 +154,6 @@ export function paymentReplays(records: HistoryRecord[], orderId: number, curren
     }
     const appears = withOrder ?? creation;
     const before: PaymentState = appears ? { exists: false, status: null, amountKop: 0, type: start.type } : { ...start };
-    if (!appears && prior) {
-      // An earlier replay knows better than a guess, unless this batch's first records say otherwise.
-      if (!firstStatus) before.status = prior.status;
-      if (!firstAmount) before.amountKop = prior.amountKop;
-    }
     const steps: PaymentStep[] = [];
     let state: PaymentState = { ...before };
     if (withOrder) {
