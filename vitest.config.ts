@@ -13,7 +13,8 @@ export default defineConfig({
       {
         test: {
           name: 'integration',
-          include: ['test/integration/**/*.test.ts'],
+          // test/abuse: hostile requests against a real engine process, bounded in count and time.
+          include: ['test/integration/**/*.test.ts', 'test/abuse/**/*.test.ts'],
           environment: 'node',
           testTimeout: 60_000,
           hookTimeout: 60_000,

@@ -3,7 +3,7 @@
 import http from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 
-const { url, senders, perSender, warmup } = workerData;
+const { url, senders, perSender, warmup, prefix = '' } = workerData;
 const agent = new http.Agent({ keepAlive: true, maxSockets: senders });
 
 function post(body) {
@@ -22,7 +22,7 @@ const latencies = [];
 await Promise.all(
   Array.from({ length: senders }, async (_, s) => {
     for (let i = 0; i < warmup + perSender; i++) {
-      const ms = await post(JSON.stringify({ id: `${s}-${i}`, event: 'SALE', amount: 1990, note: 'Заказ с сайта' }));
+      const ms = await post(JSON.stringify({ id: `${prefix}${s}-${i}`, event: 'SALE', amount: 1990, note: 'Заказ с сайта' }));
       if (i >= warmup) latencies.push(ms);
     }
   }),

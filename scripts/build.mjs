@@ -34,7 +34,18 @@ function nodeTarget({ entry, outDir, format, fileName }) {
       rollupOptions: {
         input: entry,
         external: nodeExternal,
-        output: { format, entryFileNames: fileName, codeSplitting: false },
+        // ASCII output (non-ASCII escaped): V8 keeps an all-ASCII source in one byte per character instead of two,
+        // and the engine keeps its whole bundle in memory as source text.
+        // ES targets load rarely used parts (the HTTP client's library, tunnels) as separate chunks on first use,
+        // so an idle engine does not keep their source in memory; the CommonJS preload stays one file.
+        output: {
+          format,
+          entryFileNames: fileName,
+          chunkFileNames: 'chunks/[name]-[hash].js',
+          codeSplitting: format === 'es',
+          charset: 'ascii',
+          comments: false,
+        },
       },
     },
     ssr: { noExternal: true, external: ['better-sqlite3', 'electron'] },

@@ -124,6 +124,10 @@ export const errorEntrySchema = z.object({
   detail: z.string().nullable(),
   acknowledged: z.boolean(),
   canRetry: z.boolean(),
+  /** How many times the same problem happened while this entry was unread; absent means once. */
+  count: z.number().int().positive().optional(),
+  /** When it happened last (`at` is the first time); absent means at `at`. */
+  lastSeenAt: timestamp.optional(),
 });
 export type ErrorEntry = z.output<typeof errorEntrySchema>;
 
@@ -294,6 +298,8 @@ export const apiMethods = {
   ),
   /** Addresses senders post to: Leeloo's webhook (the merchant copies it) and the cash register's callback; null until the webhook server runs. */
   'setup.webhooks': method(empty, z.object({ leeloo: z.string().nullable(), kassa: z.string().nullable() })),
+  /** The address the website's form, Tilda and plain HTML forms post to; null until the webhook server runs. */
+  'forms.address': method(empty, z.object({ url: z.string().nullable() })),
   'orders.action': method(z.object({ id: z.number().int().positive(), action: z.enum(orderActions) }).strict(), z.object({ message: z.string() })),
 
   'statuscheck.preview': method(

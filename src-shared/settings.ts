@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formsSettingsSchema } from './forms.js';
 
 /**
  * Settings kept in SQLite, one JSON document per section, each validated by its schema.
@@ -319,6 +320,7 @@ export const settingsSchemas = {
   pos: posSettingsSchema,
   kassa: kassaSettingsSchema,
   leeloo: leelooSettingsSchema,
+  forms: formsSettingsSchema,
   statuscheck: statuscheckSettingsSchema,
 } as const;
 

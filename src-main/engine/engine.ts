@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { EngineStatus, OrderAction } from '../../src-shared/api.js';
@@ -13,7 +14,7 @@ import { Timeline } from './core/timeline.js';
 import { openDatabase, type Db, sql } from './db/open.js';
 import { SyncError, toSyncError } from './errors.js';
 import { EngineEvents } from './events.js';
-import { createHttpClient } from './http/client.js';
+import { createHttpClient, httpClientsReady } from './http/client.js';
 import { RateLimiters } from './http/rate-limit.js';
 import { AuthPause, type AuthPauseOptions } from './jobs/auth-pause.js';
 import { Inbox } from './jobs/inbox.js';
@@ -22,6 +23,7 @@ import type { BackoffPolicy } from './jobs/backoff.js';
 import { JobRunner, type RunnerOptions } from './jobs/runner.js';
 import { Scheduler } from './jobs/scheduler.js';
 import { createFileLogger, type Logger, type LogLevel } from './log.js';
+import { startMemoryReclaim } from './memory.js';
 import { Redactor } from './redact.js';
 import { installFlows, type Flows } from './flows/index.js';
 import type { PdfRenderer } from './printforms/pdf.js';
@@ -117,6 +119,9 @@ export class Engine {
   }
 
   private constructor(private readonly opts: EngineOptions) {
+    // Names, phones and addresses live here: only this user may read them, whatever the umask says.
+    privateDir(opts.dataDir);
+    privateDir(path.join(opts.dataDir, 'logs'));
     this.log = createFileLogger({
       file: path.join(opts.dataDir, 'logs', 'prilavok.log'),
       redactor: this.redactor,
@@ -124,7 +129,7 @@ export class Engine {
       echo: opts.logEcho ?? false,
     });
     try {
-      this.db = openDatabase(path.join(opts.dataDir, 'prilavok.db'));
+      this.db = openDatabase(path.join(opts.dataDir, 'prilavok.db'), { private: true });
     } catch (err) {
       const e = toSyncError(err);
       this.log.error('database could not be opened', { err: e.message, detail: e.detail });
@@ -159,7 +164,7 @@ export class Engine {
     );
     this.runner.holdLane = (connector) => this.authPause.holds(connector);
     this.runner.onAuthFailure = (system) => this.authPause.pause(system);
-    this.inbox = new Inbox(this.db, this.events, this.errors, this.log);
+    this.inbox = new Inbox(this.db, this.events, this.errors, this.log, path.join(opts.dataDir, 'inbox-files'));
     this.scheduler = new Scheduler(this.db, this.errors, this.events, this.log, this.redactor);
     this.webhooks = new WebhookServer(this.inbox, (source) => this.secrets.get(webhookSecretKey(source)), this.log, opts.webhookLimits);
     this.tunnel = new TunnelManager({
@@ -256,6 +261,7 @@ export class Engine {
       this.events.on('status.changed', () => this.scheduleStatus()),
       this.events.on('errors.logged', () => this.scheduleStatus()),
     );
+    await httpClientsReady();
     this.runner.setPaused(paused);
     this.authPause.start();
     this.runner.start();
@@ -263,6 +269,7 @@ export class Engine {
     this.scheduleInbox();
     // The tunnel comes up in the background; its state and address arrive as status events.
     if (listening !== null) await this.tunnel.start(listening);
+    this.unsubscribers.push(startMemoryReclaim(this.log));
     this.log.info('engine started', { version: ENGINE_VERSION, webhooks: this.webhooks.localUrl, paused });
   }
 
@@ -401,6 +408,18 @@ export class Engine {
 
   kvSet(key: string, value: string): void {
     sql(this.db, 'INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+}
+
+/** Creates the directory (and its parents) and makes it 0700 on POSIX; on Windows the per-user profile restricts it. */
+export function privateDir(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (process.platform === 'win32') return;
+  try {
+    fs.chmodSync(dir, 0o700);
+  } catch (err) {
+    // A directory the merchant pointed us at and does not own (a shared mount): use it as it is.
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
   }
 }
 

@@ -27,9 +27,19 @@ export function createFileLogger(opts: {
   const { file, redactor } = opts;
   const min = order[opts.level ?? 'info'];
   const maxBytes = opts.maxBytes ?? 10 * 1024 * 1024;
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   let size = fs.existsSync(file) ? fs.statSync(file).size : 0;
   let fd = fs.openSync(file, 'a', 0o600);
+  // A file made by an older version, or under another umask, may be readable by others.
+  const ownerOnly = () => {
+    if (process.platform === 'win32') return;
+    try {
+      fs.fchmodSync(fd, 0o600);
+    } catch {
+      // Not ours to change (a log on a shared mount): keep logging.
+    }
+  };
+  ownerOnly();
 
   const write = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (order[level] < min) return;
@@ -39,6 +49,7 @@ export function createFileLogger(opts: {
       fs.closeSync(fd);
       fs.renameSync(file, `${file}.1`);
       fd = fs.openSync(file, 'a', 0o600);
+      ownerOnly();
       size = 0;
     }
     // Synchronous append: a crash right after an error must still leave the line on disk.

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { apiEvents, type EventName } from '../../src-shared/api.js';
-import { sameSecret } from '../engine/webhooks/server.js';
+import { ClientGone, jsonDepth, lingerThenClose, sameSecret, slowSenderLimits } from '../engine/webhooks/server.js';
 import type { Engine } from '../engine/engine.js';
 
 export interface BridgeOptions {
@@ -16,6 +16,9 @@ export interface BridgeOptions {
   staticDir: string;
   host?: string;
   maxBodyBytes?: number;
+  /** Slow senders are disconnected after these (defaults 10 s for headers, 30 s for the whole request). */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface Bridge {
@@ -62,7 +65,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
   };
   const authorized = (given: string | null) => given !== null && sameSecret(given, opts.token);
 
-  const server = http.createServer((req, res) => {
+  const server = http.createServer(slowSenderLimits(opts.headersTimeoutMs ?? 10_000, opts.requestTimeoutMs ?? 30_000), (req, res) => {
     void (async () => {
       try {
         securityHeaders(res, port);
@@ -72,6 +75,11 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
           if (req.method !== 'POST') return json(res, 405, { ok: false, error: { kind: 'fatal', message: 'Только POST', detail: null } });
           if (!authorized(bearer(req))) return json(res, 401, { ok: false, error: { kind: 'auth', message: 'Нет доступа', detail: null } });
           const body = await readJson(req, maxBody);
+          if (body === tooLarge) {
+            // Answered without keeping the body; the rest is drained (bounded) so the browser reads the answer.
+            lingerThenClose(req, res);
+            return json(res, 413, { ok: false, error: { kind: 'needsAttention', message: `Запрос больше ${Math.round(maxBody / 1024)} КБ`, detail: null } });
+          }
           if (body === undefined) return json(res, 400, { ok: false, error: { kind: 'needsAttention', message: 'Неверный JSON', detail: null } });
           return json(res, 200, await engine.api(url.pathname.slice(5), body));
         }
@@ -91,6 +99,7 @@ export async function startBridge(opts: BridgeOptions): Promise<Bridge> {
         if (!file.startsWith(path.resolve(opts.staticDir) + path.sep)) return text(res, 404, 'Не найдено');
         return serveFile(res, file);
       } catch (err) {
+        if (err instanceof ClientGone) return engine.log.debug('window request abandoned by the browser');
         engine.log.error('bridge request failed', { err });
         if (!res.headersSent) text(res, 500, 'Внутренняя ошибка');
       }
@@ -181,26 +190,45 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(t);
 }
 
+const tooLarge = Symbol('too large');
+
+/** The parsed body, `undefined` for bad JSON, `tooLarge` past the limit (declared or counted). */
 function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) return Promise.resolve(tooLarge);
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (c: Buffer) => {
+    let done = false;
+    const finish = (value: unknown, err?: Error) => {
+      if (done) return;
+      done = true;
+      req.off('data', onData);
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const onData = (c: Buffer) => {
       size += c.length;
       if (size > limit) {
-        req.destroy();
-        reject(new Error('request body too large'));
+        chunks.length = 0;
+        finish(tooLarge);
       } else chunks.push(c);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      if (!raw) return resolve({});
+      if (!raw) return finish({});
+      // The API takes small flat objects; deep nesting is refused before anything recurses over it.
+      if (jsonDepth(raw) > 32) return finish(undefined);
       try {
-        resolve(JSON.parse(raw) as unknown);
+        finish(JSON.parse(raw) as unknown);
       } catch {
-        resolve(undefined);
+        finish(undefined);
       }
     });
-    req.on('error', reject);
+    req.on('error', () => finish(undefined, new ClientGone()));
+    req.on('close', () => {
+      if (!req.complete) finish(undefined, new ClientGone());
+    });
   });
 }

@@ -6,6 +6,7 @@ import { Engine } from '../engine/engine.js';
 import { defaultBackoff } from '../engine/jobs/backoff.js';
 import { defaultDataDir } from '../engine/paths.js';
 import { createChromiumPdfRenderer } from '../engine/printforms/pdf.js';
+import { defaultWebhookLimits } from '../engine/webhooks/server.js';
 import { startBridge } from './bridge.js';
 
 /**
@@ -14,13 +15,19 @@ import { startBridge } from './bridge.js';
  *
  * Environment: PRILAVOK_DATA_DIR, PRILAVOK_UI_PORT (default 47801, 0 = any), PRILAVOK_WEBHOOK_PORT,
  * PRILAVOK_TOKEN (default: generated once and kept in the data directory), PRILAVOK_LEASE_MS and
- * PRILAVOK_BACKOFF_MS (job lease and first retry wait; defaults 60 s and 2 s).
+ * PRILAVOK_BACKOFF_MS (job lease and first retry wait; defaults 60 s and 2 s), PRILAVOK_HEADERS_TIMEOUT_MS and
+ * PRILAVOK_REQUEST_TIMEOUT_MS (how long a sender may take over its headers and its whole request; 10 s and 30 s).
  */
 async function main(): Promise<void> {
   const env = process.env;
   const dataDir = path.resolve(env.PRILAVOK_DATA_DIR ?? defaultDataDir());
   const here = path.dirname(fileURLToPath(import.meta.url));
   const staticDir = env.PRILAVOK_RENDERER_DIR ?? path.resolve(here, '../renderer');
+
+  const slow = {
+    ...(env.PRILAVOK_HEADERS_TIMEOUT_MS ? { headersTimeoutMs: Number(env.PRILAVOK_HEADERS_TIMEOUT_MS) } : {}),
+    ...(env.PRILAVOK_REQUEST_TIMEOUT_MS ? { requestTimeoutMs: Number(env.PRILAVOK_REQUEST_TIMEOUT_MS) } : {}),
+  };
 
   let engine: Engine;
   try {
@@ -33,6 +40,7 @@ async function main(): Promise<void> {
       ...(env.PRILAVOK_BACKOFF_MS ? { backoff: { ...defaultBackoff, baseMs: Number(env.PRILAVOK_BACKOFF_MS) } } : {}),
       // Print forms to PDF through the local Chromium (PRILAVOK_CHROMIUM, else /usr/bin/chromium).
       pdfRenderer: createChromiumPdfRenderer(),
+      webhookLimits: { ...defaultWebhookLimits, ...slow },
     });
   } catch (err) {
     console.error(`Прилавок не запустился: ${err instanceof Error ? err.message : String(err)}`);
@@ -43,7 +51,7 @@ async function main(): Promise<void> {
   await engine.start();
 
   const token = env.PRILAVOK_TOKEN ?? loadOrCreateToken(path.join(dataDir, 'ui-token'));
-  const bridge = await startBridge({ engine, token, port: Number(env.PRILAVOK_UI_PORT ?? 47801), staticDir });
+  const bridge = await startBridge({ engine, token, port: Number(env.PRILAVOK_UI_PORT ?? 47801), staticDir, ...slow });
 
   console.log(`Прилавок работает. Данные: ${dataDir}`);
   console.log(`Окно Прилавка: ${bridge.url}`);

@@ -10,6 +10,7 @@ import {
   type ToEngine,
 } from '../engine/host-protocol.js';
 import type { SecretBox } from '../engine/settings/secret-box.js';
+import { ENGINE_NODE_FLAGS } from '../engine/node-flags.js';
 
 /** What the main process does for the engine: the OS key store and Chromium's print-to-PDF. */
 export interface HostServices {
@@ -40,6 +41,7 @@ export class EngineHost extends EventEmitter {
   start(): Promise<void> {
     const child = utilityProcess.fork(this.entry, [], {
       serviceName: 'Prilavok engine',
+      execArgv: [...ENGINE_NODE_FLAGS],
       env: {
         ...process.env,
         PRILAVOK_DATA_DIR: this.dataDir,

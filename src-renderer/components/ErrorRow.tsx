@@ -42,6 +42,11 @@ export function ErrorRow(props: {
           ) : (
             <span className="error-row__order">{ru.errors.order(e.orderNumber)}</span>
           ))}
+        {(e.count ?? 1) > 1 && (
+          <span className="error-row__repeat" data-testid={`error-count-${e.id}`}>
+            {ru.errors.repeated(e.count ?? 1)} <RelativeTime at={e.lastSeenAt ?? e.at} />
+          </span>
+        )}
         {e.acknowledged && <span className="error-row__read">{ru.errors.read}</span>}
       </div>
       <p className="error-row__message">

@@ -43,7 +43,8 @@ export function useErrorLog(api: PrilavokApi, opts: { connected: boolean; engine
     void reload();
     return api.on('errors.logged', (entry) => {
       setLog((prev) => {
-        if (prev.items.some((e) => e.id === entry.id)) return prev;
+        // A repeat of a listed problem: the same entry with a new count, in its place.
+        if (prev.items.some((e) => e.id === entry.id)) return { ...prev, items: prev.items.map((e) => (e.id === entry.id ? entry : e)) };
         return {
           items: [entry, ...prev.items].slice(0, ERROR_LOG_LIMIT),
           unread: prev.unread + (entry.acknowledged ? 0 : 1),

@@ -247,7 +247,11 @@ function useFullErrorLog(api: PrilavokApi, opts: { unreadOnly: boolean; connecte
     setLoading(true);
     void reload();
     return api.on('errors.logged', (entry) => {
-      if (itemsRef.current.some((e) => e.id === entry.id)) return;
+      // A repeat of a problem already listed: the same entry with a new count, in its place.
+      if (itemsRef.current.some((e) => e.id === entry.id)) {
+        setItems((prev) => prev.map((e) => (e.id === entry.id ? entry : e)));
+        return;
+      }
       if (!entry.acknowledged) unreadRef.current += 1;
       setUnread(unreadRef.current);
       setItems((prev) => {

@@ -18,7 +18,7 @@ export function toCsv(entries: ErrorEntry[]): string {
     const v = /^[=+\-@\t\r]/.test(raw) ? `'${raw}` : raw;
     return /[";\r\n]/.test(v) || /^\s|\s$/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
   };
-  const head = [c.at, c.severity, c.system, c.kind, c.order, c.message, c.detail, c.acknowledged];
+  const head = [c.at, c.severity, c.system, c.kind, c.order, c.message, c.detail, c.acknowledged, c.count, c.lastSeen];
   const rows = entries.map((e) => [
     localStamp(e.at),
     ru.errors.severity[e.severity],
@@ -28,6 +28,8 @@ export function toCsv(entries: ErrorEntry[]): string {
     e.message,
     e.detail ?? '',
     e.acknowledged ? c.yes : c.no,
+    String(e.count ?? 1),
+    localStamp(e.lastSeenAt ?? e.at),
   ]);
   return `\uFEFF${[head, ...rows].map((r) => r.map(cell).join(';')).join('\r\n')}\r\n`;
 }

@@ -94,7 +94,7 @@ test('отказ MeaSoft в журнале по-русски, «Повторит
   expect([...csv.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
   const text = csv.toString('utf8').slice(1);
   const [head, ...rows] = text.trim().split('\r\n');
-  expect(head).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Прочитано');
+  expect(head).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Прочитано;Сколько раз;Последний раз');
   expect(text).toContain('MeaSoft отклонил заказ');
   expect(rows.some((r) => r.includes(`;${crm.number};`))).toBe(true);
 
@@ -179,4 +179,23 @@ test('новая ошибка появляется в открытом журн�
   await expect(newest).toHaveAttribute('data-acknowledged', 'true');
   await page.getByTestId('errors-unread-only').check();
   await expect(page.getByTestId('errors-list')).toContainText('Под фильтр ничего не попало');
+});
+
+test('повторяющаяся ошибка — одна запись со счётчиком и временем последнего раза', async ({ page }) => {
+  await page.goto(world.h.ui);
+  await page.getByTestId('nav-errors').click();
+  await expect(page.getByTestId('errors-list')).toBeVisible();
+  const { leeloo } = await call<{ leeloo: string }>('setup.webhooks');
+  const empty = () => fetch(leeloo, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+
+  expect((await empty()).status).toBe(422);
+  const row = page.getByTestId('errors-list').locator('li', { hasText: 'Leeloo прислал запрос без событий' });
+  await expect(row).toHaveCount(1, { timeout: 15_000 });
+  await expect(row).not.toContainText('×');
+
+  // Four more of the same while the log is open: the same entry counts them, live.
+  for (let i = 0; i < 4; i++) expect((await empty()).status).toBe(422);
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText(/×5, последний раз/, { timeout: 15_000 });
+  await page.screenshot({ path: `${shots}/errors-grouped.png` });
 });

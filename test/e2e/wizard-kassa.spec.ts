@@ -48,7 +48,7 @@ test('онлайн-касса и Leeloo в настройках: проверк�
 
   // The two steps stand after LIFE POS and before incoming requests.
   const links = page.getByRole('navigation', { name: 'Шаги настройки' }).locator('.setup-steps__title');
-  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Партнёры (проверка статусов)', 'Входящие запросы', 'Доступ из интернета', 'Триггеры RetailCRM']);
+  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Партнёры (проверка статусов)', 'Входящие запросы', 'Доступ из интернета', 'Заявки с сайта', 'Триггеры RetailCRM']);
   await expect(page.getByTestId('step-link-kassa')).toContainText('Не настроено');
 
   await page.getByTestId('step-link-kassa').click();

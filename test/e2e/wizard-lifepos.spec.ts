@@ -49,7 +49,7 @@ test('LIFE POS в настройках: проверка называет каж
 
   // The two LIFE POS steps follow the courier mapping.
   const links = page.getByRole('navigation', { name: 'Шаги настройки' }).locator('.setup-steps__title');
-  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Партнёры (проверка статусов)', 'Входящие запросы', 'Доступ из интернета', 'Триггеры RetailCRM']);
+  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Партнёры (проверка статусов)', 'Входящие запросы', 'Доступ из интернета', 'Заявки с сайта', 'Триггеры RetailCRM']);
   await expect(page.getByTestId('step-link-lifepos')).toContainText('Не настроено');
 
   await page.getByTestId('step-link-lifepos').click();

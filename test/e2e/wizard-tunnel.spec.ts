@@ -44,7 +44,7 @@ test('доступ из интернета: свой адрес требует �
 
   await page.getByRole('navigation', { name: 'Разделы' }).getByRole('button', { name: 'Настройки' }).click();
   const links = page.getByRole('navigation', { name: 'Шаги настройки' }).locator('.setup-steps__title');
-  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Партнёры (проверка статусов)', 'Входящие запросы', 'Доступ из интернета', 'Триггеры RetailCRM']);
+  await expect(links).toHaveText(['RetailCRM', 'MeaSoft', 'Курьерская доставка', 'LIFE POS', 'Касса и доставка LIFE POS', 'Онлайн-касса', 'Leeloo.ai', 'Партнёры (проверка статусов)', 'Входящие запросы', 'Доступ из интернета', 'Заявки с сайта', 'Триггеры RetailCRM']);
   await expect(page.getByTestId('step-link-tunnel')).toContainText('Не настроено');
   await page.getByTestId('step-link-tunnel').click();
   const tunnel = step(page, 'tunnel');
@@ -111,6 +111,10 @@ test('доступ из интернета: свой адрес требует �
 
   // The triggers point at the tunnel, and the «this computer only» warning is gone.
   await tunnel.getByTestId('next').click();
+  // The site form's step comes next.
+  const forms = step(page, 'forms');
+  await expect(forms).toBeVisible();
+  await forms.getByTestId('next').click();
   const triggers = step(page, 'triggers');
   await expect(triggers.getByTestId('triggers-url')).toContainText(publicUrl);
   await expect(triggers.getByTestId('trigger-1').getByTestId('trigger-url').locator('code')).toHaveText(new RegExp(`^${publicUrl.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/`));

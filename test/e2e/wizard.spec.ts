@@ -193,6 +193,10 @@ test('мастер настройки: от пустой установки до
   await expect(step(page, 'tunnel')).toBeVisible();
   await expect(page.getByTestId('step-link-tunnel')).toContainText('Не настроено');
   await step(page, 'tunnel').getByTestId('next').click();
+  // Requests from the website are optional too.
+  await expect(step(page, 'forms')).toBeVisible();
+  await expect(page.getByTestId('step-link-forms')).toContainText('Не настроено');
+  await step(page, 'forms').getByTestId('next').click();
 
   // The triggers to create in RetailCRM, with our URL and copy buttons.
   const triggers = step(page, 'triggers');

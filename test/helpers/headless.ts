@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { ENGINE_NODE_FLAGS } from '../../src-main/engine/node-flags.js';
 
 export interface Headless {
   child: ChildProcess;
@@ -17,7 +18,8 @@ const root = path.resolve(import.meta.dirname, '../..');
  * out/headless/main.js (as users do); otherwise the TypeScript source through tsx.
  */
 export async function startHeadless(opts: { dataDir: string; token: string; built?: boolean; env?: Record<string, string> }): Promise<Headless> {
-  const args = opts.built ? ['out/headless/main.js'] : ['--import', 'tsx', 'src-main/headless/main.ts'];
+  // The Node options users start it with (`npm run headless`), so tests and benchmarks see the same process.
+  const args = [...ENGINE_NODE_FLAGS, ...(opts.built ? ['out/headless/main.js'] : ['--import', 'tsx', 'src-main/headless/main.ts'])];
   const child = spawn(process.execPath, args, {
     cwd: root,
     env: {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src-main/engine/errors.js';
-import { createHttpClient } from '../../src-main/engine/http/client.js';
+import { createHttpClient, httpClientsReady } from '../../src-main/engine/http/client.js';
 import { RateLimiter } from '../../src-main/engine/http/rate-limit.js';
 import { Redactor } from '../../src-main/engine/redact.js';
 import { listen, type TestServer } from '../helpers/servers.js';
@@ -33,6 +33,8 @@ describe('HTTP client', () => {
     const take = limiter.take.bind(limiter);
     limiter.take = (signal) => take(signal).then(() => void departures.push(performance.now()));
     const client = createHttpClient({ system: 'retailcrm', baseUrl: s.url, redactor: new Redactor(), limiter });
+    // The HTTP library loads on first use; the engine waits for it at start, and so does this measurement.
+    await httpClientsReady();
     const abort = new AbortController();
     const start = performance.now();
     const calls = Array.from({ length: 100 }, () => client.request({ url: 'api/v5/orders', signal: abort.signal }).catch(() => null));

@@ -4,6 +4,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyncError } from '../../src-main/engine/errors.js';
 import { CHROMIUM_ARGS, createChromiumPdfRenderer, defaultChromiumPath, type PdfRenderer } from '../../src-main/engine/printforms/pdf.js';
+import { loadBarcodes } from '../../src-main/engine/printforms/barcode.js';
 import { renderPrintForm } from '../../src-main/engine/printforms/render.js';
 import { printForms, type PrintFormId, type PrintOrder } from '../../src-main/engine/printforms/types.js';
 import { decodeCode128Png } from '../helpers/decode-barcode.js';
@@ -69,6 +70,7 @@ function pdfPages(pdf: Buffer): Array<[number, number, number, number]> {
 let browser: Browser;
 let renderer: PdfRenderer;
 
+beforeAll(() => loadBarcodes());
 beforeAll(async () => {
   fs.mkdirSync(SCREENS, { recursive: true });
   browser = await chromium.launch({ executablePath: defaultChromiumPath(), args: CHROMIUM_ARGS, headless: true, timeout: 30_000 });

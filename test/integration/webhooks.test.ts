@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { Engine } from '../../src-main/engine/engine.js';
@@ -138,12 +140,32 @@ describe('webhook server', () => {
     expect(handled[0]!.payload).toEqual({ company: 'ООО «Ромашка»' });
     expect(handled[0]!.files).toMatchObject([{ field: 'file', filename: 'реквизиты.pdf', mime: 'application/pdf', size: 13 }]);
     expect(engine.inbox.fileContent(handled[0]!.files[0]!.id)?.toString()).toBe('%PDF-1.4 test');
+    // Kept on disk in the data directory, not in memory or the database; readable as a stream too.
+    const filesDir = engine.inbox.filesDir!;
+    expect(fs.readdirSync(filesDir)).toHaveLength(1);
+    if (process.platform !== 'win32') expect(fs.statSync(path.join(filesDir, fs.readdirSync(filesDir)[0]!)).mode & 0o777).toBe(0o600);
+    const streamed: Buffer[] = [];
+    for await (const c of engine.inbox.fileStream(handled[0]!.files[0]!.id)!) streamed.push(c as Buffer);
+    expect(Buffer.concat(streamed).toString()).toBe('%PDF-1.4 test');
+    // The same form again is a duplicate: its copy of the file is not kept.
+    expect((await fetch(url, { method: 'POST', body: form })).status).toBe(200);
+    expect(fs.readdirSync(filesDir)).toHaveLength(1);
 
     const big = new FormData();
     big.append('file', new Blob([Buffer.alloc(200 * 1024, 1)]), 'big.bin');
     const refused = await fetch(url, { method: 'POST', body: big });
     expect(refused.status).toBe(413);
     expect(inboxCount()).toBe(1);
+    expect(fs.readdirSync(filesDir)).toHaveLength(1);
+
+    // Housekeeping forgets the processed item and its file with it, and what a crash mid-upload left behind
+    // (a file no row refers to, older than any upload in progress).
+    const leftover = path.join(filesDir, 'crashed-upload.bin');
+    fs.writeFileSync(leftover, 'partial');
+    fs.utimesSync(leftover, new Date(Date.now() - 3600_000), new Date(Date.now() - 3600_000));
+    expect(engine.inbox.prune(Date.now() + 1)).toBe(1);
+    expect(fs.readdirSync(filesDir)).toEqual([]);
+    expect(engine.inbox.fileContent(handled[0]!.files[0]!.id)).toBeNull();
   });
 
   it('answers the health check for the connection test', async () => {

@@ -23,9 +23,9 @@ describe('error log CSV for Excel', () => {
     const csv = toCsv([entry()]);
     expect(csv.charCodeAt(0)).toBe(0xfeff);
     const lines = csv.slice(1).split('\r\n');
-    expect(lines[0]).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Прочитано');
+    expect(lines[0]).toBe('Дата и время;Важность;Система;Тип;Заказ;Сообщение;Подробности;Прочитано;Сколько раз;Последний раз');
     expect(lines[1]).toBe(
-      '2025-03-14 09:41:05;Ошибка;MeaSoft;Нужно внимание;1042A;MeaSoft отклонил заказ 1042A: Поле [телефон получателя] не содержит корректного номера телефона;;нет',
+      '2025-03-14 09:41:05;Ошибка;MeaSoft;Нужно внимание;1042A;MeaSoft отклонил заказ 1042A: Поле [телефон получателя] не содержит корректного номера телефона;;нет;1;2025-03-14 09:41:05',
     );
     expect(lines[2]).toBe('');
     expect(new TextEncoder().encode(csv).subarray(0, 3)).toEqual(new Uint8Array([0xef, 0xbb, 0xbf]));
@@ -37,7 +37,12 @@ describe('error log CSV for Excel', () => {
     expect(row).toContain(`"'=HYPERLINK(""x"")"`);
     expect(row).toContain('"Ответ: ""нет""; повторите"');
     expect(row).toContain('"строка 1\nстрока 2"');
-    expect(row.endsWith(';да\r\n')).toBe(true);
+    expect(row.endsWith(';да;1;2025-03-14 09:41:05\r\n')).toBe(true);
+  });
+
+  it('a grouped entry shows how many times it happened and when last', () => {
+    const csv = toCsv([entry({ count: 37, lastSeenAt: new Date(2025, 2, 14, 10, 2, 0).getTime() })]);
+    expect(csv.slice(1).split('\r\n')[1]!.endsWith(';нет;37;2025-03-14 10:02:00')).toBe(true);
   });
 
   it('local time as Excel reads a date', () => {

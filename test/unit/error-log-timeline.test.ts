@@ -44,6 +44,36 @@ describe('the error log', () => {
     expect(entry.severity).toBe('warning');
   });
 
+  it('groups a repeated problem into one unread entry with a count and the last time it happened', async () => {
+    const seen: ErrorEntry[] = [];
+    core.events.on('errors.logged', (e) => seen.push(e));
+    const orderId = core.orders.upsert({ ref: 'retailcrm:2', number: '1002A' });
+    const first = core.errors.record(problem('Пустой запрос', 'тело 1'), { severity: 'warning' });
+    await new Promise((r) => setTimeout(r, 5));
+    for (let i = 2; i <= 600; i++) core.errors.record(problem('Пустой запрос', `тело ${i}`), { severity: 'warning' });
+    const grouped = core.errors.get(first.id)!;
+    expect(grouped).toMatchObject({ count: 600, at: first.at, detail: 'тело 600', severity: 'warning', acknowledged: false });
+    expect(grouped.lastSeenAt).toBeGreaterThan(first.at);
+    expect(core.errors.list({ limit: 10 })).toHaveLength(1);
+    expect(core.errors.unread()).toBe(1);
+    // Every repeat is announced with the entry as it is now, so the window and the tray update the count.
+    expect(seen).toHaveLength(600);
+    expect(seen.at(-1)).toEqual(grouped);
+
+    // Another order, another system, another message: separate entries. An error raises a warning's severity.
+    const forOrder = core.errors.record(problem('Пустой запрос'), { orderId });
+    const other = core.errors.record(new SyncError({ kind: 'needsAttention', system: 'leeloo', message: 'Пустой запрос' }));
+    expect(new Set([first.id, forOrder.id, other.id]).size).toBe(3);
+    expect(core.errors.record(problem('Пустой запрос'), { orderId }).count).toBe(2);
+    expect(core.errors.record(problem('Пустой запрос'), { severity: 'error' })).toMatchObject({ id: first.id, count: 601, severity: 'error' });
+
+    // Once read, the next occurrence is news again: a new entry.
+    core.errors.acknowledge({ ids: [first.id] });
+    const again = core.errors.record(problem('Пустой запрос'));
+    expect(again.id).not.toBe(first.id);
+    expect(again.count).toBe(1);
+  });
+
   it('pages newest first with beforeId, and can show only unread entries', () => {
     const ids = Array.from({ length: 5 }, (_, i) => core.errors.record(problem(`Ошибка ${i}`)).id);
     expect(core.errors.list({ limit: 2 }).map((e) => e.id)).toEqual([ids[4], ids[3]]);

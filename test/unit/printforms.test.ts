@@ -1,6 +1,6 @@
 import { toBuffer } from 'bwip-js/node';
-import { describe, expect, it } from 'vitest';
-import { barcodeSvg, code128Svg, isCode128Text, QUIET_ZONE_MODULES } from '../../src-main/engine/printforms/barcode.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { barcodeSvg, code128Svg, isCode128Text, loadBarcodes, QUIET_ZONE_MODULES } from '../../src-main/engine/printforms/barcode.js';
 import { formatCod, formatDelivery, formatRoubles, formatWeight, esc } from '../../src-main/engine/printforms/format.js';
 import { renderPrintForm } from '../../src-main/engine/printforms/render.js';
 import { printForms, type PrintOrder } from '../../src-main/engine/printforms/types.js';
@@ -71,6 +71,9 @@ function attributeNames(html: string): string[] {
   expect(body.split('<').length - 1).toBe(count);
   return names;
 }
+
+// The print API loads the barcode library before rendering; so do these tests.
+beforeAll(() => loadBarcodes());
 
 describe('formatting', () => {
   it('money is Russian-style roubles from integer kopecks', () => {

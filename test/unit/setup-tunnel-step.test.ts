@@ -23,9 +23,9 @@ function status(tunnel: Partial<EngineStatus['tunnel']>): EngineStatus {
 }
 
 describe('«Доступ из интернета» in the setup wizard', () => {
-  it('comes right after incoming requests and before the triggers, tests the tunnel, and is optional', () => {
+  it('comes right after incoming requests and before the site form and the triggers, tests the tunnel, and is optional', () => {
     const ids = setupSteps.map((s) => s.id);
-    expect(ids.slice(ids.indexOf('general'), ids.indexOf('general') + 3)).toEqual(['general', 'tunnel', 'triggers']);
+    expect(ids.slice(ids.indexOf('general'), ids.indexOf('general') + 4)).toEqual(['general', 'tunnel', 'forms', 'triggers']);
     expect(tunnelStep).toMatchObject({ kind: 'form', title: 'Доступ из интернета', section: 'tunnel', testSystem: 'tunnel', optional: true });
   });
 

@@ -17,6 +17,8 @@ interface Row {
   message: string;
   detail: string | null;
   acknowledged_at: number | null;
+  count: number;
+  last_seen_at: number | null;
 }
 
 const select = `SELECT e.*, o.number AS order_number, j.state AS job_state
@@ -30,25 +32,41 @@ export class ErrorLog {
     private readonly events: EngineEvents,
   ) {}
 
+  /**
+   * Logs a problem. The same problem again — same system, kind, message and order (or none) — while its entry
+   * is still unread adds to that entry (a count and the last time) instead of making a new one, so a flood of
+   * bad requests or a password that stopped working is one line, not hundreds. The event carries the entry
+   * either way, so the window and the tray show the new count.
+   */
   record(
     err: SyncError,
     ctx: { orderId?: number | null; jobId?: number | null; severity?: 'error' | 'warning' } = {},
   ): ErrorEntry {
-    const { lastInsertRowid } = sql(this.db, 
-        `INSERT INTO error_log (at, severity, kind, system, order_id, job_id, message, detail)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        Date.now(),
-        ctx.severity ?? 'error',
-        err.kind,
-        err.system,
-        ctx.orderId ?? null,
-        ctx.jobId ?? null,
-        this.redactor.redact(err.message),
-        this.redactor.summarize(err.detail, 8000),
-      );
-    const entry = this.get(Number(lastInsertRowid));
+    const now = Date.now();
+    const severity = ctx.severity ?? 'error';
+    const message = this.redactor.redact(err.message);
+    const detail = this.redactor.summarize(err.detail, 8000);
+    const orderId = ctx.orderId ?? null;
+    const id = this.db.transaction(() => {
+      const open = sql(this.db, 
+        `SELECT id FROM error_log WHERE acknowledged_at IS NULL AND system = ? AND message = ? AND kind = ? AND order_id IS ?
+         ORDER BY id DESC LIMIT 1`,
+      ).get(err.system, message, err.kind, orderId) as { id: number } | undefined;
+      if (open) {
+        sql(this.db, 
+          `UPDATE error_log SET count = count + 1, last_seen_at = ?, detail = coalesce(?, detail), job_id = coalesce(?, job_id),
+             severity = CASE WHEN ? = 'error' THEN 'error' ELSE severity END
+           WHERE id = ?`,
+        ).run(now, detail, ctx.jobId ?? null, severity, open.id);
+        return open.id;
+      }
+      const { lastInsertRowid } = sql(this.db, 
+        `INSERT INTO error_log (at, severity, kind, system, order_id, job_id, message, detail, last_seen_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(now, severity, err.kind, err.system, orderId, ctx.jobId ?? null, message, detail, now);
+      return Number(lastInsertRowid);
+    })();
+    const entry = this.get(id);
     if (!entry) throw new Error('error_log row vanished after insert');
     this.events.emit('errors.logged', entry);
     return entry;
@@ -86,9 +104,9 @@ export class ErrorLog {
     return this.unread();
   }
 
-  /** Forget acknowledged entries older than the cutoff. */
+  /** Forget acknowledged entries last seen before the cutoff. */
   prune(before: number): number {
-    return sql(this.db, 'DELETE FROM error_log WHERE acknowledged_at IS NOT NULL AND at < ?').run(before).changes;
+    return sql(this.db, 'DELETE FROM error_log WHERE acknowledged_at IS NOT NULL AND coalesce(last_seen_at, at) < ?').run(before).changes;
   }
 }
 
@@ -105,6 +123,8 @@ function toEntry(r: Row): ErrorEntry {
     message: r.message,
     detail: r.detail,
     acknowledged: r.acknowledged_at !== null,
+    count: r.count,
+    lastSeenAt: r.last_seen_at ?? r.at,
     canRetry: r.job_state === 'attention' || r.job_state === 'dead',
   };
 }

@@ -270,4 +270,17 @@ UPDATE jobs SET system = CASE connector WHEN 'kassa-report' THEN 'kassa' ELSE co
 CREATE INDEX jobs_system_state ON jobs (system, state);
 `,
   },
+  {
+    id: 8,
+    name: 'error log groups repeats; form files kept on disk',
+    sql: `
+-- The same problem again (same system, message and order) while its entry is unread adds to that entry.
+ALTER TABLE error_log ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE error_log ADD COLUMN last_seen_at INTEGER;
+CREATE INDEX error_log_open ON error_log (system, message) WHERE acknowledged_at IS NULL;
+-- A file of a web form lives in the data directory (inbox-files/<stored>); \`content\` stays empty then.
+ALTER TABLE inbox_files ADD COLUMN stored TEXT;
+CREATE UNIQUE INDEX inbox_files_stored ON inbox_files (stored) WHERE stored IS NOT NULL;
+`,
+  },
 ];

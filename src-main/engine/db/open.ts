@@ -10,6 +10,8 @@ export interface OpenOptions {
   /** Defaults to the built-in list; tests pass their own to exercise the checks. */
   migrations?: readonly Migration[];
   readonly?: boolean;
+  /** Owner-only permissions (0600) for the file and its -wal/-shm on POSIX, whatever the umask. */
+  private?: boolean;
 }
 
 /**
@@ -19,6 +21,10 @@ export interface OpenOptions {
  */
 export function openDatabase(file: string, opts: OpenOptions = {}): Db {
   if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const owned = opts.private === true && file !== ':memory:' && process.platform !== 'win32';
+  // SQLite gives the -wal and -shm files the mode of the database file, so the file is made 0600 before
+  // SQLite first opens it (an empty file is a valid new database).
+  if (owned) fs.closeSync(fs.openSync(file, 'a', 0o600));
   const db = new Database(file, { readonly: opts.readonly ?? false });
   try {
     db.pragma('journal_mode = WAL');
@@ -26,6 +32,15 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Db {
     db.pragma('busy_timeout = 5000');
     db.pragma('foreign_keys = ON');
     if (!opts.readonly) migrate(db, opts.migrations ?? migrations);
+    if (owned) {
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        try {
+          fs.chmodSync(f, 0o600);
+        } catch {
+          // -shm/-wal appear with the first write; they take the database file's mode then.
+        }
+      }
+    }
     return db;
   } catch (err) {
     db.close();

@@ -4,6 +4,7 @@ import type { Connector } from '../connectors/types.js';
 import { courierFlow } from './courier/index.js';
 import { crmFlow } from './crm/index.js';
 import { fiscalFlow } from './fiscal/index.js';
+import { formsFlow } from './forms/index.js';
 import { leelooFlow } from './leeloo/index.js';
 import { posFlow } from './pos/index.js';
 import { printFlow } from './print/index.js';
@@ -22,6 +23,7 @@ export const flowModules = {
   pos: posFlow,
   fiscal: fiscalFlow,
   leeloo: leelooFlow,
+  forms: formsFlow,
   tunnel: tunnelFlow,
   print: printFlow,
   statuscheck: statuscheckFlow,

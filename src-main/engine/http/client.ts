@@ -1,4 +1,4 @@
-import got, { RequestError, type Got, type OptionsInit, type Response } from 'got';
+import type { Got, OptionsInit, Response } from 'got';
 import { systemTitles, type SystemId } from '../../../src-shared/systems.js';
 import { SyncError } from '../errors.js';
 import { parseRetryAfter } from '../jobs/backoff.js';
@@ -52,6 +52,24 @@ export interface HttpClient {
   request(req: HttpRequest): Promise<HttpResponse>;
 }
 
+let gotModule: Promise<Got> | null = null;
+
+/**
+ * got is loaded with the first request, not at startup: an engine with nothing to talk to (just installed, or
+ * paused) does not pay for it — its dependencies build Intl formatters at load, which alone cost ~6 MB resident.
+ */
+function loadGot(): Promise<Got> {
+  return (gotModule ??= import('got').then((m) => m.default));
+}
+
+/**
+ * Settles once the HTTP library has loaded, if a client has asked for it; at once otherwise. The engine waits
+ * for it before taking jobs, so no job's lease runs out while a library loads.
+ */
+export async function httpClientsReady(): Promise<void> {
+  await gotModule?.catch(() => undefined);
+}
+
 /** Network failures that happen before the request could reach the server: always safe to retry. */
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN']);
 
@@ -61,14 +79,18 @@ const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREAC
  */
 export function createHttpClient(opts: HttpClientOptions): HttpClient {
   const title = systemTitles[opts.system];
-  const instance: Got = got.extend({
-    ...(opts.baseUrl ? { prefixUrl: opts.baseUrl } : {}),
-    retry: { limit: 0 },
-    throwHttpErrors: false,
-    followRedirect: false,
-    responseType: 'text',
-    headers: { 'user-agent': opts.userAgent ?? 'Prilavok/0.1', ...opts.headers },
-  });
+  // A client is made when a connector is about to talk: start loading got now, not on the first request.
+  void loadGot().catch(() => undefined);
+  let instance: Got | null = null;
+  const client = async (): Promise<Got> =>
+    (instance ??= (await loadGot()).extend({
+      ...(opts.baseUrl ? { prefixUrl: opts.baseUrl } : {}),
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+      followRedirect: false,
+      responseType: 'text',
+      headers: { 'user-agent': opts.userAgent ?? 'Prilavok/0.1', ...opts.headers },
+    }));
 
   const describe = (req: HttpRequest, status?: number, body?: string): string => {
     const method = req.method ?? 'GET';
@@ -117,7 +139,7 @@ export function createHttpClient(opts: HttpClientOptions): HttpClient {
 
       let res: Response<string>;
       try {
-        res = (await instance(req.url.replace(/^\//, opts.baseUrl ? '' : '/'), options)) as Response<string>;
+        res = (await (await client())(req.url.replace(/^\//, opts.baseUrl ? '' : '/'), options)) as Response<string>;
       } catch (err) {
         const durationMs = performance.now() - started;
         throw networkFailure(err, req, idempotent, title, opts.system, describe(req), durationMs);
@@ -205,7 +227,8 @@ function networkFailure(
   detail: string,
   durationMs: number,
 ): SyncError {
-  const code = err instanceof RequestError ? err.code : (err as { code?: string } | null)?.code;
+  // got's RequestError carries the system error code as `code`, as Node's own errors do.
+  const code = (err as { code?: string } | null)?.code;
   const full = `${detail}\n${code ?? ''} ${err instanceof Error ? err.message : String(err)} (${Math.round(durationMs)} мс)`;
   if (req.signal?.aborted) {
     return new SyncError({ kind: 'retryable', system, code: 'ABORTED', detail: full, message: `Запрос к ${title} прерван: Прилавок останавливается.` });

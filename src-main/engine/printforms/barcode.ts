@@ -1,5 +1,25 @@
 /** Code128 barcodes as inline SVG, sized in millimetres so a thermal printer reproduces every module. */
-import { toSVG } from 'bwip-js/node';
+import type * as BwipModule from 'bwip-js/node';
+
+type Bwip = typeof BwipModule;
+
+let bwip: Bwip | null = null;
+let loading: Promise<void> | null = null;
+
+/**
+ * Loads the barcode library. It is 2 MB of code that only printing needs, so it is not part of a running engine
+ * until the first print: the print API awaits this before rendering (rendering itself stays synchronous).
+ */
+export function loadBarcodes(): Promise<void> {
+  return (loading ??= import('bwip-js/node').then((m) => {
+    bwip = m;
+  }));
+}
+
+function toSVG(opts: Parameters<Bwip['toSVG']>[0]): string {
+  if (!bwip) throw new Error('the barcode library is not loaded yet: await loadBarcodes() before rendering');
+  return bwip.toSVG(opts);
+}
 
 /** Code128 requires a quiet zone of at least ten modules on each side. */
 export const QUIET_ZONE_MODULES = 10;

@@ -1,7 +1,6 @@
 import type { EventEmitter } from 'node:events';
 // The client's tunnel class itself (its default export wraps it in a helper that retries the first request
 // forever); imported statically so it is bundled into the engine like every other dependency.
-import TunnelClass from 'localtunnel/lib/Tunnel.js';
 import { SyncError } from '../errors.js';
 import { createHttpClient } from '../http/client.js';
 import type { Redactor } from '../redact.js';
@@ -90,7 +89,8 @@ export class LocalTunnelProvider implements TunnelProvider {
         message: `Сервер туннелей ${host} не выдал туннель (HTTP ${res.status}). Повторим автоматически.`,
       });
     }
-    const Tunnel = TunnelClass as LtTunnelClass;
+    // Loaded when a tunnel opens: the library and its HTTP stack cost memory an engine without one never needs.
+    const Tunnel = (await import('localtunnel/lib/Tunnel.js')).default as LtTunnelClass;
     const client = new Tunnel({ host, port: o.localPort, local_host: '127.0.0.1', ...(this.opts.subdomain ? { subdomain: this.opts.subdomain } : {}) });
     // The server's answer is already here: hand it to the library instead of letting it ask again.
     client._init = (cb) => cb(null, client._getInfo(body));

@@ -123,6 +123,21 @@ export function FieldView(p: FieldProps) {
           />
         </Frame>
       );
+    case 'textList':
+      return (
+        <Frame id={id} label={f.label} hint={f.hint} wide testId={f.testId} error={p.error}>
+          <input
+            {...common}
+            className="setup-input"
+            type="text"
+            value={Array.isArray(p.value) ? (p.value as unknown[]).join(', ') : typeof p.value === 'string' ? p.value : ''}
+            placeholder={f.placeholder}
+            spellCheck={false}
+            autoComplete="off"
+            onChange={(e) => p.onChange(e.target.value)}
+          />
+        </Frame>
+      );
     case 'number':
       return (
         <Frame id={id} label={f.label} hint={f.hint} testId={f.testId} error={p.error}>

@@ -4,6 +4,8 @@ import { measoftStatuses } from '../../../src-shared/measoft-statuses';
 import type { SecretKey, SettingsSection } from '../../../src-shared/settings';
 import type { ConnectionTestTarget } from '../../../src-shared/systems';
 import { ru } from '../../i18n/ru';
+import { formFieldRoles } from '../../../src-shared/forms';
+import { FormsSnippet } from './FormsSnippet';
 import { PartnersStep } from './PartnersStep';
 import { TriggersStep } from './TriggersStep';
 import { TunnelLiveState } from './TunnelState';
@@ -34,6 +36,8 @@ interface PathField extends FieldBase {
 
 export type Field =
   | (PathField & { kind: 'text'; type?: 'text' | 'url' | 'tel'; placeholder?: string; nullable?: boolean; wide?: boolean })
+  /** A list of short values typed on one line, separated by commas (the settings schema splits it). */
+  | (PathField & { kind: 'textList'; placeholder?: string })
   | (PathField & { kind: 'number'; unit?: string; nullable?: boolean; step?: number; min?: number; max?: number })
   | (PathField & { kind: 'toggle' })
   | (PathField & { kind: 'choice'; options: ReadonlyArray<{ value: string; label: string }> })
@@ -64,7 +68,7 @@ export type Field =
   | (PathField & { kind: 'lpRole' });
 
 /** A field inside a record of a `records` list; its path is relative to the record. */
-export type RecordField = Extract<Field, { kind: 'text' | 'choice' }>;
+export type RecordField = Extract<Field, { kind: 'text' | 'choice' | 'toggle' }>;
 
 export type Values = Record<string, unknown>;
 export interface ChoiceOption {
@@ -581,6 +585,91 @@ export const setupSteps: SetupStep[] = [
           { kind: 'text', path: 'ngrokDomain', label: tn.ngrokDomain, hint: tn.ngrokDomainHint, placeholder: 'moy-magazin.ngrok.app', nullable: true, testId: 'tunnel-ngrok-domain', when: provider('ngrok') },
           { kind: 'text', path: 'localtunnelHost', type: 'url', label: tn.ltHost, hint: tn.ltHostHint, placeholder: 'https://localtunnel.me', testId: 'tunnel-lt-host', wide: true, when: provider('localtunnel') },
           { kind: 'text', path: 'localtunnelSubdomain', label: tn.ltSubdomain, hint: tn.ltSubdomainHint, placeholder: 'moy-magazin', nullable: true, testId: 'tunnel-lt-subdomain', when: provider('localtunnel') },
+        ],
+      },
+    ],
+  },
+  {
+    kind: 'form',
+    id: 'forms',
+    title: r.forms.title,
+    intro: r.forms.intro,
+    section: 'forms',
+    optional: true,
+    done: (v) => v.values.forms.enabled && v.values.forms.allowedOrigins.length > 0,
+    Live: FormsSnippet,
+    groups: [
+      {
+        title: r.forms.intake,
+        fields: [
+          { kind: 'toggle', path: 'enabled', label: r.forms.enabled, hint: r.forms.enabledHint, testId: 'forms-enabled' },
+          { kind: 'textList', path: 'allowedOrigins', label: r.forms.origins, hint: r.forms.originsHint, placeholder: 'https://moy-magazin.ru', testId: 'forms-origins' },
+          { kind: 'text', path: 'numberPrefix', label: r.forms.prefix, hint: r.forms.prefixHint, placeholder: r.forms.prefixPlaceholder, testId: 'forms-prefix' },
+          { kind: 'number', path: 'perIpPerMinute', label: r.forms.perIp, min: 1, max: 600, testId: 'forms-per-ip' },
+        ],
+      },
+      {
+        title: r.forms.fields,
+        hint: r.forms.fieldsHint,
+        fields: [
+          {
+            kind: 'records',
+            path: 'fields',
+            label: r.forms.fieldsLabel,
+            idKey: 'name',
+            addLabel: r.forms.addField,
+            emptyText: r.forms.noFields,
+            title: (rec) => (typeof rec.label === 'string' && rec.label ? rec.label : String(rec.name ?? '')),
+            summary: (rec) => `${String(rec.name ?? '')} · ${r.forms.roles[(rec.role as keyof typeof r.forms.roles) ?? 'other'] ?? ''}${rec.required ? ` · ${r.forms.fieldRequired.toLowerCase()}` : ''}`,
+            newRecord: (existing) => {
+              let n = existing.length + 1;
+              while (existing.some((x) => x.name === `field${n}`)) n++;
+              return { name: `field${n}`, label: '', type: 'text', required: false, role: 'other' };
+            },
+            fields: [
+              { kind: 'text', path: 'label', label: r.forms.fieldLabel, testId: 'forms-field-label' },
+              { kind: 'text', path: 'name', label: r.forms.fieldName, testId: 'forms-field-name' },
+              { kind: 'choice', path: 'type', label: r.forms.fieldType, options: (['text', 'email', 'tel', 'textarea'] as const).map((value) => ({ value, label: r.forms.types[value] })), testId: 'forms-field-type' },
+              { kind: 'choice', path: 'role', label: r.forms.fieldRole, options: formFieldRoles.map((value) => ({ value, label: r.forms.roles[value] })), testId: 'forms-field-role' },
+              { kind: 'toggle', path: 'required', label: r.forms.fieldRequired, testId: 'forms-field-required' },
+            ],
+            testId: 'forms-fields',
+          },
+        ],
+      },
+      {
+        title: r.forms.files,
+        fields: [
+          { kind: 'toggle', path: 'fileEnabled', label: r.forms.fileEnabled, testId: 'forms-file-enabled' },
+          { kind: 'toggle', path: 'fileRequired', label: r.forms.fileRequired, testId: 'forms-file-required', when: (v) => v.fileEnabled === true },
+          { kind: 'text', path: 'fileLabel', label: r.forms.fileLabel, testId: 'forms-file-label', when: (v) => v.fileEnabled === true },
+          { kind: 'textList', path: 'fileTypes', label: r.forms.fileTypes, hint: r.forms.fileTypesHint, testId: 'forms-file-types', when: (v) => v.fileEnabled === true },
+          { kind: 'number', path: 'maxFileMb', label: r.forms.maxFileMb, unit: r.forms.mb, min: 1, max: 10, testId: 'forms-max-file', when: (v) => v.fileEnabled === true },
+          { kind: 'number', path: 'maxTotalMb', label: r.forms.maxTotalMb, unit: r.forms.mb, min: 1, max: 50, testId: 'forms-max-total', when: (v) => v.fileEnabled === true },
+        ],
+      },
+      {
+        title: r.forms.texts,
+        fields: [
+          { kind: 'text', path: 'submitText', label: r.forms.submitText, testId: 'forms-submit-text' },
+          { kind: 'text', path: 'successText', label: r.forms.successText, hint: r.forms.successHint, wide: true, testId: 'forms-success-text' },
+          { kind: 'text', path: 'fallbackText', label: r.forms.fallbackText, hint: r.forms.fallbackHint, wide: true, testId: 'forms-fallback-text' },
+        ],
+      },
+      {
+        title: r.forms.order,
+        hint: r.forms.orderHint,
+        fields: [
+          { kind: 'ref', path: 'site', ref: 'sites', label: r.forms.site, emptyLabel: r.retailcrm.siteAll, testId: 'forms-site' },
+          { kind: 'text', path: 'orderType', label: r.forms.orderType, placeholder: 'eshop-legal', nullable: true, testId: 'forms-order-type' },
+          { kind: 'text', path: 'orderMethod', label: r.forms.orderMethod, placeholder: 'landing-page', nullable: true, testId: 'forms-order-method' },
+          { kind: 'ref', path: 'orderStatus', ref: 'statuses', label: r.forms.orderStatus, emptyLabel: r.forms.orderStatusDefault, testId: 'forms-order-status' },
+          { kind: 'text', path: 'topicField', label: r.forms.topicField, placeholder: 'tema_obrascheniya', nullable: true, testId: 'forms-topic-field' },
+          { kind: 'text', path: 'serviceField', label: r.forms.serviceField, placeholder: 'kommercheskiy_servis', nullable: true, testId: 'forms-service-field' },
+          { kind: 'toggle', path: 'customerNote', label: r.forms.customerNote, testId: 'forms-customer-note' },
+          { kind: 'number', path: 'taskPerformerId', label: r.forms.taskPerformer, hint: r.forms.taskPerformerHint, nullable: true, min: 1, testId: 'forms-task-performer' },
+          { kind: 'ref', path: 'taskUserGroup', ref: 'userGroups', label: r.forms.taskGroup, hint: r.forms.taskGroupHint, emptyLabel: r.none, testId: 'forms-task-group' },
+          { kind: 'text', path: 'taskText', label: r.forms.taskText, wide: true, testId: 'forms-task-text' },
         ],
       },
     ],

@@ -8,6 +8,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { crmOrderSchema, historyRecordSchema, type CrmOrder, type HistoryRecord } from '../../../src-main/engine/connectors/retailcrm/types.js';
 import * as seed from './seed.js';
+import { AnswerLost, createFormsEmulator, type FormsEmulatorView } from './forms.js';
 
 export interface EmulatorKey {
   key: string;
@@ -73,6 +74,8 @@ export interface RetailCrmEmulator {
   tasks(): Array<Record<string, unknown>>;
   customers(): Array<Record<string, unknown>>;
   corporateCustomers(): Array<Record<string, unknown>>;
+  /** Files, notes, contact persons (test/emulators/retailcrm/forms.ts). */
+  forms: FormsEmulatorView;
   addTrigger(t: EmulatorTrigger): void;
   triggerLog: TriggerLogEntry[];
   /** Resolves when every trigger request started so far has finished. */
@@ -1018,6 +1021,8 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
     return { success: true, generatedAt: now(), history: page.map((h) => historyView(h, k.key)), pagination };
   }
 
+  const forms = createFormsEmulator({ customers, corporate, orders, writeSite, entity, paginate, error: (st, msg, errs) => new ApiError(st, msg, errs), nextCustomerId: () => nextCustomerId++, now, route });
+
   async function route(method: string, path: string, q: URLSearchParams, body: URLSearchParams, k: EmulatorKey): Promise<[number, Json]> {
     const as: As = { source: 'api', key: k.key };
     const get = method === 'GET';
@@ -1189,10 +1194,11 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const u = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
+    let rawBytes = Buffer.alloc(0);
     const raw = await new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => resolve((rawBytes = Buffer.concat(chunks)).toString('utf8')));
       req.on('error', reject);
     });
     const body = /application\/x-www-form-urlencoded/.test(req.headers['content-type'] ?? '') || method === 'POST' ? new URLSearchParams(raw) : new URLSearchParams();
@@ -1237,9 +1243,10 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
     const scope = scopeFor(method, u.pathname);
     if (scope && !k.scopes.includes(scope)) return reply(403, { success: false, errorMsg: 'Access denied.' });
     try {
-      const [status, json] = await route(method, u.pathname, u.searchParams, body, k);
+      const [status, json] = (await forms.route(method, u.pathname, u.searchParams, body, k, rawBytes)) ?? (await route(method, u.pathname, u.searchParams, body, k));
       reply(status, json);
     } catch (err) {
+      if (err instanceof AnswerLost) return void req.socket.destroy();
       if (err instanceof ApiError) {
         reply(err.status, { success: false, errorMsg: err.errorMsg, ...(err.errors ? { errors: err.errors } : {}) });
       } else {
@@ -1297,6 +1304,7 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
     tasks: () => clone(tasks),
     customers: () => clone(customers),
     corporateCustomers: () => clone(corporate),
+    forms: forms.view,
     addTrigger: (t) => void triggers.push(t),
     triggerLog,
     triggersSettled: async () => {

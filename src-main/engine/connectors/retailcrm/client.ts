@@ -120,6 +120,23 @@ export interface RetailCrmClient {
   customerCreate(c: CrmCustomerInput, site?: string | null, o?: CallOptions): Promise<{ id: number }>;
   corporateSearch(q: { name?: string; inn?: string }, o?: CallOptions): Promise<CrmCorporateCustomer[]>;
   corporateCreate(c: CrmCorporateInput, site?: string | null, o?: CallOptions): Promise<{ id: number }>;
+
+  /**
+   * One enveloped call for the methods kept in sibling modules (`forms-api.ts`): the success envelope, or the
+   * SyncError it stands for, exactly as the methods above get it.
+   */
+  send(method: 'GET' | 'POST', path: string, req?: RawCall): Promise<Record<string, unknown>>;
+  /** Form fields of a write: the entity as JSON in `field`, plus `by` and the store (`site`). */
+  writeForm(field: string, entity: unknown, extra?: { by?: By; site?: string | null }): Record<string, string>;
+}
+
+export interface RawCall {
+  query?: URLSearchParams;
+  form?: Record<string, string>;
+  /** A raw body (`files/upload` takes the file itself), sent with `contentType`. */
+  body?: Buffer;
+  contentType?: string;
+  signal?: AbortSignal | undefined;
 }
 
 /** `https://Shop.retailcrm.ru/` → `https://shop.retailcrm.ru` (the limiter key and the base URL). */
@@ -161,13 +178,14 @@ export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmCl
   async function call(
     method: 'GET' | 'POST',
     path: string,
-    req: { query?: Query; form?: Record<string, string>; signal?: AbortSignal | undefined },
+    req: { query?: Query; form?: Record<string, string>; signal?: AbortSignal | undefined } & RawCall,
   ): Promise<Record<string, unknown>> {
     const res = await http.request({
       method,
       url: path,
       ...(req.query ? { searchParams: req.query } : {}),
       ...(req.form ? { form: req.form } : {}),
+      ...(req.body ? { body: req.body, headers: { 'content-type': req.contentType ?? 'application/octet-stream' } } : {}),
       idempotent: method === 'GET',
       accept: envelopeStatus,
       ...(req.signal ? { signal: req.signal } : {}),
@@ -375,6 +393,9 @@ export function createRetailCrmClient(opts: RetailCrmClientOptions): RetailCrmCl
       });
       return { id: createdId(env) };
     },
+
+    send: (method, path, req = {}) => call(method, path, req),
+    writeForm: (field, entity, extra = {}) => writeForm(field, entity, extra),
   };
 }
 

@@ -4,6 +4,7 @@ import type { Engine } from '../../engine.js';
 import { SyncError, toSyncError } from '../../errors.js';
 import type { PdfRenderer } from '../../printforms/pdf.js';
 import { renderPrintForm } from '../../printforms/render.js';
+import { loadBarcodes } from '../../printforms/barcode.js';
 import { printFormInfo, type PrintFormId, type PrintOrder } from '../../printforms/types.js';
 import { courierStore } from '../courier/store.js';
 
@@ -64,6 +65,8 @@ export class PrintService {
   }
 
   async render(orderIds: number[], form: PrintFormId): Promise<RenderedForms> {
+    // The barcode library is loaded on first use, so an engine that never prints never holds it.
+    await loadBarcodes();
     const { orders, skipped } = this.printable(orderIds);
     if (orders.length === 0) {
       throw new SyncError({
@@ -91,6 +94,7 @@ export class PrintService {
   }
 
   async pdf(orderIds: number[], form: PrintFormId): Promise<{ pdf: Buffer; filename: string; skipped: RenderedForms['skipped'] }> {
+    await loadBarcodes();
     const { orders, skipped } = this.printable(orderIds);
     if (orders.length === 0) throw new SyncError({ kind: 'needsAttention', message: 'Печать невозможна: заказы ещё не переданы в курьерскую службу.' });
     const name = orders.length === 1 ? orders[0]!.orderno : `${orders.length}-orders`;
