@@ -24,6 +24,8 @@ export const pollerStatusSchema = z.object({
   lastOkAt: timestamp.nullable(),
   lastError: z.string().nullable(),
   nextRunAt: timestamp.nullable(),
+  /** A long job the poller is part-way through, in the merchant's words (the first connection's sweep). */
+  progress: z.string().nullable().default(null),
 });
 
 export type PollerStatus = z.output<typeof pollerStatusSchema>;

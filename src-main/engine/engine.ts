@@ -18,6 +18,7 @@ import { SyncError, toSyncError } from './errors.js';
 import { EngineEvents } from './events.js';
 import { createHttpClient, httpClientsReady } from './http/client.js';
 import { RateLimiters } from './http/rate-limit.js';
+import { AuthPause, type AuthPauseOptions } from './jobs/auth-pause.js';
 import { Inbox } from './jobs/inbox.js';
 import { JobQueue } from './jobs/queue.js';
 import type { BackoffPolicy } from './jobs/backoff.js';
@@ -53,6 +54,8 @@ export interface EngineOptions {
   logEcho?: boolean;
   /** HTML → PDF for print forms (headless: Chromium; the desktop shell prints through Electron). */
   pdfRenderer?: PdfRenderer | null;
+  /** Connection checks of a system paused on an access error (tests shorten them). */
+  authPause?: AuthPauseOptions;
   /** Tunnel reconnect delays (tests shorten them). */
   tunnelBackoff?: { baseMs: number; maxMs: number };
 }
@@ -79,6 +82,8 @@ export class Engine {
   readonly orders: Orders;
   readonly queue: JobQueue;
   readonly runner: JobRunner;
+  /** Systems whose lanes wait after an access error. */
+  readonly authPause: AuthPause;
   readonly inbox: Inbox;
   readonly scheduler: Scheduler;
   readonly settings: SettingsStore;
@@ -148,6 +153,24 @@ export class Engine {
       { db: this.db, queue: this.queue, timeline: this.timeline, errors: this.errors, orders: this.orders, events: this.events, redactor: this.redactor, log: this.log },
       opts.runner,
     );
+    this.authPause = new AuthPause(
+      {
+        db: this.db,
+        log: this.log,
+        probe: async (system) => {
+          const test = this.connectionTests.get(system as ConnectionTestTarget);
+          return test ? (await test()).ok : false;
+        },
+        resumed: (system) => {
+          this.queue.retryAuthFailures(system);
+          this.runner.wake();
+        },
+        changed: () => this.events.emit('status.changed', undefined),
+      },
+      opts.authPause,
+    );
+    this.runner.holdLane = (connector) => this.authPause.holds(connector);
+    this.runner.onAuthFailure = (system) => this.authPause.pause(system);
     this.inbox = new Inbox(this.db, this.events, this.errors, this.log, path.join(opts.dataDir, 'inbox-files'));
     this.scheduler = new Scheduler(this.db, this.errors, this.events, this.log, this.redactor);
     this.webhooks = new WebhookServer(this.inbox, (source) => this.secrets.get(webhookSecretKey(source)), this.log, opts.webhookLimits);
@@ -260,6 +283,7 @@ export class Engine {
     );
     await httpClientsReady();
     this.runner.setPaused(paused);
+    this.authPause.start();
     this.runner.start();
     this.scheduler.start(paused);
     this.scheduleInbox();
@@ -277,6 +301,7 @@ export class Engine {
     await this.tunnel.stop();
     await this.webhooks.close();
     await this.scheduler.stop();
+    this.authPause.stop();
     await this.runner.stop(drainMs);
     await this.opts.pdfRenderer?.close().catch(() => undefined);
     if (this.db.open) this.db.close();

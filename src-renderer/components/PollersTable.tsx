@@ -78,6 +78,11 @@ function PollerRow({ poller: p, busy, onSync }: { poller: PollerStatus; busy: bo
         ) : (
           <span className="muted">{ru.pollers.never}</span>
         )}
+        {p.progress && (
+          <span className="poller__progress" data-testid="poller-progress">
+            {p.progress}
+          </span>
+        )}
         {p.active && !p.running && p.nextRunAt !== null && (
           <span className="poller__next">
             {ru.pollers.nextRunPrefix} <RelativeTime at={p.nextRunAt} />

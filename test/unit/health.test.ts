@@ -88,7 +88,7 @@ describe('the header and tray state, from facts', () => {
 describe('one answer per system: the last real check or sync', () => {
   const poller = (over: Partial<EngineStatus['pollers'][number]>): EngineStatus['pollers'][number] => ({
     id: 'retailcrm.history', title: 'История', system: 'retailcrm', intervalMs: 60_000, running: false, active: true,
-    lastRunAt: NOW - 30_000, lastOkAt: NOW - 30_000, lastError: null, nextRunAt: NOW + 30_000, ...over,
+    lastRunAt: NOW - 30_000, lastOkAt: NOW - 30_000, lastError: null, nextRunAt: NOW + 30_000, progress: null, ...over,
   });
 
   it('a check after the last poll wins: a wrong address saved now is red at once', () => {

@@ -26,6 +26,8 @@ export function registerCoreApi(e: Engine, api: ApiRegistry): void {
     'settings.get': () => settingsView(),
     'settings.update': async ({ section, values }) => {
       e.settings.update(section, values);
+      // New settings for a system paused on an access error: its work goes again.
+      e.authPause.resume(section, 'settings changed');
       if (section === 'tunnel') await e.restartTunnel();
       return settingsView();
     },
@@ -34,6 +36,7 @@ export function registerCoreApi(e: Engine, api: ApiRegistry): void {
       if (key === 'tunnel.ngrokAuthtoken') await e.restartTunnel();
       // A secret is named `<system>.<what>`: every job of that system that stopped on its credentials goes again.
       const system = key.split('.')[0]!;
+      e.authPause.resume(system, 'password changed');
       const n = e.queue.retryAuthFailures(system);
       if (n) e.log.info('credentials changed; retrying jobs stopped on access errors', { system, jobs: n });
       return settingsView();

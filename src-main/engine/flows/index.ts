@@ -43,7 +43,7 @@ export async function installFlows(engine: Engine): Promise<Flows> {
     api: engine.apiRegistry,
     jobs: (defs) => Object.values(defs).forEach((d) => engine.runner.register(d)),
     connectionTest: (target, test) => engine.connectionTests.set(target, test),
-    poll: ({ id, title, of, everySec, enabled = () => true, run }) =>
+    poll: ({ id, title, of, everySec, enabled = () => true, progress, run }) =>
       engine.scheduler.register({
         id,
         title,
@@ -52,6 +52,7 @@ export async function installFlows(engine: Engine): Promise<Flows> {
           return everySec() * 1000;
         },
         active: () => enabled() && engine.connectors.isConfigured(of),
+        ...(progress ? { progress } : {}),
         run,
       }),
     orderAction: (action, run) => {

@@ -25,7 +25,16 @@ export interface FlowContext {
    * A poller of one system: it runs every `everySec()` seconds (read each time, so a changed setting applies
    * from the next run) while the system is set up and `enabled()` — otherwise it does not run at all.
    */
-  poll(p: { id: string; title: string; of: Connector<unknown, unknown, never>; everySec: () => number; enabled?: () => boolean; run(ctx: PollerContext): Promise<void> }): void;
+  poll(p: {
+    id: string;
+    title: string;
+    of: Connector<unknown, unknown, never>;
+    everySec: () => number;
+    enabled?: () => boolean;
+    /** Work spread over several runs, for the overview (the first connection's sweep); null when none. */
+    progress?: () => string | null;
+    run(ctx: PollerContext): Promise<void>;
+  }): void;
   /** An action of the order card («Отправить заново», «Перечитать»). */
   orderAction(action: OrderAction, run: (orderId: number) => { message: string }): void;
 }

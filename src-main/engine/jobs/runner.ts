@@ -8,6 +8,7 @@ import { SyncError, parseOrFail, toSyncError } from '../errors.js';
 import type { EngineEvents } from '../events.js';
 import type { Logger } from '../log.js';
 import type { Redactor } from '../redact.js';
+import { pausedSentence } from './auth-pause.js';
 import { LeaseLostError, type ClaimedJob, type JobQueue } from './queue.js';
 
 export interface JobContext<P> {
@@ -96,6 +97,11 @@ export class JobRunner {
     this.wake();
   }
 
+  /** Lanes held back (their system is paused after an access error): nothing is claimed from them. */
+  holdLane: (connector: string) => boolean = () => false;
+  /** An access error on a lane; false when its system was paused already (the merchant has been told). */
+  onAuthFailure: (system: string) => boolean = () => true;
+
   setPaused(paused: boolean): void {
     this.paused = paused;
     if (!paused) this.wake();
@@ -144,6 +150,7 @@ export class JobRunner {
     if (!this.paused) {
       try {
         for (const connector of this.deps.queue.connectorsWithWork()) {
+          if (this.holdLane(connector)) continue;
           const limit = this.opts.concurrency[connector] ?? this.opts.concurrency.default;
           const free = limit - (this.perConnector.get(connector) ?? 0);
           if (free > 0) {
@@ -294,12 +301,16 @@ export class JobRunner {
       return next;
     })();
     log.warn('job attempt failed', { jobId: job.id, kind: job.kind, attempt: job.attempt, state, errKind: err.kind, err: err.message, detail: err.detail });
+    // An access error pauses the system's lanes: the one entry below is all the merchant hears of it.
+    const firstAuth = err.kind === 'auth' ? this.onAuthFailure(job.system) : true;
     // Retries are quiet; the merchant hears about a job once it needs them or has given up.
-    if (state === 'attention' || state === 'dead') {
+    if ((state === 'attention' || state === 'dead') && firstAuth) {
       const message =
         state === 'dead' && err.kind === 'retryable'
           ? `${err.message} Попытки исчерпаны (${job.attempts}); нажмите «Повторить», когда сервис заработает.`
-          : err.message;
+          : err.kind === 'auth'
+            ? `${err.message} ${pausedSentence(job.system)}`
+            : err.message;
       errors.record(new SyncError({ kind: err.kind, system: err.system, message, detail: err.detail }), {
         orderId: job.orderId,
         jobId: job.id,

@@ -28,6 +28,8 @@ export interface Poller {
    * run at all, so the dashboard never shows a «successful sync» with a system nobody connected.
    */
   active?: () => boolean;
+  /** How far a long piece of work spread over several runs has got, for the overview; null when none. */
+  progress?: () => string | null;
   run(ctx: PollerContext): Promise<void>;
 }
 
@@ -134,7 +136,13 @@ export class Scheduler {
       lastOkAt: s.lastOkAt,
       lastError: s.lastError,
       nextRunAt: this.paused ? null : s.nextRunAt,
+      progress: s.poller.progress ? s.poller.progress() : null,
     }));
+  }
+
+  /** A poller's saved cursor. */
+  cursorOf(id: string): string | null {
+    return (sql(this.db, 'SELECT cursor FROM pollers WHERE id = ?').get(id) as { cursor: string | null } | undefined)?.cursor ?? null;
   }
 
   async stop(): Promise<void> {

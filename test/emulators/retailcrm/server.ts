@@ -66,6 +66,10 @@ export interface RetailCrmEmulator {
   getOrder(id: number): CrmOrder | undefined;
   /** The account's administrator changes a key's rights (Настройки → Интеграция → Ключи доступа к API). */
   setKeyScopes(key: string, scopes: string[]): void;
+  /** The payment endpoints as another integration or a manager uses them (history records the change per field). */
+  createPayment(orderId: number, payment: Record<string, unknown>, as?: { source: ChangeSource; key?: string }): number;
+  editPayment(paymentId: number, patch: Record<string, unknown>, as?: { source: ChangeSource; key?: string }): void;
+  deletePayment(paymentId: number, as?: { source: ChangeSource; key?: string }): void;
   orders(): CrmOrder[];
   /** History as a caller with `forKey` would see it (apiKey.current relative to that key). */
   history(forKey?: string): HistoryRecord[];
@@ -1296,6 +1300,15 @@ export async function startRetailCrmEmulator(opts: RetailCrmEmulatorOptions = {}
       const k = keys.get(key);
       if (!k) throw new Error(`no key ${key}`);
       k.scopes = [...scopes];
+    },
+    createPayment(orderId, payment, as = { source: 'user' }) {
+      return doPaymentCreate({ ...payment, order: { id: orderId } }, { source: as.source, key: as.key ?? null }, null).id;
+    },
+    editPayment(paymentId, patch, as = { source: 'user' }) {
+      doPaymentEdit(String(paymentId), 'id', patch, { source: as.source, key: as.key ?? null });
+    },
+    deletePayment(paymentId, as = { source: 'user' }) {
+      doPaymentDelete(String(paymentId), { source: as.source, key: as.key ?? null });
     },
     getOrder(idv) {
       const o = orders.get(idv);

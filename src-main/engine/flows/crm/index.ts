@@ -1,16 +1,16 @@
 import { z } from 'zod';
 import type { CrmReferences } from '../../../../src-shared/api.js';
-import { retailcrm, type CrmOrder } from '../../connectors/retailcrm/index.js';
+import { retailcrm, type CrmOrder, type HistoryRecord } from '../../connectors/retailcrm/index.js';
 import { SyncError } from '../../errors.js';
 import { defineJob } from '../../jobs/define.js';
 import type { InboxSource } from '../../jobs/inbox.js';
 import type { PollerContext } from '../../jobs/scheduler.js';
 import type { FlowModule } from '../types.js';
 import { changedOrderId, triggerOf } from './rules.js';
-import { crmIdOf, crmOrderRef, recordCrmOrders } from './store.js';
+import { crmIdOf, crmOrderRef, paymentStatusBook, recordCrmOrders, sweepProgress } from './store.js';
 import { crmTriggers } from './triggers.js';
 
-export { crmOrderRef, recordCrmOrders } from './store.js';
+export { crmOrderRef, paymentStatusBook, recordCrmOrders, sweepProgress } from './store.js';
 
 export const CRM_HISTORY_POLLER = 'retailcrm.history';
 export const CRM_WEBHOOK: InboxSource = { source: 'retailcrm', system: 'retailcrm' };
@@ -19,6 +19,8 @@ const READ_BATCH = 100;
 /** A run stops after this many history pages and continues on the next run, so one poll never runs for hours. */
 const MAX_PAGES_PER_RUN = 2_000;
 const REFERENCES_TTL_MS = 5 * 60_000;
+/** History fields the flows replay record by record (the rest only says «re-read the order»). */
+const REPLAYED_FIELDS = new Set(['payments', 'payments.status', 'payments.amount', 'payments.type']);
 
 /** `cause`: what asked for the read (an inbox item, «Перечитать» at a moment), so each ask is its own job. */
 const refreshPayload = z.object({ crmId: z.number().int().positive(), cause: z.string().optional() });
@@ -41,15 +43,26 @@ export const crmFlow = {
       payload: refreshPayload,
       key: (p) => `crm:refresh:${p.crmId}:${p.cause ?? ''}`,
       run: async (ctx) => {
+        const readAt = Date.now();
         const order = await crm().orderGet(ctx.payload.crmId, 'id', undefined, { signal: ctx.signal });
         ctx.note({ received: { number: order.number, status: order.status, delivery: order.delivery?.code ?? null } });
-        return { result: { status: order.status }, commit: (db) => recordCrmOrders(e, [order], db) };
+        return { result: { status: order.status }, commit: (db) => recordCrmOrders(e, [order], db, { readAt }) };
       },
     });
     jobs({ refreshOrder });
 
     const settings = e.settings;
-    poll({ id: CRM_HISTORY_POLLER, title: 'Изменения заказов RetailCRM', of: retailcrm, everySec: () => settings.get('retailcrm').historyIntervalSec, run: pollHistory });
+    poll({
+      id: CRM_HISTORY_POLLER,
+      title: 'Изменения заказов RetailCRM',
+      of: retailcrm,
+      everySec: () => settings.get('retailcrm').historyIntervalSec,
+      progress: () => {
+        const p = sweepProgress.get(e.db);
+        return p ? `Первое подключение: прочитано ${Math.min(p.read, p.total)} из ${p.total} заказов, ожидающих отправки; продолжаем.` : null;
+      },
+      run: pollHistory,
+    });
 
     await e.addWebhookRoute({
       ...CRM_WEBHOOK,
@@ -101,33 +114,71 @@ export const crmFlow = {
       if (cursor === null) return firstRun(ctx);
       let sinceId = Number(cursor);
       const pending = new Set<number>();
+      // Payment changes and creation records of the orders to re-read: the fiscal flow replays them in order.
+      const replay = new Map<number, HistoryRecord[]>();
+      let generatedAt: string | null = null;
       for (let pages = 0; pages < MAX_PAGES_PER_RUN; pages++) {
         const page = await crm().history({ sinceId, limit: 100 }, { signal: ctx.signal });
+        generatedAt = page.generatedAt ?? generatedAt;
         for (const r of page.history) {
           sinceId = Math.max(sinceId, r.id);
           const orderId = changedOrderId(r);
           if (orderId !== null) pending.add(orderId);
+          const about = r.order?.id;
+          if (typeof about === 'number' && (REPLAYED_FIELDS.has(r.field) || r.created)) {
+            const list = replay.get(about) ?? [];
+            list.push(r);
+            replay.set(about, list);
+          }
         }
         const last = page.history.length === 0 || page.pagination.totalPageCount <= 1;
         if (pending.size >= READ_BATCH || last) {
-          await flush(pending, sinceId, ctx);
+          await flush(pending, sinceId, ctx, replay, generatedAt);
           pending.clear();
+          replay.clear();
         }
         if (last) break;
       }
-      if (pending.size) await flush(pending, sinceId, ctx);
+      if (pending.size) await flush(pending, sinceId, ctx, replay, generatedAt);
+    }
+
+    /**
+     * A payment status the stored reference book does not know (a new one, or none read yet): the book is read
+     * again, at most once a minute, so «paymentComplete» decides what counts as money received.
+     */
+    let bookReadAt = 0;
+    async function knowPaymentStatuses(history: Map<number, HistoryRecord[]>, ctx: PollerContext): Promise<void> {
+      const book = paymentStatusBook.get(e.db) ?? {};
+      let unknown = false;
+      for (const list of history.values()) {
+        for (const r of list) {
+          const v = r.field === 'payments.status' ? (r.newValue as { code?: unknown } | null)?.code : undefined;
+          if (typeof v === 'string' && !(v in book)) unknown = true;
+        }
+      }
+      if (!unknown || Date.now() - bookReadAt < 60_000) return;
+      bookReadAt = Date.now();
+      try {
+        const list = await crm().paymentStatuses({ signal: ctx.signal });
+        paymentStatusBook.set(e.db, Object.fromEntries(list.map((x) => [x.code, x.paymentComplete])));
+      } catch (err) {
+        // The merchant's own list of paid statuses still applies; the book is read again next time.
+        e.log.warn('payment statuses could not be read', { err: err instanceof Error ? err.message : String(err) });
+      }
     }
 
     /** Reads the changed orders in pages of 100 and commits them together with the cursor that covers them. */
-    async function flush(ids: Set<number>, cursor: number, ctx: PollerContext): Promise<void> {
+    async function flush(ids: Set<number>, cursor: number, ctx: PollerContext, history: Map<number, HistoryRecord[]>, generatedAt: string | null): Promise<void> {
+      await knowPaymentStatuses(history, ctx);
       const all = [...ids];
       const orders: CrmOrder[] = [];
+      const readAt = Date.now();
       for (let i = 0; i < all.length; i += READ_BATCH) {
         const res = await crm().ordersList({ ids: all.slice(i, i + READ_BATCH) }, 1, 100, { signal: ctx.signal });
         orders.push(...res.orders);
       }
       e.db.transaction(() => {
-        recordCrmOrders(e, orders, e.db);
+        recordCrmOrders(e, orders, e.db, { readAt, history, generatedAt });
         ctx.setCursor(String(cursor));
       })();
     }

@@ -33,7 +33,7 @@ export const fiscalFlow = {
     registerJobs(jobs);
     const receipts = fiscalReceipts(e, jobs);
 
-    e.events.on('retailcrm.order', ({ order, localId, db }) => receipts.reconcile(order, localId, db));
+    e.events.on('retailcrm.order', ({ order, localId, db, history, generatedAt, readAt }) => receipts.reconcile(order, localId, db, { history, generatedAt, readAt }));
     e.events.on('fiscal.receiptRequested', ({ db, request }) => void receipts.request(db, request));
     e.events.on('courier.delivered', ({ db, ...o }) => {
       try {

@@ -7,8 +7,17 @@ import { toSyncError } from '../../errors.js';
 import type { DeliveredOrder } from '../courier/events.js';
 import { courierStore } from '../courier/store.js';
 import { kassaProfile, type FiscalJobs } from './jobs.js';
+import { SyncError } from '../../errors.js';
+import type { CrmOrderRead } from '../crm/events.js';
+import { paymentStatusBook } from '../crm/store.js';
+import { crmSecondsBetween, currentState, moneyEvents, outstanding, paymentReplays, receiptKey, stateEvent, type FiscalRules, type Ledger, type MoneyEvent } from './money-events.js';
 import { codReceiptKey, crmPaymentReceiptKey, crmReceiptInput, externalIdFor, type ReceiptRequest } from './rules.js';
-import { receiptStore } from './store.js';
+import { receiptStore, type ReceiptRow } from './store.js';
+
+/** A receipt made this long after the money moved (in RetailCRM's clock) is a late one, and the merchant is told. */
+export const LATE_RECEIPT_AFTER_S = 300;
+
+const RUB = (kop: number) => `${(kop / 100).toFixed(2).replace('.', ',')} ₽`;
 
 /** The receipts Prilavok owes: asked for by RetailCRM payments, deliveries and sales, each exactly once. */
 export function fiscalReceipts(e: Engine, jobs: FiscalJobs) {
@@ -40,50 +49,125 @@ export function fiscalReceipts(e: Engine, jobs: FiscalJobs) {
     e.orders.setChip(orderId, 'kassa', { state: 'invalid', label: 'Чек не сформирован', attention: true });
   }
 
-  /** RetailCRM payments → receipts: paid, settled after a prepayment, refunded. Inside the CRM transaction. */
-  function reconcile(order: CrmOrder, localId: number, db: Db): void {
+  /**
+   * RetailCRM payments → receipts, inside the CRM transaction. Receipts follow what happened to each payment, not
+   * its state now: the order's history records (read with it, each once) are replayed into sales and refunds,
+   * numbered per payment. Without history (a trigger, the first connection) the current state asks only for a
+   * sale, and only when nothing is outstanding — unless a receipt of that payment was made after this order was
+   * read, when the read is stale and the history decides.
+   */
+  function reconcile(order: CrmOrder, localId: number, db: Db, read: CrmOrderRead): void {
     const s = e.settings.get('kassa');
     if (!s.enabled) return;
-    for (const p of order.payments) {
-      const profileId = p.type ? s.crmPaymentTypes[p.type] : undefined;
-      if (!profileId || p.id === null) continue;
-      if (fiscalisedAsCod(order, p, db)) continue;
+    // Paid: the merchant's statuses and every status RetailCRM's reference marks «paymentComplete».
+    const refund = new Set(s.refundPaymentStatuses);
+    const rules: FiscalRules = { paid: new Set([...s.paidPaymentStatuses, ...paymentStatusBook.complete(db)].filter((c) => !refund.has(c))), refund };
+    const guarded = (run: () => void) => {
       try {
-        fiscalisePayment(order, p, profileId, localId, db);
+        run();
       } catch (err) {
         refused(err, localId);
       }
+    };
+    for (const replay of paymentReplays(read.history, order.id, order)) {
+      const events = moneyEvents(replay, ledgerOf(db, order.id, replay.paymentId), rules);
+      for (const ev of events) guarded(() => fiscaliseEvent(order, replay.paymentId, ev, localId, db, read.generatedAt));
+    }
+    for (const p of order.payments) {
+      if (p.id === null) continue;
+      const paymentId = p.id;
+      const ledger = ledgerOf(db, order.id, paymentId);
+      if (ledger.latestAt !== null && ledger.latestAt >= read.readAt) continue;
+      const ev = stateEvent(currentState(p), ledger, rules, p.paidAt ?? null);
+      if (ev) guarded(() => fiscaliseEvent(order, paymentId, ev, localId, db, null));
+      guarded(() => settlement(order, p, localId, db));
     }
   }
 
-  function fiscalisePayment(order: CrmOrder, p: CrmPayment, profileId: string, localId: number, db: Db): void {
+  /** The receipts made so far for one RetailCRM payment (by their keys), oldest ordinal first. */
+  function ledgerOf(db: Db, crmId: number, paymentId: number): Ledger & { latestAt: number | null; sells: ReceiptRow[] } {
+    const exact = new RegExp(`^receipt:(sell|sell_refund):retailcrm:${crmId}:${paymentId}(?::(\\d+))?$`);
+    const rows = receiptStore
+      .ofPayment(db, crmId, paymentId)
+      .map((r) => ({ r, m: exact.exec(r.key) }))
+      .filter((x) => x.m !== null)
+      .map((x) => ({ row: x.r, op: x.m![1] as 'sell' | 'sell_refund', n: Number(x.m![2] ?? 1) }))
+      .sort((a, b) => a.n - b.n);
+    const sells = rows.filter((x) => x.op === 'sell');
+    return {
+      sold: sells.map((x) => x.row.total),
+      refunded: rows.filter((x) => x.op === 'sell_refund').map((x) => x.row.total),
+      latestAt: rows.reduce<number | null>((m, x) => (m === null || x.row.created_at > m ? x.row.created_at : m), null),
+      sells: sells.map((x) => x.row),
+    };
+  }
+
+  function fiscaliseEvent(order: CrmOrder, paymentId: number, ev: MoneyEvent, localId: number, db: Db, generatedAt: string | null): void {
     const s = e.settings.get('kassa');
+    const current = order.payments.find((p) => p.id === paymentId) ?? null;
+    const type = ev.type ?? current?.type ?? null;
+    const ledger = ledgerOf(db, order.id, paymentId);
+    const lastSell = ledger.sells.at(-1) ?? null;
+    // A refund goes through the register that made the sale, whatever the payment's type became since.
+    const profileId = (ev.op !== 'sell' && lastSell?.profile) || (type ? s.crmPaymentTypes[type] : undefined);
+    if (!profileId) return;
+    const asPayment: CrmPayment = current ?? { id: paymentId, externalId: null, type: type ?? '', status: null, amount: 0, paidAt: null, comment: null };
+    if (fiscalisedAsCod(order, { ...asPayment, type: type ?? asPayment.type }, db)) return;
+    if (ev.op === 'unpaid') {
+      const what = ev.deleted ? 'удалена' : `переведена в статус «${ev.status ?? '—'}»`;
+      const message = `Оплата заказа №${order.number} на ${RUB(ev.outstanding)} ${what} после того, как по ней пробит чек. RetailCRM не говорит, что деньги вернули, поэтому чек возврата не пробит. Если деньги вернули покупателю, отметьте оплату как возвращённую (Прилавок пробьёт чек возврата) или оформите возврат в кабинете кассы.`;
+      e.errors.record(new SyncError({ kind: 'needsAttention', system: 'kassa', message, detail: `payment ${paymentId}, history ${ev.historyId}` }), { orderId: localId, severity: 'warning' });
+      e.timeline.record({ orderId: localId, system: 'kassa', action: 'Оплата с чеком снята в RetailCRM', outcome: 'info', received: { payment: paymentId, outstanding: ev.outstanding / 100, deleted: ev.deleted } });
+      return;
+    }
     const profile = kassaProfile(e, profileId);
-    const kop = toKopecks(p.amount ?? 0);
-    const base = { profileId, orderId: localId, crmId: order.id };
-    const sellKey = crmPaymentReceiptKey(order.id, p.id!);
-    const complete = s.completeStatuses.includes(order.status);
-    if (p.status && s.paidPaymentStatuses.includes(p.status) && kop > 0) {
+    const key = receiptKey(ev.op, order.id, paymentId, ev.ordinal);
+    const base = { profileId, orderId: localId, crmId: order.id, key, op: ev.op };
+    let created: boolean;
+    if (ev.op === 'sell') {
+      const complete = s.completeStatuses.includes(order.status);
       const advance = s.prepaymentUntilComplete && !complete;
-      const kind = p.type && s.cashPaymentTypes.includes(p.type) ? 'cash' : 'cashless';
-      request(db, { ...base, key: sellKey, op: 'sell', input: crmReceiptInput(order, { kopecks: kop, kind }, profile, advance ? 'full_prepayment' : 'full_payment') });
+      const kind = type && s.cashPaymentTypes.includes(type) ? 'cash' : 'cashless';
+      created = request(db, { ...base, input: crmReceiptInput(order, { kopecks: ev.kopecks, kind }, profile, advance ? 'full_prepayment' : 'full_payment') }).created;
+    } else {
+      const original = lastSell ? (JSON.parse(lastSell.draft) as ReceiptInput) : null;
+      // The whole of the last sale goes back: the refund repeats its items and settlement method. A part of it:
+      // one line for that amount, as for a part payment.
+      const input: ReceiptRequest['input'] =
+        original && ev.kopecks === lastSell!.total
+          ? { items: original.items, ...(original.deliveryKopecks ? { deliveryKopecks: original.deliveryKopecks } : {}), ...(original.discountKopecks ? { discountKopecks: original.discountKopecks } : {}), payments: original.payments, customer: original.customer, settlement: original.settlement }
+          : {
+              items: [{ name: `Возврат части оплаты по заказу №${order.number}`, priceKopecks: ev.kopecks, quantity: 1, vat: profile.vat, paymentObject: 'payment' }],
+              payments: [{ kind: original?.payments[0]?.kind ?? 'cashless', kopecks: ev.kopecks }],
+              customer: original?.customer ?? { email: order.email ?? null, phone: order.phone ?? null },
+              settlement: 'prepayment',
+            };
+      created = request(db, { ...base, input }).created;
     }
-    // Goods handed over after a prepayment: the settlement receipt offsets the advance (payment type «prepayment»).
-    if (s.prepaymentUntilComplete && complete && kop > 0) {
-      if (receiptStore.inputByKey(db, sellKey)?.settlement === 'full_prepayment') {
-        request(db, { ...base, key: `${sellKey}:settlement`, op: 'sell', input: crmReceiptInput(order, { kopecks: kop, kind: 'prepayment' }, profile, 'full_payment') });
-      }
+    if (!created) return;
+    const late = crmSecondsBetween(ev.at, generatedAt);
+    if (late !== null && late > LATE_RECEIPT_AFTER_S) {
+      const moved = ev.op === 'sell' ? 'получены' : 'возвращены';
+      const kind = ev.op === 'sell' ? 'Чек' : 'Чек возврата';
+      const minutes = Math.round(late / 60);
+      const message = `${kind} по заказу №${order.number} на ${RUB(ev.kopecks)} пробит с опозданием: деньги ${moved} ${ev.at}, Прилавок узнал об этом через ${minutes} мин (был выключен или не получал изменений). Чек с текущей датой отправлен покупателю; если касса или налоговая требуют, оформите чек коррекции за день расчёта.`;
+      e.errors.record(new SyncError({ kind: 'needsAttention', system: 'kassa', message, detail: `${key}, history ${ev.historyId}, ${late} s late` }), { orderId: localId, severity: 'warning' });
+      e.timeline.record({ orderId: localId, system: 'kassa', action: `${kind} с опозданием`, outcome: 'info', received: { key, movedAt: ev.at, lateMinutes: minutes } });
     }
-    if (p.status && s.refundPaymentStatuses.includes(p.status)) {
-      const original = receiptStore.inputByKey(db, sellKey);
-      if (!original) return; // nothing was fiscalised for this payment: nothing to refund
-      // A refund carries the same items and settlement method as the sale.
-      request(db, {
-        ...base,
-        key: `receipt:sell_refund:retailcrm:${order.id}:${p.id}`,
-        op: 'sell_refund',
-        input: { items: original.items, ...(original.deliveryKopecks ? { deliveryKopecks: original.deliveryKopecks } : {}), ...(original.discountKopecks ? { discountKopecks: original.discountKopecks } : {}), payments: original.payments, customer: original.customer, settlement: original.settlement },
-      });
+  }
+
+  /** Goods handed over after a prepayment: the settlement receipt offsets the advance (payment type «prepayment»). */
+  function settlement(order: CrmOrder, p: CrmPayment, localId: number, db: Db): void {
+    const s = e.settings.get('kassa');
+    const profileId = p.type ? s.crmPaymentTypes[p.type] : undefined;
+    if (!profileId || p.id === null || !s.prepaymentUntilComplete || !s.completeStatuses.includes(order.status)) return;
+    if (fiscalisedAsCod(order, p, db)) return;
+    const kop = toKopecks(p.amount ?? 0);
+    const sellKey = crmPaymentReceiptKey(order.id, p.id);
+    if (kop <= 0 || outstanding(ledgerOf(db, order.id, p.id)) <= 0) return;
+    if (receiptStore.inputByKey(db, sellKey)?.settlement === 'full_prepayment') {
+      const profile = kassaProfile(e, profileId);
+      request(db, { profileId, orderId: localId, crmId: order.id, key: `${sellKey}:settlement`, op: 'sell', input: crmReceiptInput(order, { kopecks: kop, kind: 'prepayment' }, profile, 'full_payment') });
     }
   }
 

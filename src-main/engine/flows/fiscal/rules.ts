@@ -35,7 +35,10 @@ export function externalIdFor(key: string, attempt: number): string {
   return `${base.length > 110 ? base.slice(0, 110) : base}${attempt > 1 ? `:r${attempt}` : ''}`;
 }
 
-/** The receipt key of a RetailCRM payment (a Leeloo sale's payment gets the same one: one receipt either way). */
+/**
+ * The receipt key of a RetailCRM payment's first sale (a Leeloo sale's payment gets the same one: one receipt
+ * either way); later sales and refunds of the payment are numbered (`money-events.ts: receiptKey`).
+ */
 export function crmPaymentReceiptKey(crmId: number, paymentId: number | string): string {
   return `receipt:sell:retailcrm:${crmId}:${paymentId}`;
 }

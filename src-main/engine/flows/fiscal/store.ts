@@ -58,6 +58,11 @@ export const receiptStore = {
     sql(db, `UPDATE receipts SET state = 'done', fiscal = ?, updated_at = ? WHERE id = ?`).run(JSON.stringify(fiscal), Date.now(), id);
   },
 
+  /** The receipts of one RetailCRM payment by its keys (`receipt:<op>:retailcrm:<order>:<payment>[:<n>]`). */
+  ofPayment(db: Db, crmId: number, paymentId: number): Array<ReceiptRow & { created_at: number }> {
+    return sql(db, 'SELECT * FROM receipts WHERE key LIKE ? ORDER BY id').all(`receipt:%:retailcrm:${crmId}:${paymentId}%`) as Array<ReceiptRow & { created_at: number }>;
+  },
+
   forOrder(db: Db, orderId: number): ReceiptRow[] {
     return sql(db, 'SELECT * FROM receipts WHERE order_id = ? ORDER BY id').all(orderId) as ReceiptRow[];
   },
