@@ -131,6 +131,7 @@ export function checkNewPayment(input: Json, errors: Record<string, string>, at:
   if (input.status !== undefined && !paymentStatusByCode.has(String(input.status))) errors[`${at}status`] = `Payment status with code "${String(input.status)}" not found.`;
 }
 
+/** The payment a history record about it carries. */
 function paymentRef(p: Payment): Json {
   return { id: p.id, type: p.type, ...(p.externalId ? { externalId: p.externalId } : {}), amount: p.amount };
 }
