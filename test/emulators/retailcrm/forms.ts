@@ -4,7 +4,7 @@
  * Shapes follow test/fixtures/real/retailcrm/forms/README.md. The server hands requests here first; `null` means
  * «not mine».
  */
-import type { EmulatorKey } from './server.js';
+import type { EmulatorKey } from './types.js';
 
 type Json = Record<string, unknown>;
 
