@@ -5,6 +5,7 @@ import { RateLimiter, type RateLimiters } from '../../http/rate-limit.js';
 import type { Redactor } from '../../redact.js';
 import { draftIssues } from './receipt.js';
 import { issuesText, validateAtolRequest, type AtolOperation, type AtolVersion } from './schema.js';
+import { pad2, wallClock } from '../../core/time.js';
 import {
   measures,
   paymentKindCodes,
@@ -78,21 +79,8 @@ export function atolBaseUrl(baseUrl: string, version: AtolVersion): string {
 
 /** `dd.mm.yyyy HH:MM:SS`, zero-padded, in the given time zone. */
 export function atolTimestamp(d: Date, timeZone = 'Europe/Moscow'): string {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    })
-      .formatToParts(d)
-      .map((p) => [p.type, p.value]),
-  ) as Record<string, string>;
-  return `${parts.day}.${parts.month}.${parts.year} ${parts.hour}:${parts.minute}:${parts.second}`;
+  const c = wallClock(d, timeZone);
+  return `${pad2(c.day)}.${pad2(c.month)}.${c.year} ${pad2(c.hour)}:${pad2(c.minute)}:${pad2(c.second)}`;
 }
 
 const atolDate = (d: Date, timeZone?: string): string => atolTimestamp(d, timeZone).slice(0, 10);

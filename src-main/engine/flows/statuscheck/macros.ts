@@ -1,4 +1,5 @@
 import { SyncError } from '../../errors.js';
+import { wallClock } from '../../core/time.js';
 
 /**
  * The seed's macros, rendered into a partner request. Id modes: `{idsl}` `{idel}` (comma lists) and `{ids}`
@@ -108,33 +109,14 @@ function offsetMs(instantMs: number, timeZone: string): number {
   return asUtc - Math.floor(instantMs / 1000) * 1000;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
 function zoneParts(instantMs: number, timeZone: string) {
-  let f = formatters.get(timeZone);
-  if (!f) {
+  try {
+    return wallClock(instantMs, timeZone);
+  } catch (err) {
+    // An unknown zone: say so in the merchant's words.
     assertTimeZone(timeZone);
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    });
-    formatters.set(timeZone, f);
+    throw err;
   }
-  const parts = Object.fromEntries(f.formatToParts(new Date(instantMs)).map((x) => [x.type, x.value]));
-  return {
-    year: Number(parts.year),
-    month: Number(parts.month),
-    day: Number(parts.day),
-    hour: Number(parts.hour) % 24,
-    minute: Number(parts.minute),
-    second: Number(parts.second),
-  };
 }
 
 function pad(n: number): string {
