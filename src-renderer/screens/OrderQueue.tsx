@@ -144,6 +144,8 @@ export function OrderQueue() {
 
   const set = <K extends keyof Filters>(key: K, value: Filters[K]) => setFilters((f) => ({ ...f, [key]: value }));
   const filtered = JSON.stringify(filters) !== JSON.stringify(noFilters);
+  // «Требуют внимания» alone and nothing there is good news, not a search that missed.
+  const calm = filtered && JSON.stringify({ ...filters, attention: false }) === JSON.stringify(noFilters);
   const onOpen = useCallback((o: OrderSummary) => setOpenId(o.id), []);
   const onPrint = (id: number) => {
     print.setIds([id]);
@@ -262,10 +264,10 @@ export function OrderQueue() {
           {list.failure && <LoadFailed failure={list.failure} onRetry={list.retry} />}
           {total === 0 && !list.stale ? (
             <div className="orders-empty card" data-testid="orders-empty">
-              <span className={`orders-empty__mark${filtered ? ' orders-empty__mark--search' : ''}`} aria-hidden="true" />
-              <p className="empty__title">{filtered ? ru.orders.nothingFound : ru.orders.empty}</p>
-              <p className="empty__hint">{filtered ? ru.orders.nothingFoundHint : ru.orders.emptyHint}</p>
-              {filtered && (
+              <span className={`orders-empty__mark${calm ? ' orders-empty__mark--calm' : filtered ? ' orders-empty__mark--search' : ''}`} aria-hidden="true" />
+              <p className="empty__title">{calm ? ru.orders.noAttention : filtered ? ru.orders.nothingFound : ru.orders.empty}</p>
+              <p className="empty__hint">{calm ? ru.orders.noAttentionHint : filtered ? ru.orders.nothingFoundHint : ru.orders.emptyHint}</p>
+              {filtered && !calm && (
                 <button type="button" className="btn btn--small" onClick={() => setFilters(noFilters)}>
                   {ru.orders.resetAria}
                 </button>

@@ -79,6 +79,17 @@ test('с ключом доступа открывается обзор: сост
   await expect(page.getByTestId('dashboard')).toBeVisible();
 });
 
+test('«Требуют внимания» без таких заказов — спокойное «нет», а не «ничего не найдено»', async ({ page }) => {
+  await page.goto(h.ui);
+  await page.getByTestId('nav-queue').click();
+  await page.getByLabel('Требуют внимания').check();
+  const empty = page.getByTestId('orders-empty');
+  await expect(empty).toContainText('Заказов, которые требуют внимания, нет');
+  await expect(empty).not.toContainText('Ничего не найдено');
+  await expect(empty.getByRole('button')).toHaveCount(0);
+  await page.screenshot({ path: `${shots}/queue-no-attention.png` });
+});
+
 test('журнал ошибок показывает ошибку по-русски, с подробностями, и отмечает прочитанное', async ({ page }) => {
   await page.goto(h.ui);
   const log = page.getByTestId('error-log');
