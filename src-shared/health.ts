@@ -1,5 +1,6 @@
 import type { EngineStatus } from './api.js';
 import { systemTitles, type SystemId } from './systems.js';
+import { plural } from './plural.js';
 
 /**
  * The one answer to «does Prilavok work?», for the window's header, «Обзор» and the tray. Computed from facts
@@ -56,13 +57,6 @@ export const healthTexts = {
   ok: { title: 'Работает', hint: 'Прилавок забирает новые заказы и отправляет их дальше.' },
 } as const;
 
-function plural(n: number, one: string, few: string, many: string): string {
-  const m10 = n % 10;
-  const m100 = n % 100;
-  if (m10 === 1 && m100 !== 11) return one;
-  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
-  return many;
-}
 
 export function jobsWaiting(n: number): string {
   return `${n} ${plural(n, 'задача ждёт', 'задачи ждут', 'задач ждут')} решения в «Нужно внимание»`;

@@ -1,6 +1,7 @@
 import type { EngineStatus, ErrorEntry } from '../../src-shared/api.js';
 import { health, TUNNEL_CONNECTING_WARN_MS } from '../../src-shared/health.js';
 import { systemTitles } from '../../src-shared/systems.js';
+import { plural } from '../../src-shared/plural.js';
 
 /**
  * What the tray shows, computed from the engine's events alone: the icon colour, the tooltip and the menu.
@@ -86,13 +87,6 @@ function tunnelLine(tunnel: TunnelStatus | undefined): string | null {
   }
 }
 
-function plural(n: number, one: string, few: string, many: string): string {
-  const m10 = n % 10;
-  const m100 = n % 100;
-  if (m10 === 1 && m100 !== 11) return one;
-  if (m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14)) return few;
-  return many;
-}
 
 export function errorsCount(n: number): string {
   return `${n} ${plural(n, 'ошибка', 'ошибки', 'ошибок')}`;

@@ -1,4 +1,5 @@
 import type { JobState } from '../../src-shared/api';
+import { plural } from '../../src-shared/plural';
 
 /**
  * Every word the window shows, in one place. Components take their text from here, never from literals, so
@@ -195,12 +196,7 @@ export const ru = {
     printSilentHint: (w: number, h: number) => `Печать сразу на выбранный принтер, без окна печати; лист ${w}×${h} мм.`,
     printSilentTitle: 'Напечатать на выбранный принтер без окна печати',
     printing: 'Печатаем…',
-    labelsCount: (n: number) => {
-      const m10 = n % 10;
-      const m100 = n % 100;
-      const word = m10 === 1 && m100 !== 11 ? 'этикетка' : m10 >= 2 && m10 <= 4 && (m100 < 12 || m100 > 14) ? 'этикетки' : 'этикеток';
-      return `${n} ${word}`;
-    },
+    labelsCount: (n: number) => `${n} ${plural(n, 'этикетка', 'этикетки', 'этикеток')}`,
     sentToPrinter: (printer: string | null, what: string) => `Отправлено на ${printer ? `принтер «${printer}»` : 'принтер по умолчанию'}: ${what}`,
     waybillCount: (n: number) => `накладная, заказов: ${n}`,
   },

@@ -1,5 +1,7 @@
 /** Text formatting for print forms: Russian money, weight, dates, and HTML escaping. */
 
+import { plural as ruPlural } from '../../../src-shared/plural.js';
+
 const NBSP = '\u00a0';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -78,12 +80,7 @@ export function formatToday(now: Date): string {
 
 /** Russian plural: plural(3, ['заказ', 'заказа', 'заказов']) → «заказа». */
 export function plural(n: number, forms: [string, string, string]): string {
-  const a = Math.abs(n) % 100;
-  const b = a % 10;
-  if (a > 10 && a < 20) return forms[2];
-  if (b > 1 && b < 5) return forms[1];
-  if (b === 1) return forms[0];
-  return forms[2];
+  return ruPlural(n, ...forms);
 }
 
 /** Quantity without trailing zeros: 2 → «2», 1.5 → «1,5». */
